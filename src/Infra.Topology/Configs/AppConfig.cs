@@ -1,0 +1,8 @@
+using Infra.Topology.Model;
+
+namespace Infra.Topology.Configs;
+
+public static class AppConfig
+{
+    public static string Render(StackTopology topology, Instance instance) => throw new NotImplementedException();
+}

@@ -1,0 +1,83 @@
+using Infra.Topology.Model;
+
+namespace Infra.Topology.Configs;
+
+/// <summary>What a changed file costs the running system when it is delivered.</summary>
+public enum ChangeAction
+{
+    /// <summary>nginx -s reload / haproxy hitless reload: no request is dropped.</summary>
+    Reload,
+
+    /// <summary>The app reads its config only at start: restart, one host at a time.</summary>
+    RollingRestart,
+
+    /// <summary>CrateDB reads crate.yml at start; discovery settings only matter when a node (re)joins.</summary>
+    NextRestart,
+
+    /// <summary>supervisorctl update: re-reads the program list, starts and stops what changed.</summary>
+    SupervisorUpdate,
+
+    /// <summary>nft -f: the ruleset is replaced atomically.</summary>
+    ApplyFirewall,
+}
+
+/// <summary>
+/// One generated file: the host it goes to, its path inside that host's config folder, and the instance it
+/// configures (none for host-wide files such as the firewall or supervisord.conf).
+/// </summary>
+public sealed record RenderedFile(string Host, string Path, string Content, string? Instance, ChangeAction OnChange)
+{
+    public string Sha256 => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Content)));
+}
+
+/// <summary>Every file of a topology, host by host, in a stable order.</summary>
+public static class Render
+{
+    public static IReadOnlyList<RenderedFile> All(StackTopology topology)
+    {
+        var files = new List<RenderedFile>();
+        foreach (var host in topology.Hosts)
+        {
+            files.AddRange(ForHost(topology, host));
+        }
+
+        return files;
+    }
+
+    public static IEnumerable<RenderedFile> ForHost(StackTopology topology, Host host)
+    {
+        foreach (var instance in topology.On(host.Name))
+        {
+            yield return instance.Role switch
+            {
+                Spec.Role.LoadBalancer => new(host.Name, FilePaths.LoadBalancer, LoadBalancerConfig.Render(topology, instance), instance.Name, ChangeAction.Reload),
+                Spec.Role.Nginx => new(host.Name, FilePaths.Nginx, NginxConfig.Render(topology, instance), instance.Name, ChangeAction.Reload),
+                Spec.Role.Haproxy => new(host.Name, FilePaths.Haproxy, HaproxyConfig.Render(topology, instance), instance.Name, ChangeAction.Reload),
+                Spec.Role.App => new(host.Name, FilePaths.App(instance), AppConfig.Render(topology, instance), instance.Name, ChangeAction.RollingRestart),
+                Spec.Role.Crate => new(host.Name, FilePaths.Crate(instance), CrateConfig.Render(topology, instance), instance.Name, ChangeAction.NextRestart),
+                _ => throw new InvalidOperationException($"no renderer for {instance.Role}"),
+            };
+        }
+
+        if (topology.IsProcessManaged)
+        {
+            yield return new(host.Name, FilePaths.Supervisord, SupervisordConfig.Render(topology, host), null, ChangeAction.SupervisorUpdate);
+        }
+
+        yield return new(host.Name, FilePaths.Firewall, FirewallConfig.Render(topology, host), null, ChangeAction.ApplyFirewall);
+    }
+}
+
+/// <summary>Where each file lives inside a host's config folder; one folder per instance, so each can be mounted alone.</summary>
+public static class FilePaths
+{
+    public const string Nginx = "nginx/nginx.conf";
+    public const string Haproxy = "haproxy/haproxy.cfg";
+    public const string LoadBalancer = "lb/haproxy.cfg";
+    public const string Supervisord = "supervisord.conf";
+    public const string Firewall = "nftables.conf";
+
+    public static string App(Instance app) => $"app-{app.Port}/app.conf";
+
+    public static string Crate(Instance crate) => $"crate-{crate.Port}/crate.yml";
+}

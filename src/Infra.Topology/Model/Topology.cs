@@ -1,0 +1,100 @@
+using Infra.Topology.Spec;
+
+namespace Infra.Topology.Model;
+
+/// <summary>How the deployer reaches a host: its Docker engine, and SSH for host work (or neither, on localhost).</summary>
+public sealed record HostAccess(bool Local, string DockerEndpoint, SshSpec Ssh);
+
+public sealed record Host(string Name, string Address, HostAccess Access, EquatableArray<Role> Roles);
+
+/// <summary>
+/// One running service. Ports are host ports (every layout runs on host networking, as the seed does).
+/// Crate nodes also have a transport and a psql port; the load balancer may have a TLS port.
+/// </summary>
+public sealed record Instance(
+    string Name,
+    Role Role,
+    string Host,
+    string Address,
+    int Index,
+    int Ordinal,
+    int Port,
+    int? TransportPort = null,
+    int? PsqlPort = null,
+    int? TlsPort = null)
+{
+    /// <summary>The seed's diagram aliases: rp1, ha1, ap1, cr1, lb.</summary>
+    public string Alias => Role switch
+    {
+        Role.LoadBalancer => Ordinal == 1 ? "lb" : $"lb{Ordinal}",
+        Role.Nginx => $"rp{Ordinal}",
+        Role.Haproxy => $"ha{Ordinal}",
+        Role.App => $"ap{Ordinal}",
+        Role.Crate => $"cr{Ordinal}",
+        _ => Name,
+    };
+
+    public IEnumerable<int> Ports =>
+        new[] { (int?)Port, TransportPort, PsqlPort, TlsPort }.Where(p => p is not null).Select(p => p!.Value);
+
+    public override string ToString() => Name;
+}
+
+public enum EdgeKind
+{
+    /// <summary>HTTP proxied downstream (lb -> nginx -> haproxy -> app).</summary>
+    Http,
+
+    /// <summary>The app's CrateDB connections (`crate.hosts`).</summary>
+    Sql,
+
+    /// <summary>CrateDB node discovery and transport between nodes.</summary>
+    Discovery,
+}
+
+public sealed record Edge(string From, string To, EdgeKind Kind);
+
+/// <summary>The resolved topology: every host, every instance with its ports, every wire between them.</summary>
+public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, EquatableArray<Instance> Instances, EquatableArray<Edge> Edges)
+{
+    public string Stack => Spec.Stack;
+
+    public Layout Layout => Spec.Layout;
+
+    /// <summary>The process-managed layouts run under supervisord, as the seed's development setup does.</summary>
+    public bool IsProcessManaged => Layout is Layout.Dev or Layout.SingleHost;
+
+    public IEnumerable<Instance> Of(Role role) => Instances.Where(i => i.Role == role);
+
+    public IEnumerable<Instance> On(string host) => Instances.Where(i => i.Host == host);
+
+    public IEnumerable<Instance> On(string host, Role role) => Instances.Where(i => i.Host == host && i.Role == role);
+
+    public Host HostOf(Instance instance) => Hosts.Single(h => h.Name == instance.Host);
+
+    public Instance Instance(string name) => Instances.Single(i => i.Name == name);
+
+    public IEnumerable<Instance> Targets(Instance from) =>
+        Edges.Where(e => e.From == from.Name).Select(e => Instance(e.To));
+
+    public IEnumerable<Instance> Sources(Instance to) =>
+        Edges.Where(e => e.To == to.Name).Select(e => Instance(e.From));
+
+    /// <summary>What outside clients talk to: the load balancer, else haproxy (single-host), else the app (dev).</summary>
+    public IReadOnlyList<Instance> FrontDoor
+    {
+        get
+        {
+            foreach (var role in new[] { Role.LoadBalancer, Role.Haproxy, Role.App })
+            {
+                var found = Of(role).ToList();
+                if (found.Count > 0)
+                {
+                    return found;
+                }
+            }
+
+            return [];
+        }
+    }
+}

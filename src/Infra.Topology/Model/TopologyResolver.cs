@@ -1,0 +1,120 @@
+using System.Net;
+using Infra.Topology.Spec;
+
+namespace Infra.Topology.Model;
+
+/// <summary>Derives hosts, instances and wiring from a valid spec. Same spec, same output, same order.</summary>
+public static class TopologyResolver
+{
+    public const string LocalDockerEndpoint = "unix:///var/run/docker.sock";
+
+    public static StackTopology Resolve(StackSpec spec)
+    {
+        var hosts = new List<Host>();
+        var instances = new List<Instance>();
+        var ordinals = new Dictionary<Role, int>();
+
+        foreach (var hostSpec in spec.Hosts)
+        {
+            var roles = PortPlan.RolesOf(spec.Layout, hostSpec);
+            hosts.Add(new Host(hostSpec.Name, hostSpec.Address, Access(hostSpec.Address, hostSpec.Ssh, hostSpec.DockerEndpoint), roles.ToEquatableArray()));
+            var claims = PortPlan.For(spec.Ports, hostSpec, roles);
+            foreach (var group in claims.GroupBy(c => (c.Role, c.Index)))
+            {
+                var ports = group.ToDictionary(c => c.Kind, c => c.Port);
+                instances.Add(MakeInstance(hostSpec.Name, hostSpec.Address, group.Key.Role, group.Key.Index, ports, ordinals));
+            }
+        }
+
+        if (spec.LoadBalancer is { } lb)
+        {
+            hosts.Add(new Host(lb.Name, lb.Address, Access(lb.Address, lb.Ssh, lb.DockerEndpoint), new[] { Role.LoadBalancer }.ToEquatableArray()));
+            var ports = PortPlan.ForLoadBalancer(spec.Ports, lb).ToDictionary(c => c.Kind, c => c.Port);
+            instances.Add(MakeInstance(lb.Name, lb.Address, Role.LoadBalancer, 0, ports, ordinals));
+        }
+
+        return new StackTopology(spec, hosts.ToEquatableArray(), instances.ToEquatableArray(), Wire(instances).ToEquatableArray());
+    }
+
+    public static bool IsLoopback(string address) =>
+        address == "localhost" || (IPAddress.TryParse(address, out var ip) && IPAddress.IsLoopback(ip));
+
+    private static HostAccess Access(string address, SshSpec ssh, string? docker)
+    {
+        var local = IsLoopback(address);
+        var endpoint = docker ?? (local ? LocalDockerEndpoint : $"ssh://{ssh.User}@{address}" + (ssh.Port == 22 ? "" : $":{ssh.Port}"));
+        return new HostAccess(local, endpoint, ssh);
+    }
+
+    private static Instance MakeInstance(string host, string address, Role role, int index, Dictionary<string, int> ports, Dictionary<Role, int> ordinals)
+    {
+        var ordinal = ordinals[role] = ordinals.GetValueOrDefault(role) + 1;
+        var port = ports["http"];
+        var name = role switch
+        {
+            Role.App or Role.Crate => $"{host}-{RoleName(role)}-{port}",
+            _ => $"{host}-{RoleName(role)}",
+        };
+        return new Instance(
+            name, role, host, address, index, ordinal, port,
+            TransportPort: ports.TryGetValue("transport", out var transport) ? transport : null,
+            PsqlPort: ports.TryGetValue("psql", out var psql) ? psql : null,
+            TlsPort: ports.TryGetValue("https", out var tls) ? tls : null);
+    }
+
+    public static string RoleName(Role role) => role switch
+    {
+        Role.LoadBalancer => "lb",
+        Role.Nginx => "nginx",
+        Role.Haproxy => "haproxy",
+        Role.App => "app",
+        Role.Crate => "crate",
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
+    };
+
+    private static IEnumerable<Edge> Wire(IReadOnlyList<Instance> instances)
+    {
+        IEnumerable<Instance> Of(Role role) => instances.Where(i => i.Role == role);
+
+        foreach (var lb in Of(Role.LoadBalancer))
+        {
+            foreach (var nginx in Of(Role.Nginx))
+            {
+                yield return new Edge(lb.Name, nginx.Name, EdgeKind.Http);
+            }
+        }
+
+        // nginx proxies to the haproxy on its own host only.
+        foreach (var nginx in Of(Role.Nginx))
+        {
+            foreach (var haproxy in Of(Role.Haproxy).Where(h => h.Host == nginx.Host))
+            {
+                yield return new Edge(nginx.Name, haproxy.Name, EdgeKind.Http);
+            }
+        }
+
+        foreach (var haproxy in Of(Role.Haproxy))
+        {
+            foreach (var app in Of(Role.App))
+            {
+                yield return new Edge(haproxy.Name, app.Name, EdgeKind.Http);
+            }
+        }
+
+        foreach (var app in Of(Role.App))
+        {
+            foreach (var crate in Of(Role.Crate))
+            {
+                yield return new Edge(app.Name, crate.Name, EdgeKind.Sql);
+            }
+        }
+
+        foreach (var crate in Of(Role.Crate))
+        {
+            foreach (var other in Of(Role.Crate).Where(o => o != crate))
+            {
+                yield return new Edge(crate.Name, other.Name, EdgeKind.Discovery);
+            }
+        }
+    }
+}

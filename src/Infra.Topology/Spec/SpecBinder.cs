@@ -1,0 +1,362 @@
+using System.Globalization;
+
+namespace Infra.Topology.Spec;
+
+/// <summary>
+/// Reads config nodes into a <see cref="StackSpec"/>, collecting every shape problem (unknown key, wrong
+/// type, unknown value) instead of stopping at the first; bad values fall back to defaults so the
+/// checks after it still run.
+/// </summary>
+internal sealed class SpecBinder(string file)
+{
+    public const string Namespace = "microblog";
+
+    internal static readonly string[] TopKeys =
+        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath"];
+
+    private static readonly string[] HostKeys = ["name", "address", "ssh", "docker", "roles", "instances"];
+    private static readonly string[] LoadBalancerKeys = ["name", "address", "ssh", "docker", "tlsCertificate"];
+    private static readonly string[] SshKeys = ["user", "port"];
+    private static readonly string[] InstanceKeys = ["app", "crate"];
+    private static readonly string[] ImageKeys = ["nginx", "haproxy", "app", "crate"];
+    private static readonly string[] CommandKeys = ["app", "crate", "haproxy"];
+    private static readonly string[] PortKeys =
+        ["nginx", "haproxy", "app", "crateHttp", "crateTransport", "cratePsql", "loadBalancerHttp", "loadBalancerHttps"];
+    private static readonly string[] CrateKeys = ["heapSize", "discovery"];
+
+    internal static readonly IReadOnlyDictionary<string, Layout> Layouts = new Dictionary<string, Layout>
+    {
+        ["dev"] = Layout.Dev,
+        ["single-host"] = Layout.SingleHost,
+        ["colocated"] = Layout.Colocated,
+        ["split-role"] = Layout.SplitRole,
+    };
+
+    internal static readonly IReadOnlyDictionary<string, Role[]> RoleNames = new Dictionary<string, Role[]>
+    {
+        ["nginx"] = [Role.Nginx],
+        ["haproxy"] = [Role.Haproxy],
+        ["proxy"] = [Role.Nginx, Role.Haproxy],
+        ["app"] = [Role.App],
+        ["crate"] = [Role.Crate],
+    };
+
+    private readonly List<Diagnostic> _diagnostics = [];
+
+    public IReadOnlyList<Diagnostic> Diagnostics => _diagnostics;
+
+    /// <summary>Key paths of values the file set explicitly, so later checks know defaults from choices.</summary>
+    public HashSet<string> Explicit { get; } = new(StringComparer.Ordinal);
+
+    public (StackSpec Spec, bool LayoutKnown) Bind(string stack, IReadOnlyList<KeyValuePair<string, ConfigNode>> entries)
+    {
+        var top = new Dictionary<string, (ConfigNode Node, string Path)>(StringComparer.Ordinal);
+        foreach (var (fullKey, node) in entries)
+        {
+            var colon = fullKey.IndexOf(':', StringComparison.Ordinal);
+            var ns = colon < 0 ? "" : fullKey[..colon];
+            var key = colon < 0 ? fullKey : fullKey[(colon + 1)..];
+            if (ns == Namespace)
+            {
+                if (!TopKeys.Contains(key))
+                {
+                    Unknown(fullKey, node, TopKeys.Select(k => $"{Namespace}:{k}"));
+                    continue;
+                }
+
+                top[key] = (node, fullKey);
+            }
+            else if (ns.Length == 0 || Suggest.Distance(ns, Namespace) <= 2)
+            {
+                // Keys of other namespaces belong to providers; a near-miss of ours is a typo.
+                Unknown(fullKey, node, TopKeys.Select(k => $"{Namespace}:{k}"));
+            }
+        }
+
+        var layoutKnown = false;
+        var layout = Layout.Colocated;
+        if (top.TryGetValue("layout", out var layoutEntry))
+        {
+            var value = Scalar(layoutEntry.Node, layoutEntry.Path);
+            if (value is not null && Layouts.TryGetValue(value, out var parsed))
+            {
+                layout = parsed;
+                layoutKnown = true;
+            }
+            else if (value is not null)
+            {
+                var hint = Suggest.Closest(value, Layouts.Keys);
+                Error(layoutEntry.Path, layoutEntry.Node,
+                    $"unknown layout \"{value}\": write one of {string.Join(", ", Layouts.Keys)}" + (hint is null ? "" : $" (did you mean \"{hint}\"?)"));
+            }
+        }
+        else
+        {
+            Error($"{Namespace}:layout", null, $"missing: write `{Namespace}:layout: <{string.Join("|", Layouts.Keys)}>`");
+        }
+
+        var clusterName = $"microblog-{stack}";
+        if (top.TryGetValue("clusterName", out var clusterEntry))
+        {
+            clusterName = Scalar(clusterEntry.Node, clusterEntry.Path) ?? clusterName;
+            Explicit.Add(clusterEntry.Path);
+        }
+
+        var hosts = new List<HostSpec>();
+        if (top.TryGetValue("hosts", out var hostsEntry))
+        {
+            if (hostsEntry.Node is ListNode list)
+            {
+                for (var i = 0; i < list.Items.Count; i++)
+                {
+                    hosts.Add(BindHost(list.Items[i], $"{hostsEntry.Path}[{i}]"));
+                }
+            }
+            else
+            {
+                Error(hostsEntry.Path, hostsEntry.Node, "must be a list of hosts (`- name: host1\\n  address: 192.0.2.11`)");
+            }
+        }
+        else
+        {
+            Error($"{Namespace}:hosts", null, "missing: list the hosts (`- name: host1`, `address: 192.0.2.11`)");
+        }
+
+        LoadBalancerSpec? loadBalancer = null;
+        if (top.TryGetValue("loadBalancer", out var lbEntry))
+        {
+            loadBalancer = BindLoadBalancer(lbEntry.Node, lbEntry.Path);
+        }
+
+        var images = StackSpec.DefaultImages;
+        if (top.TryGetValue("images", out var imagesEntry) && Map(imagesEntry.Node, imagesEntry.Path, ImageKeys) is { } imagesMap)
+        {
+            images = new ImageSpec(
+                Nginx: String(imagesMap, "nginx", imagesEntry.Path) ?? images.Nginx,
+                Haproxy: String(imagesMap, "haproxy", imagesEntry.Path) ?? images.Haproxy,
+                App: String(imagesMap, "app", imagesEntry.Path) ?? images.App,
+                Crate: String(imagesMap, "crate", imagesEntry.Path) ?? images.Crate);
+        }
+
+        var commands = StackSpec.DefaultCommands;
+        if (top.TryGetValue("commands", out var commandsEntry) && Map(commandsEntry.Node, commandsEntry.Path, CommandKeys) is { } commandsMap)
+        {
+            commands = new CommandSpec(
+                App: String(commandsMap, "app", commandsEntry.Path) ?? commands.App,
+                Crate: String(commandsMap, "crate", commandsEntry.Path) ?? commands.Crate,
+                Haproxy: String(commandsMap, "haproxy", commandsEntry.Path) ?? commands.Haproxy);
+        }
+
+        var ports = StackSpec.DefaultPorts;
+        if (top.TryGetValue("ports", out var portsEntry) && Map(portsEntry.Node, portsEntry.Path, PortKeys) is { } portsMap)
+        {
+            var p = portsEntry.Path;
+            ports = new PortSpec(
+                Nginx: Int(portsMap, "nginx", p) ?? ports.Nginx,
+                Haproxy: Int(portsMap, "haproxy", p) ?? ports.Haproxy,
+                App: Int(portsMap, "app", p) ?? ports.App,
+                CrateHttp: Int(portsMap, "crateHttp", p) ?? ports.CrateHttp,
+                CrateTransport: Int(portsMap, "crateTransport", p) ?? ports.CrateTransport,
+                CratePsql: Int(portsMap, "cratePsql", p) ?? ports.CratePsql,
+                LoadBalancerHttp: Int(portsMap, "loadBalancerHttp", p) ?? ports.LoadBalancerHttp,
+                LoadBalancerHttps: Int(portsMap, "loadBalancerHttps", p) ?? ports.LoadBalancerHttps);
+        }
+
+        var crate = new CrateSpec(StackSpec.DefaultHeapSize);
+        if (top.TryGetValue("crate", out var crateEntry) && Map(crateEntry.Node, crateEntry.Path, CrateKeys) is { } crateMap)
+        {
+            crate = new CrateSpec(String(crateMap, "heapSize", crateEntry.Path) ?? crate.HeapSize);
+            if (Find(crateMap, "discovery") is { } discovery)
+            {
+                var path = $"{crateEntry.Path}.discovery";
+                var value = Scalar(discovery, path);
+                if (string.Equals(value, "multicast", StringComparison.OrdinalIgnoreCase))
+                {
+                    Error(path, discovery,
+                        "multicast discovery was removed from CrateDB (it has only unicast discovery since 4.0): remove this key or write `unicast`; " +
+                        "the seed hosts (`discovery.seed_hosts`) and `cluster.initial_master_nodes` are generated from the hosts list, " +
+                        "and the cluster name keeps other clusters out");
+                }
+                else if (value is not null && !string.Equals(value, "unicast", StringComparison.OrdinalIgnoreCase))
+                {
+                    Error(path, discovery, $"unknown discovery \"{value}\": the only discovery is `unicast` (generated from the hosts list)");
+                }
+            }
+        }
+
+        var healthCheckPath = StackSpec.DefaultHealthCheckPath;
+        if (top.TryGetValue("healthCheckPath", out var healthEntry))
+        {
+            healthCheckPath = Scalar(healthEntry.Node, healthEntry.Path) ?? healthCheckPath;
+            Explicit.Add(healthEntry.Path);
+        }
+
+        var spec = new StackSpec(stack, file, layout, clusterName, hosts.ToEquatableArray(), loadBalancer, images, commands, ports, crate, healthCheckPath);
+        return (spec, layoutKnown);
+    }
+
+    private HostSpec BindHost(ConfigNode node, string path)
+    {
+        var map = Map(node, path, HostKeys);
+        if (map is null)
+        {
+            return new HostSpec("", "", new SshSpec("deploy", 22), null, EquatableArray<Role>.Empty, 1, 1);
+        }
+
+        var roles = new List<Role>();
+        if (Find(map, "roles") is { } rolesNode)
+        {
+            Explicit.Add($"{path}.roles");
+            if (rolesNode is ListNode roleList)
+            {
+                for (var i = 0; i < roleList.Items.Count; i++)
+                {
+                    var rolePath = $"{path}.roles[{i}]";
+                    var name = Scalar(roleList.Items[i], rolePath);
+                    if (name is null)
+                    {
+                        continue;
+                    }
+
+                    if (RoleNames.TryGetValue(name, out var expanded))
+                    {
+                        roles.AddRange(expanded.Where(r => !roles.Contains(r)));
+                    }
+                    else
+                    {
+                        var hint = Suggest.Closest(name, RoleNames.Keys);
+                        Error(rolePath, roleList.Items[i],
+                            $"unknown role \"{name}\": write one of {string.Join(", ", RoleNames.Keys)} (`proxy` is nginx + haproxy)" +
+                            (hint is null ? "" : $" (did you mean \"{hint}\"?)"));
+                    }
+                }
+            }
+            else
+            {
+                Error($"{path}.roles", rolesNode, "must be a list, e.g. `roles: [proxy]` or `roles: [app]`");
+            }
+        }
+
+        int app = 1, crate = 1;
+        if (Find(map, "instances") is { } instancesNode && Map(instancesNode, $"{path}.instances", InstanceKeys) is { } instances)
+        {
+            Explicit.Add($"{path}.instances");
+            app = Int(instances, "app", $"{path}.instances") ?? app;
+            crate = Int(instances, "crate", $"{path}.instances") ?? crate;
+        }
+
+        return new HostSpec(
+            Name: String(map, "name", path) ?? "",
+            Address: String(map, "address", path) ?? "",
+            Ssh: BindSsh(map, path),
+            DockerEndpoint: String(map, "docker", path),
+            Roles: roles.ToEquatableArray(),
+            AppInstances: app,
+            CrateNodes: crate);
+    }
+
+    private LoadBalancerSpec? BindLoadBalancer(ConfigNode node, string path)
+    {
+        var map = Map(node, path, LoadBalancerKeys);
+        if (map is null)
+        {
+            return null;
+        }
+
+        return new LoadBalancerSpec(
+            Name: String(map, "name", path) ?? "lb",
+            Address: String(map, "address", path) ?? "",
+            Ssh: BindSsh(map, path),
+            DockerEndpoint: String(map, "docker", path),
+            TlsCertificate: String(map, "tlsCertificate", path));
+    }
+
+    private SshSpec BindSsh(MapNode map, string path)
+    {
+        if (Find(map, "ssh") is { } sshNode && Map(sshNode, $"{path}.ssh", SshKeys) is { } ssh)
+        {
+            return new SshSpec(String(ssh, "user", $"{path}.ssh") ?? "deploy", Int(ssh, "port", $"{path}.ssh") ?? 22);
+        }
+
+        return new SshSpec("deploy", 22);
+    }
+
+    private MapNode? Map(ConfigNode node, string path, string[] knownKeys)
+    {
+        if (node is not MapNode map)
+        {
+            Error(path, node, $"must be a mapping with keys {string.Join(", ", knownKeys)}");
+            return null;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, value) in map.Entries)
+        {
+            if (!knownKeys.Contains(key))
+            {
+                Unknown($"{path}.{key}", value, knownKeys, key);
+            }
+            else if (!seen.Add(key))
+            {
+                Error($"{path}.{key}", value, "given twice: keep one");
+            }
+        }
+
+        return map;
+    }
+
+    private static ConfigNode? Find(MapNode map, string key) =>
+        map.Entries.LastOrDefault(kv => kv.Key == key).Value;
+
+    private string? String(MapNode map, string key, string path)
+    {
+        var node = Find(map, key);
+        return node is null ? null : Scalar(node, $"{path}.{key}");
+    }
+
+    private int? Int(MapNode map, string key, string path)
+    {
+        var node = Find(map, key);
+        if (node is null)
+        {
+            return null;
+        }
+
+        var keyPath = $"{path}.{key}";
+        var text = Scalar(node, keyPath);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            Explicit.Add(keyPath);
+            return value;
+        }
+
+        Error(keyPath, node, $"\"{text}\" is not a whole number");
+        return null;
+    }
+
+    private string? Scalar(ConfigNode node, string path)
+    {
+        if (node is ScalarNode scalar)
+        {
+            return scalar.Value;
+        }
+
+        Error(path, node, "must be a single value, not a list or mapping");
+        return null;
+    }
+
+    private void Unknown(string path, ConfigNode node, IEnumerable<string> known, string? key = null)
+    {
+        var word = key ?? path;
+        var hint = Suggest.Closest(word, known);
+        Error(path, node, "unknown key" + (hint is null ? $": known keys are {string.Join(", ", known)}" : $" (did you mean \"{hint}\"?)"));
+    }
+
+    private void Error(string path, ConfigNode? node, string message) =>
+        _diagnostics.Add(new Diagnostic(Severity.Error, file, path, message, node?.Mark?.Line, node?.Mark?.Column));
+}

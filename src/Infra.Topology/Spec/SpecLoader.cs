@@ -1,0 +1,58 @@
+namespace Infra.Topology.Spec;
+
+/// <summary>What loading a stack gives: the spec when no error stands, and every diagnostic found.</summary>
+public sealed record LoadResult(StackSpec? Spec, EquatableArray<Diagnostic> Diagnostics)
+{
+    public bool Ok => Spec is not null;
+
+    public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.IsError);
+
+    public IEnumerable<Diagnostic> Warnings => Diagnostics.Where(d => !d.IsError);
+}
+
+/// <summary>
+/// The one loader: a stack file read from disk, a stack file's text (e.g. from git), or the config
+/// values Pulumi hands the program all go through the same binder and the same checks.
+/// </summary>
+public static class SpecLoader
+{
+    public static LoadResult LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Failed(path, $"cannot read the stack file: {e.Message}");
+        }
+
+        return LoadYaml(text, path, ConfigSources.StackNameOf(path));
+    }
+
+    public static LoadResult LoadYaml(string text, string file, string stack)
+    {
+        var (entries, errors) = ConfigSources.FromYaml(text, file);
+        return errors.Count > 0 ? new LoadResult(null, errors.ToEquatableArray()) : Bind(entries, file, stack);
+    }
+
+    /// <summary>Pulumi config values (`microblog:hosts` -> JSON text) for stack <paramref name="stack"/>.</summary>
+    public static LoadResult LoadPulumiConfig(IReadOnlyDictionary<string, string> values, string stack, string? source = null)
+    {
+        var file = source ?? $"stacks/Pulumi.{stack}.yaml";
+        var (entries, errors) = ConfigSources.FromPulumiConfig(values, file);
+        return errors.Count > 0 ? new LoadResult(null, errors.ToEquatableArray()) : Bind(entries, file, stack);
+    }
+
+    private static LoadResult Bind(IReadOnlyList<KeyValuePair<string, ConfigNode>> entries, string file, string stack)
+    {
+        var binder = new SpecBinder(file);
+        var (spec, layoutKnown) = binder.Bind(stack, entries);
+        var diagnostics = binder.Diagnostics.Concat(SpecValidator.Check(spec, layoutKnown, binder.Explicit)).ToEquatableArray();
+        return new LoadResult(diagnostics.Any(d => d.IsError) ? null : spec, diagnostics);
+    }
+
+    private static LoadResult Failed(string file, string message) =>
+        new(null, new[] { new Diagnostic(Severity.Error, file, "", message) }.ToEquatableArray());
+}

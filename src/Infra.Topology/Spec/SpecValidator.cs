@@ -1,0 +1,304 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Infra.Topology.Model;
+
+namespace Infra.Topology.Spec;
+
+/// <summary>The checks that need the whole spec: names, addresses, ports, layout rules, redundancy.</summary>
+internal static partial class SpecValidator
+{
+    private const string Ns = SpecBinder.Namespace;
+
+    public static IEnumerable<Diagnostic> Check(StackSpec spec, bool layoutKnown, ISet<string> explicitKeys)
+    {
+        var file = spec.SourceFile;
+        Diagnostic Error(string path, string message) => new(Severity.Error, file, path, message);
+        Diagnostic Warning(string path, string message) => new(Severity.Warning, file, path, message);
+
+        if (!ClusterNamePattern().IsMatch(spec.ClusterName))
+        {
+            yield return Error($"{Ns}:clusterName", $"\"{spec.ClusterName}\" is not a usable cluster name: use lowercase letters, digits, '-' and '_' (e.g. microblog-{spec.Stack})");
+        }
+
+        if (!spec.HealthCheckPath.StartsWith('/') || spec.HealthCheckPath.Any(char.IsWhiteSpace))
+        {
+            yield return Error($"{Ns}:healthCheckPath", $"\"{spec.HealthCheckPath}\" must be a URL path starting with '/', e.g. /health");
+        }
+
+        if (!HeapPattern().IsMatch(spec.Crate.HeapSize))
+        {
+            yield return Error($"{Ns}:crate.heapSize", $"\"{spec.Crate.HeapSize}\" is not a heap size: write a number with k, m or g, e.g. 2g");
+        }
+
+        if (string.IsNullOrWhiteSpace(spec.Images.App))
+        {
+            yield return Error($"{Ns}:images.app", "missing: the container image of your app, e.g. `registry.example.com/microblog/app:1.0.0`");
+        }
+
+        foreach (var (name, port) in PortBases(spec.Ports))
+        {
+            if (port is < 1 or > 65535)
+            {
+                yield return Error($"{Ns}:ports.{name}", $"{port} is outside 1-65535");
+            }
+        }
+
+        if (spec.Hosts.Count == 0)
+        {
+            yield return Error($"{Ns}:hosts", "no hosts: list at least one (`- name: host1`, `address: 192.0.2.11`)");
+        }
+
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var addresses = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var all = spec.Hosts.Select((h, i) => (Path: $"{Ns}:hosts[{i}]", h.Name, h.Address, h.Ssh, h.DockerEndpoint)).ToList();
+        if (spec.LoadBalancer is { } lbSpec)
+        {
+            all.Add(($"{Ns}:loadBalancer", lbSpec.Name, lbSpec.Address, lbSpec.Ssh, lbSpec.DockerEndpoint));
+        }
+
+        foreach (var (path, name, address, ssh, docker) in all)
+        {
+            if (name.Length == 0)
+            {
+                yield return Error($"{path}.name", "missing: give the host a name, e.g. `name: host1`");
+            }
+            else if (!HostNamePattern().IsMatch(name))
+            {
+                yield return Error($"{path}.name", $"\"{name}\" is not a usable host name: use lowercase letters, digits and '-' (it names resources and files)");
+            }
+            else if (names.TryGetValue(name, out var first))
+            {
+                yield return Error($"{path}.name", $"\"{name}\" is already the name of {first}: host names must be unique");
+            }
+            else
+            {
+                names[name] = path;
+            }
+
+            if (address.Length == 0)
+            {
+                yield return Error($"{path}.address", "missing: give the host's IP address or DNS name, e.g. `address: 192.0.2.11`");
+            }
+            else if (AddressProblem(address) is { } problem)
+            {
+                yield return Error($"{path}.address", problem);
+            }
+            else if (addresses.TryGetValue(address, out var firstAddress))
+            {
+                yield return Error($"{path}.address", $"\"{address}\" is already the address of {firstAddress}: each host needs its own address (two instances would fight over one port)");
+            }
+            else
+            {
+                addresses[address] = path;
+            }
+
+            if (ssh.Port is < 1 or > 65535)
+            {
+                yield return Error($"{path}.ssh.port", $"{ssh.Port} is outside 1-65535");
+            }
+
+            if (ssh.User.Length == 0)
+            {
+                yield return Error($"{path}.ssh.user", "empty: write the SSH user, e.g. `user: deploy`");
+            }
+
+            if (docker is not null && !docker.StartsWith("ssh://", StringComparison.Ordinal) && !docker.StartsWith("tcp://", StringComparison.Ordinal)
+                && !docker.StartsWith("unix://", StringComparison.Ordinal))
+            {
+                yield return Error($"{path}.docker", $"\"{docker}\" is not a Docker endpoint: write ssh://user@host, tcp://host:2376 or unix:///var/run/docker.sock");
+            }
+        }
+
+        for (var i = 0; i < spec.Hosts.Count; i++)
+        {
+            var host = spec.Hosts[i];
+            var path = $"{Ns}:hosts[{i}]";
+            if (host.AppInstances < 0)
+            {
+                yield return Error($"{path}.instances.app", $"{host.AppInstances} is negative");
+            }
+
+            if (host.CrateNodes < 0)
+            {
+                yield return Error($"{path}.instances.crate", $"{host.CrateNodes} is negative");
+            }
+
+            if (!layoutKnown)
+            {
+                continue;
+            }
+
+            var roles = PortPlan.RolesOf(spec.Layout, host);
+            if (spec.Layout == Layout.SplitRole)
+            {
+                if (host.Roles.Count == 0)
+                {
+                    yield return Error($"{path}.roles", "missing: a split-role host says what it runs, e.g. `roles: [proxy]` (nginx + haproxy), `roles: [app]` or `roles: [crate]`");
+                }
+
+                if (roles.Contains(Role.Nginx) != roles.Contains(Role.Haproxy))
+                {
+                    yield return Error($"{path}.roles", "nginx proxies to the haproxy on its own host: give this host both (`proxy`) or neither");
+                }
+
+                if (explicitKeys.Contains($"{path}.instances.app") && !roles.Contains(Role.App))
+                {
+                    yield return Error($"{path}.instances.app", "this host has no `app` role: add `app` to its roles or remove the count");
+                }
+
+                if (explicitKeys.Contains($"{path}.instances.crate") && !roles.Contains(Role.Crate))
+                {
+                    yield return Error($"{path}.instances.crate", "this host has no `crate` role: add `crate` to its roles or remove the count");
+                }
+            }
+            else if (explicitKeys.Contains($"{path}.roles"))
+            {
+                yield return Error($"{path}.roles", $"layout {LayoutName(spec.Layout)} decides the roles of every host: remove `roles`, or use `layout: split-role`");
+            }
+
+            foreach (var collision in PortCollisions(PortPlan.For(spec.Ports, host, roles), path, explicitKeys))
+            {
+                yield return Error(collision.Path, collision.Message);
+            }
+        }
+
+        if (!layoutKnown)
+        {
+            yield break;
+        }
+
+        var layoutName = LayoutName(spec.Layout);
+        if (spec.Layout is Layout.Dev or Layout.SingleHost)
+        {
+            if (spec.Hosts.Count > 1)
+            {
+                yield return Error($"{Ns}:hosts", $"layout {layoutName} runs on exactly one host, {spec.Hosts.Count} are listed: keep one, or use `layout: colocated` or `split-role`");
+            }
+
+            if (spec.LoadBalancer is not null)
+            {
+                yield return Error($"{Ns}:loadBalancer", $"layout {layoutName} has no front load balancer (clients talk to {(spec.Layout == Layout.Dev ? "the app" : "haproxy")} directly): remove this key");
+            }
+        }
+        else if (spec.LoadBalancer is null)
+        {
+            yield return Error($"{Ns}:loadBalancer", $"missing: layout {layoutName} puts a load balancer in front of every nginx; add `{Ns}:loadBalancer: {{name: front, address: 192.0.2.10}}`");
+        }
+
+        var counts = Enum.GetValues<Role>().ToDictionary(
+            role => role,
+            role => spec.Hosts.Sum(h => PortPlan.CountOf(role, h, PortPlan.RolesOf(spec.Layout, h))));
+
+        if (spec.Layout == Layout.SplitRole)
+        {
+            foreach (var (role, label) in new[] { (Role.Nginx, "proxy (nginx + haproxy)"), (Role.App, "app"), (Role.Crate, "crate") })
+            {
+                if (!spec.Hosts.Any(h => h.Roles.Contains(role)))
+                {
+                    yield return Error($"{Ns}:hosts", $"no host has the {label} role: a split-role stack needs at least one host with each of proxy, app and crate");
+                }
+            }
+        }
+
+        if (spec.Hosts.Count > 0 && counts[Role.App] == 0 && (spec.Layout != Layout.SplitRole || spec.Hosts.Any(h => h.Roles.Contains(Role.App))))
+        {
+            yield return Error(InstancePath(spec, Role.App), "zero app instances in the whole stack: set `instances: {app: 1}` or more on at least one host");
+        }
+
+        if (spec.Hosts.Count > 0 && counts[Role.Crate] == 0 && (spec.Layout != Layout.SplitRole || spec.Hosts.Any(h => h.Roles.Contains(Role.Crate))))
+        {
+            yield return Error(InstancePath(spec, Role.Crate), "zero CrateDB nodes in the whole stack: set `instances: {crate: 1}` or more on at least one host");
+        }
+
+        if (counts[Role.Crate] == 2)
+        {
+            yield return Warning($"{Ns}:hosts", "a 2-node CrateDB cluster cannot survive the loss of either node (a majority of 2 is 2): use 3 nodes");
+        }
+
+        if (spec.Layout is Layout.Colocated or Layout.SplitRole)
+        {
+            if (counts[Role.Nginx] == 1)
+            {
+                yield return Warning($"{Ns}:hosts", "only one nginx: the load balancer has nothing to fail over to when its host goes down; add a second");
+            }
+            else if (counts[Role.Haproxy] == 1)
+            {
+                yield return Warning($"{Ns}:hosts", "only one haproxy: no redundancy when its host goes down; add a second");
+            }
+        }
+    }
+
+    public static string LayoutName(Layout layout) => SpecBinder.Layouts.Single(kv => kv.Value == layout).Key;
+
+    private static string InstancePath(StackSpec spec, Role role)
+    {
+        var key = role == Role.App ? "app" : "crate";
+        return spec.Hosts.Count == 1 ? $"{Ns}:hosts[0].instances.{key}" : $"{Ns}:hosts";
+    }
+
+    private static IEnumerable<(string Name, int Port)> PortBases(PortSpec p) =>
+    [
+        ("nginx", p.Nginx), ("haproxy", p.Haproxy), ("app", p.App), ("crateHttp", p.CrateHttp),
+        ("crateTransport", p.CrateTransport), ("cratePsql", p.CratePsql), ("loadBalancerHttp", p.LoadBalancerHttp),
+        ("loadBalancerHttps", p.LoadBalancerHttps),
+    ];
+
+    private static IEnumerable<(string Path, string Message)> PortCollisions(IReadOnlyList<PortPlan.Claim> claims, string hostPath, ISet<string> explicitKeys)
+    {
+        foreach (var claim in claims.Where(c => c.Port is < 1 or > 65535 && c.Index > 0).GroupBy(c => c.BaseKey))
+        {
+            var last = claim.Last();
+            yield return ($"{hostPath}.instances.{(last.Role == Role.App ? "app" : "crate")}",
+                $"{last.Role.ToString().ToLowerInvariant()} instance {last.Index + 1} would take port {last.Port}, outside 1-65535: lower the count or the base `{Ns}:ports.{last.BaseKey}`");
+        }
+
+        foreach (var group in claims.Where(c => c.Port is >= 1 and <= 65535).GroupBy(c => c.Port).Where(g => g.Count() > 1))
+        {
+            var pair = group.Take(2).ToList();
+            var blame = pair.FirstOrDefault(c => explicitKeys.Contains($"{Ns}:ports.{c.BaseKey}")) is { } overridden
+                ? $"{Ns}:ports.{overridden.BaseKey}"
+                : $"{hostPath}.instances";
+            yield return (blame,
+                $"port {group.Key} is wanted twice on this host ({Describe(pair[0])} and {Describe(pair[1])}): move `{Ns}:ports.{pair[0].BaseKey}` or `{Ns}:ports.{pair[1].BaseKey}` so the ranges don't overlap");
+        }
+
+        static string Describe(PortPlan.Claim c) =>
+            $"{c.Role.ToString().ToLowerInvariant()} {(c.Kind == "http" ? "" : c.Kind + " ")}#{c.Index + 1} from base {c.BaseKey}".Replace("  ", " ");
+    }
+
+    private static string? AddressProblem(string address)
+    {
+        if (address.Contains(':'))
+        {
+            return IPAddress.TryParse(address, out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6
+                ? null
+                : $"\"{address}\" is not an IPv6 address";
+        }
+
+        if (DottedNumbers().IsMatch(address))
+        {
+            var parts = address.Split('.');
+            return parts.Length == 4 && parts.All(p => p.Length <= 3 && int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) <= 255)
+                ? null
+                : $"\"{address}\" is not an IP address or host name (an IPv4 address is four numbers 0-255, e.g. 192.0.2.11)";
+        }
+
+        return DnsNamePattern().IsMatch(address) ? null : $"\"{address}\" is not an IP address or host name";
+    }
+
+    [GeneratedRegex("^[0-9.]+$")]
+    private static partial Regex DottedNumbers();
+
+    [GeneratedRegex(@"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")]
+    private static partial Regex DnsNamePattern();
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$")]
+    private static partial Regex HostNamePattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
+    private static partial Regex ClusterNamePattern();
+
+    [GeneratedRegex("^[0-9]+[kmgKMG]?$")]
+    private static partial Regex HeapPattern();
+}

@@ -1,0 +1,68 @@
+namespace Infra.Topology.Spec;
+
+/// <summary>The four shapes the seed draws; any host list and instance counts within each.</summary>
+public enum Layout
+{
+    Dev,
+    SingleHost,
+    Colocated,
+    SplitRole,
+}
+
+public enum Role
+{
+    LoadBalancer,
+    Nginx,
+    Haproxy,
+    App,
+    Crate,
+}
+
+public sealed record SshSpec(string User, int Port);
+
+/// <summary>One host of the stack file: a machine (or, in the live tests, a network namespace).</summary>
+public sealed record HostSpec(
+    string Name,
+    string Address,
+    SshSpec Ssh,
+    string? DockerEndpoint,
+    EquatableArray<Role> Roles,
+    int AppInstances,
+    int CrateNodes);
+
+public sealed record LoadBalancerSpec(string Name, string Address, SshSpec Ssh, string? DockerEndpoint, string? TlsCertificate);
+
+public sealed record ImageSpec(string Nginx, string Haproxy, string App, string Crate);
+
+public sealed record CommandSpec(string App, string Crate, string Haproxy);
+
+public sealed record PortSpec(int Nginx, int Haproxy, int App, int CrateHttp, int CrateTransport, int CratePsql, int LoadBalancerHttp, int LoadBalancerHttps);
+
+public sealed record CrateSpec(string HeapSize);
+
+/// <summary>The whole `microblog:*` block of one stack file, defaults applied, checked.</summary>
+public sealed record StackSpec(
+    string Stack,
+    string SourceFile,
+    Layout Layout,
+    string ClusterName,
+    EquatableArray<HostSpec> Hosts,
+    LoadBalancerSpec? LoadBalancer,
+    ImageSpec Images,
+    CommandSpec Commands,
+    PortSpec Ports,
+    CrateSpec Crate,
+    string HealthCheckPath)
+{
+    public static readonly PortSpec DefaultPorts = new(
+        Nginx: 80, Haproxy: 9100, App: 9210, CrateHttp: 4200, CrateTransport: 4300, CratePsql: 5432, LoadBalancerHttp: 80, LoadBalancerHttps: 443);
+
+    public static readonly ImageSpec DefaultImages = new(Nginx: "nginx:1.27", Haproxy: "haproxy:3.0", App: "", Crate: "crate:5.10");
+
+    /// <summary>The seed's own paths (`bin/app`, `parts/crate/bin/crate`).</summary>
+    public static readonly CommandSpec DefaultCommands = new(App: "bin/app", Crate: "parts/crate/bin/crate", Haproxy: "haproxy");
+
+    public const string DefaultHealthCheckPath = "/health";
+
+    public const string DefaultHeapSize = "1g";
+}
