@@ -1,0 +1,60 @@
+using System.Collections.Immutable;
+using Infra.Topology.Model;
+using Infra.Topology.Plan;
+using Infra.Topology.Spec;
+using Pulumi;
+
+namespace Infra;
+
+/// <summary>Stack config -> the core's spec, topology and plan -> one Topology component. Nothing is deployed while any error stands.</summary>
+public sealed class MicroblogStack : Stack
+{
+    [Output("frontDoorUrls")]
+    public Output<ImmutableArray<string>> FrontDoorUrls { get; private set; }
+
+    [Output("haproxyStatsUrlsFromHostOnly")]
+    public Output<ImmutableArray<string>> HaproxyStatsUrls { get; private set; }
+
+    [Output("crateAdminUrls")]
+    public Output<ImmutableArray<string>> CrateAdminUrls { get; private set; }
+
+    [Output("services")]
+    public Output<ImmutableDictionary<string, ImmutableDictionary<string, ImmutableArray<int>>>> Services { get; private set; }
+
+    public MicroblogStack()
+        : this(null)
+    {
+    }
+
+    public MicroblogStack(StackOptions? options)
+        : base(options)
+    {
+        var stack = Deployment.Instance.StackName;
+        // Every key goes to the loader: it reads `microblog:*`, ignores providers' namespaces and flags near-misses of ours.
+        var result = SpecLoader.LoadPulumiConfig(PulumiConfigValues.FromEnvironment(), stack, $"stacks/Pulumi.{stack}.yaml");
+        foreach (var warning in result.Warnings)
+        {
+            Log.Warn(warning.ToString());
+        }
+
+        if (result.Spec is not { } spec)
+        {
+            // Each error on its own line for the operator; logged errors fail the update, and no resource was registered.
+            foreach (var error in result.Errors)
+            {
+                Log.Error(error.ToString());
+            }
+
+            FrontDoorUrls = HaproxyStatsUrls = CrateAdminUrls = Output.Create(ImmutableArray<string>.Empty);
+            Services = Output.Create(ImmutableDictionary<string, ImmutableDictionary<string, ImmutableArray<int>>>.Empty);
+            return;
+        }
+
+        var topology = TopologyResolver.Resolve(spec);
+        var microblog = new Components.Topology("microblog", new Components.TopologyArgs { Topology = topology, Plan = Planner.Plan(topology) });
+        FrontDoorUrls = microblog.FrontDoorUrls;
+        HaproxyStatsUrls = microblog.HaproxyStatsUrls;
+        CrateAdminUrls = microblog.CrateAdminUrls;
+        Services = microblog.Services;
+    }
+}

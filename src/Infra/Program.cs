@@ -1,0 +1,3 @@
+using Infra;
+
+return await Pulumi.Deployment.RunAsync<MicroblogStack>();
