@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Pulumi;
+using Pulumi.Testing;
+using Pulumi.Utilities;
+
+namespace Infra.Tests.Support;
+
+/// <summary>A resource as the program declared it: its parent and what it waits for, which mocks do not see.</summary>
+public sealed record Declared(Resource Resource, Resource? Parent, ImmutableArray<Resource> DependsOn)
+{
+    public string Type => Resource.GetResourceType();
+
+    public string Name => Resource.GetResourceName();
+}
+
+/// <summary>One mock deployment of the Pulumi program.</summary>
+public sealed record Deployed(ImmutableArray<Resource> Resources, RecordingMocks Mocks, IReadOnlyList<Declared> Declared)
+{
+    public T Get<T>(string name)
+        where T : Resource => Resources.OfType<T>().Single(r => r.GetResourceName() == name);
+
+    public Declared Of(string name) => Declared.Single(d => d.Name == name);
+
+    public MicroblogStack Stack => Resources.OfType<MicroblogStack>().Single();
+
+    /// <summary>The engine's view: inputs of each registered resource by name, as canonical JSON.</summary>
+    public IReadOnlyDictionary<string, string> Inputs => Mocks.Created.ToDictionary(c => c.Name!, c => Canonical.Json(c.Inputs));
+}
+
+public static class Deploy
+{
+    public const string Project = "microblog-infra";
+
+    public static Task<Deployed> Stack(string stack) => Config(stack, PulumiConfigOf.StackFile(Repo.StackFile(stack)));
+
+    /// <summary>
+    /// Runs the real stack class with the config the Pulumi CLI would hand it. A stack-level transformation
+    /// records each resource's parent and dependencies, since the mock engine is not told them.
+    /// </summary>
+    public static async Task<Deployed> Config(string stack, IReadOnlyDictionary<string, string> config, IMocks? mocks = null)
+    {
+        var recording = new RecordingMocks();
+        var declared = new List<(Resource Resource, Resource? Parent, InputList<Resource> DependsOn)>();
+        var options = new StackOptions
+        {
+            ResourceTransformations =
+            {
+                args =>
+                {
+                    if (args.Resource is Stack)
+                    {
+                        return null;
+                    }
+
+                    lock (declared)
+                    {
+                        declared.Add((args.Resource, args.Options.Parent, args.Options.DependsOn));
+                    }
+
+                    return null;
+                },
+            },
+        };
+
+        // The SDK reads PULUMI_CONFIG when each test deployment starts, as the CLI-launched program does.
+        Environment.SetEnvironmentVariable("PULUMI_CONFIG", JsonSerializer.Serialize(config));
+        var resources = await Deployment.TestWithServiceProviderAsync<MicroblogStack>(
+            mocks ?? recording, new StackProvider(options), new TestOptions { IsPreview = false, ProjectName = Project, StackName = stack });
+
+        var resolved = new List<Declared>();
+        foreach (var (resource, parent, dependsOn) in declared)
+        {
+            resolved.Add(new Declared(resource, parent, await OutputUtilities.GetValueAsync((Output<ImmutableArray<Resource>>)dependsOn)));
+        }
+
+        return new Deployed(resources, recording, resolved);
+    }
+
+    private sealed class StackProvider(StackOptions options) : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => serviceType == typeof(MicroblogStack) ? new MicroblogStack(options) : null;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Collections.Immutable;
+using Infra.Topology.Plan;
+using Infra.Topology.Spec;
+using Pulumi;
+using Pulumi.Utilities;
+
+namespace Infra.Tests.Support;
+
+/// <summary>The core's plan of a committed stack: what the Pulumi program is expected to deploy.</summary>
+public static class Plans
+{
+    public static DeploymentPlan Of(string stack) => Planner.Plan(Repo.Topology(stack));
+
+    public static string ComponentOf(Role role) => role switch
+    {
+        Role.Nginx => "NginxProxy",
+        Role.Haproxy or Role.LoadBalancer => "HaproxyBalancer",
+        Role.App => "AppInstance",
+        Role.Crate => "CrateNode",
+        _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
+
+    public static Task<T> GetValueAsync<T>(this Output<T> output) => OutputUtilities.GetValueAsync(output);
+
+    /// <summary>A list input the program left unset comes back from the mock engine as a default array.</summary>
+    public static async Task<ImmutableArray<T>> ListAsync<T>(this Output<ImmutableArray<T>> output)
+    {
+        var items = await OutputUtilities.GetValueAsync(output);
+        return items.IsDefault ? [] : items;
+    }
+}
