@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Infra.Topology.Configs;
 using Infra.Topology.Plan;
 using Pulumi;
 using Pulumi.Docker.Inputs;
@@ -115,11 +116,12 @@ public abstract class ServiceComponent : ComponentResource
         if (service.Apply is { } apply && writes.Count > 0)
         {
             var after = writes.Append<Resource>(Container);
-            Apply = args.Shell.Run(apply.Name, Delivery.Apply(service, apply), new CustomResourceOptions
+            if (service.OnConfigChange == ChangeAction.RollingRestart && args.RestartAfter is { } previous)
             {
-                Parent = this,
-                DependsOn = (args.RestartAfter is { } previous ? after.Append(previous) : after).ToList(),
-            });
+                after = after.Append(previous);
+            }
+
+            Apply = args.Shell.Run(apply.Name, Delivery.Apply(service, apply), new CustomResourceOptions { Parent = this, DependsOn = after.ToList() });
         }
 
         ContainerName = Container.Name;

@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using Infra.Tests.Support;
+using Infra.Topology.Spec;
+using Moq;
+using Pulumi;
+using Pulumi.Testing;
+
+namespace Infra.Tests;
+
+/// <summary>The stack as an operator meets it: config in, errors or outputs out.</summary>
+public class StackTests
+{
+    [Fact]
+    public async Task An_invalid_stack_fails_with_every_one_of_the_cores_messages_and_registers_nothing()
+    {
+        var config = PulumiConfigOf.StackFile(Repo.StackFile("two-host"));
+        config["microblog:layout"] = "colocatd";
+        config["microblog:hosts"] = """[{"name":"host1","address":"10.0.0.300"},{"name":"host1","address":"192.0.2.12"}]""";
+        var expected = SpecLoader.LoadPulumiConfig(config, "two-host").Errors.Select(e => e.ToString()).ToList();
+        Assert.True(expected.Count >= 3, string.Join("\n", expected));
+        var mocks = new Mock<IMocks>();
+
+        var error = await Record.ExceptionAsync(() => Deploy.Config("two-host", config, mocks.Object));
+
+        var messages = error switch
+        {
+            AggregateException many => many.InnerExceptions.Select(e => e.Message).ToList(),
+            RunException one => [one.Message],
+            _ => throw new Xunit.Sdk.XunitException($"expected the deployment to fail with the core's messages, got {error}"),
+        };
+        Assert.Equal(expected, messages);
+        Assert.All(messages, m => Assert.StartsWith("stacks/Pulumi.two-host.yaml: error: ", m, StringComparison.Ordinal));
+        mocks.Verify(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task A_typo_in_the_namespace_is_an_error_not_a_silently_ignored_key()
+    {
+        var config = PulumiConfigOf.StackFile(Repo.StackFile("dev"));
+        config["microblg:layout"] = "dev";
+
+        var error = await Assert.ThrowsAsync<RunException>(() => Deploy.Config("dev", config, new Mock<IMocks>().Object));
+
+        Assert.Contains("microblg:layout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Two_host_outputs_its_front_door_admin_and_stats_urls_and_services_per_host()
+    {
+        var deployed = await Deploy.Stack("two-host");
+        var stack = deployed.Stack;
+
+        Assert.Equal<string>(["http://192.0.2.10:80/"], await stack.FrontDoorUrls.GetValueAsync());
+        Assert.Equal<string>(["http://192.0.2.11:9100/__haproxy_stats", "http://192.0.2.12:9100/__haproxy_stats"], await stack.HaproxyStatsUrls.GetValueAsync());
+        Assert.Equal<string>(["http://192.0.2.11:4200/", "http://192.0.2.12:4200/"], await stack.CrateAdminUrls.GetValueAsync());
+
+        var services = await stack.Services.GetValueAsync();
+        Assert.Equal<string>(["front", "host1", "host2"], services.Keys.Order());
+        Assert.Equal<int>([80], services["front"]["front-lb"]);
+        Assert.Equal<string>(["host1-app-9210", "host1-crate-4200", "host1-haproxy", "host1-nginx"], services["host1"].Keys.Order());
+        Assert.Equal<int>([4200, 4300, 5432], services["host1"]["host1-crate-4200"]);
+        Assert.Equal<int>([9210], services["host2"]["host2-app-9210"]);
+    }
+
+    [Fact]
+    public async Task Dev_outputs_the_app_as_its_front_door_and_has_no_haproxy()
+    {
+        var stack = (await Deploy.Stack("dev")).Stack;
+
+        Assert.Equal<string>(["http://127.0.0.1:9210/"], await stack.FrontDoorUrls.GetValueAsync());
+        Assert.Empty(await stack.HaproxyStatsUrls.GetValueAsync());
+        Assert.Equal<string>(["http://127.0.0.1:4200/"], await stack.CrateAdminUrls.GetValueAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(ContainerTests.Stacks), MemberType = typeof(ContainerTests))]
+    public async Task Every_stacks_service_map_lists_the_plans_services_and_ports(string stack)
+    {
+        var plan = Plans.Of(stack);
+        var services = await (await Deploy.Stack(stack)).Stack.Services.GetValueAsync();
+
+        Assert.Equal(
+            plan.Hosts.SelectMany(h => h.Services.Select(s => $"{h.Host.Name} {s.Name} {string.Join(",", s.Ports)}")).Order(),
+            services.SelectMany(h => h.Value.Select(s => $"{h.Key} {s.Key} {string.Join(",", s.Value)}")).Order());
+    }
+
+    [Fact]
+    public void Config_keys_in_the_legacy_project_config_form_read_as_project_key()
+    {
+        var values = PulumiConfigValues.Parse("""{"microblog:config:layout":"dev","microblog:hosts":"[{\"name\":\"a\"}]","docker:host":"x","n":3}""");
+
+        Assert.Equal(
+            new Dictionary<string, string> { ["microblog:layout"] = "dev", ["microblog:hosts"] = """[{"name":"a"}]""", ["docker:host"] = "x", ["n"] = "3" },
+            values.ToImmutableSortedDictionary(StringComparer.Ordinal));
+        Assert.Empty(PulumiConfigValues.Parse(null));
+    }
+}
