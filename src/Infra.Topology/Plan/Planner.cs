@@ -28,7 +28,7 @@ public static class Planner
         var placed = files.Select(f => new PlacedFile($"{configDir}/{f.Path}", ContainerPathOf(f), f)).ToEquatableArray();
 
         var services = topology.On(host.Name)
-            .Select(instance => PlanService(topology, instance, placed.Where(p => p.File.Instance == instance.Name)))
+            .Select(instance => PlanService(topology, instance, placed.Where(p => p.File.Instance == instance.Name && p.ContainerPath is not null)))
             .ToEquatableArray();
 
         var preparation = new List<HostCommand>
