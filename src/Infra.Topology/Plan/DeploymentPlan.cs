@@ -13,8 +13,11 @@ public sealed record PlacedFile(string HostPath, string? ContainerPath, Rendered
 /// <summary>A Docker health check, in `docker run --health-*` terms.</summary>
 public sealed record HealthCheck(EquatableArray<string> Test, string Interval, string Timeout, int Retries, string StartPeriod);
 
-/// <summary>A command to run on a host, and why (host preparation, delivery, reload, checks).</summary>
-public sealed record HostCommand(string Name, string Script, string Why);
+/// <summary>
+/// A command to run on a host, and why (host preparation, delivery, reload, checks). <paramref name="Container"/>:
+/// run it inside that container on its host, for a check of a port the firewall keeps from the operator's machine.
+/// </summary>
+public sealed record HostCommand(string Name, string Script, string Why, string? Container = null);
 
 /// <summary>One container: what runs, on which ports, with which files, and what a config change costs it.</summary>
 public sealed record ServicePlan(

@@ -115,7 +115,9 @@ public static class Planner
                     $"n=$(curl -fsS -H 'Content-Type: application/json' -X POST {url} -d '{{\"stmt\":\"select count(*) from sys.nodes\"}}' | sed -E 's/.*\"rows\":\\[\\[([0-9]+)\\]\\].*/\\1/')",
                     $"[ \"$n\" = \"{expected}\" ]",
                     $"CrateDB at {url} reports $n of {expected} nodes in cluster {topology.Spec.ClusterName}"),
-                $"every CrateDB node ({expected}) has joined the cluster");
+                $"every CrateDB node ({expected}) has joined the cluster",
+                // Only app and crate hosts may reach CrateDB's http port; the node's own container can.
+                Container: first.Name);
         }
 
         foreach (var door in topology.FrontDoor)
