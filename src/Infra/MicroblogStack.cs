@@ -32,18 +32,17 @@ public sealed class MicroblogStack : Stack
         var stack = Deployment.Instance.StackName;
         // Every key goes to the loader: it reads `microblog:*`, ignores providers' namespaces and flags near-misses of ours.
         var result = SpecLoader.LoadPulumiConfig(PulumiConfigValues.FromEnvironment(), stack, $"stacks/Pulumi.{stack}.yaml");
-        foreach (var warning in result.Warnings)
+        // One message per severity, a diagnostic per line: the SDK sends each log call on its own task, so
+        // separate calls could reach the operator out of order.
+        if (result.Warnings.Any())
         {
-            Log.Warn(warning.ToString());
+            Log.Warn(string.Join("\n", result.Warnings));
         }
 
         if (result.Spec is not { } spec)
         {
-            // Each error on its own line for the operator; logged errors fail the update, and no resource was registered.
-            foreach (var error in result.Errors)
-            {
-                Log.Error(error.ToString());
-            }
+            // A logged error fails the update; nothing has been registered.
+            Log.Error(string.Join("\n", result.Errors));
 
             FrontDoorUrls = HaproxyStatsUrls = CrateAdminUrls = Output.Create(ImmutableArray<string>.Empty);
             Services = Output.Create(ImmutableDictionary<string, ImmutableDictionary<string, ImmutableArray<int>>>.Empty);

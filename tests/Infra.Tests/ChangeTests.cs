@@ -57,7 +57,7 @@ public class ChangeTests
         string[] expected =
         [
             "microblog:infra:Topology microblog",
-            "command:local:Command check-crate-cluster",
+            "command:remote:Command check-crate-cluster",
             "command:local:Command check-front-door-front-lb",
             .. HostBase("front"),
             "docker:index/remoteImage:RemoteImage front-image-haproxy",
@@ -147,15 +147,34 @@ public class ChangeTests
             .Select(d => d.Name)
             .Order()
             .ToList();
-        var hashes = plan.Hosts.SelectMany(h => h.Files).Where(f => f.File.OnChange != Topology.Configs.ChangeAction.SupervisorUpdate).Select(f => f.Sha256);
+        // Every file a container mounts, and the firewall; not supervisord.conf or log4j2.properties, which only supervisord uses.
+        var hashes = plan.Hosts
+            .SelectMany(h => h.Files.Where(f => f.File.OnChange == Topology.Configs.ChangeAction.ApplyFirewall || h.Services.Any(s => s.Files.Contains(f))))
+            .Select(f => f.Sha256);
         var images = plan.Hosts.SelectMany(h => h.Services).Select(s => s.Image).Distinct();
-        Assert.Equal(plan.Checks.Count, deployed.Resources.OfType<Pulumi.Command.Local.Command>().Count(c => c.GetResourceName().StartsWith("check-", StringComparison.Ordinal)));
+        Assert.Equal(plan.Checks.Select(c => $"check-{c.Name}").Order(), deployed.Declared.Where(d => d.Name.StartsWith("check-", StringComparison.Ordinal)).Select(d => d.Name).Order());
         foreach (var check in plan.Checks)
         {
             Assert.Equal(settled, deployed.Of($"check-{check.Name}").DependsOn.Select(r => r.GetResourceName()).Order());
             var run = await ContainerTests.Written(deployed, $"check-{check.Name}");
-            Assert.Equal(check.Script, run.Create);
             Assert.Equal(hashes.Concat(images), run.Triggers);
+            if (check.Container is { } container)
+            {
+                // Inside the checked service's container, on its host: the firewall keeps its port from everyone else.
+                Assert.Equal($"docker exec {container} sh -c '{check.Script.Replace("'", "'\\''", StringComparison.Ordinal)}'", run.Create);
+                var host = plan.Hosts.Single(h => h.Services.Any(s => s.Name == container)).Host;
+                var resource = deployed.Of($"check-{check.Name}").Resource;
+                Assert.Equal(host.Access.Local, resource is Pulumi.Command.Local.Command);
+                if (resource is Pulumi.Command.Remote.Command remote)
+                {
+                    Assert.Equal(host.Address, (await remote.Connection.GetValueAsync()).Host);
+                }
+            }
+            else
+            {
+                Assert.Equal(check.Script, run.Create);
+                Assert.IsType<Pulumi.Command.Local.Command>(deployed.Of($"check-{check.Name}").Resource);
+            }
         }
     }
 

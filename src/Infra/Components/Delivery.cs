@@ -26,6 +26,10 @@ public static class Delivery
         new(service.OnConfigChange == ChangeAction.RollingRestart ? $"{apply.Script} && {{ {WaitHealthy(service.Name)}; }}" : apply.Script,
             Triggers: service.Files.Select(f => f.Sha256).ToList());
 
+    /// <summary>A check run inside a container on the host network: it reaches what the host itself reaches.</summary>
+    public static ShellRun InContainer(string container, ShellRun run) =>
+        run with { Script = $"docker exec {container} sh -c {HostShell.Quote(run.Script)}" };
+
     private static string WaitHealthy(string container) =>
         $"for i in $(seq 1 {HealthWaitSeconds / 2}); do " +
         $"[ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {container})\" = healthy ] && exit 0; sleep 2; done; " +

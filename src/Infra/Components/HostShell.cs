@@ -60,7 +60,7 @@ public sealed class HostShell(Host host)
     private string AsRoot(string script) =>
         !Host.Access.Local && Host.Access.Ssh.User == "root" ? script : $"sudo -n sh -c {Quote(script)}";
 
-    private static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    public static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     // Triggers is InputList<object>; a plain string would be ambiguous between its implicit conversions.
     public static Input<object> Trigger(string value) => Output.Create<object>(value);

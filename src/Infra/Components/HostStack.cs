@@ -59,6 +59,8 @@ public sealed class HostStack : ComponentResource
                 $"{name}-image-{ImageKind(g.First().Role)}", new Docker.RemoteImageArgs { Name = g.Key, KeepLocally = true }, onDocker));
 
         var delivered = new List<PlacedFile>();
+        // Host-wide files here; a service's files come with its component. An instance's file no container
+        // reads (log4j2.properties, for CrateDB under supervisord) is not delivered.
         foreach (var file in plan.Files.Where(f => f.File.Instance is null))
         {
             // supervisord.conf runs the process-managed layouts outside containers (`infra render`);
@@ -106,7 +108,7 @@ public sealed class HostStack : ComponentResource
         }
 
         ServiceComponents = components;
-        DeliveredFiles = delivered;
+        DeliveredFiles = plan.Files.Where(delivered.Contains).ToList();
         Settled = settled;
         LastRestart = restartAfter;
         DockerEndpoint = Output.Create(plan.Host.Access.DockerEndpoint);

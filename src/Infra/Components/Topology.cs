@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Infra.Topology.Configs;
 using Infra.Topology.Model;
 using Infra.Topology.Plan;
 using Infra.Topology.Spec;
@@ -18,8 +19,6 @@ public sealed class TopologyArgs
 /// <summary>The whole stack: a HostStack per host, app restarts rolled host by host, and the post-update checks.</summary>
 public sealed class Topology : ComponentResource
 {
-    public const string HaproxyStatsPath = "/__haproxy_stats";
-
     [Output("frontDoorUrls")]
     public Output<ImmutableArray<string>> FrontDoorUrls { get; private set; }
 
@@ -55,21 +54,32 @@ public sealed class Topology : ComponentResource
             .Concat(args.Plan.Hosts.SelectMany(h => h.Services).Select(s => s.Image).Distinct());
         foreach (var check in args.Plan.Checks)
         {
-            var command = new LocalCommandArgs { Create = check.Script };
-            foreach (var trigger in triggers)
+            var checkName = $"check-{check.Name}";
+            var run = new ShellRun(check.Script, Triggers: triggers.ToList());
+            // After every container, reload and restart: a failing check fails `pulumi up`.
+            var after = new CustomResourceOptions { Parent = this, DependsOn = settled };
+            if (check.Container is { } container)
+            {
+                var host = args.Plan.Hosts.Single(h => h.Services.Any(s => s.Name == container)).Host;
+                _ = new HostShell(host).Run(checkName, Delivery.InContainer(container, run), after);
+                continue;
+            }
+
+            // From the operator's machine: the front door as clients meet it.
+            var command = new LocalCommandArgs { Create = run.Script };
+            foreach (var trigger in run.Triggers!)
             {
                 command.Triggers.Add(HostShell.Trigger(trigger));
             }
 
-            // Runs on the operator's machine after every container, reload and restart: a failure fails `pulumi up`.
-            _ = new LocalCommand($"check-{check.Name}", command, new CustomResourceOptions { Parent = this, DependsOn = settled });
+            _ = new LocalCommand(checkName, command, after);
         }
 
         var topology = args.Topology;
         FrontDoorUrls = Output.Create(topology.FrontDoor
             .SelectMany(door => door.TlsPort is { } tls ? new[] { $"http://{door.Address}:{door.Port}/", $"https://{door.Address}:{tls}/" } : [$"http://{door.Address}:{door.Port}/"])
             .ToImmutableArray());
-        HaproxyStatsUrls = Output.Create(topology.Of(Role.Haproxy).Select(h => $"http://{h.Address}:{h.Port}{HaproxyStatsPath}").ToImmutableArray());
+        HaproxyStatsUrls = Output.Create(topology.Of(Role.Haproxy).Select(h => $"http://{h.Address}:{h.Port}{HaproxyConfig.StatsPath}").ToImmutableArray());
         CrateAdminUrls = Output.Create(topology.Of(Role.Crate).Select(c => $"http://{c.Address}:{c.Port}/").ToImmutableArray());
         Services = Output.Create(args.Plan.Hosts.ToImmutableDictionary(
             h => h.Host.Name,
