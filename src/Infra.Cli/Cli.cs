@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using Infra.Cli.Commands;
 
 namespace Infra.Cli;
@@ -11,22 +10,28 @@ public static class Cli
     {
         var context = new CliContext(stdout, stderr, workingDir);
         var validate = ValidateCommand.Build(context);
+        var render = RenderCommand.Build(context);
+        var diff = DiffCommand.Build(context);
         var graph = GraphCommand.Build(context);
         var root = new RootCommand(
             "See, offline and before any `pulumi up`, exactly what a stack deploys and what a change to it will do.")
         {
             validate,
+            render,
+            diff,
             graph,
         };
         HelpWithExamples.Install(root, new Dictionary<Command, string>
         {
             [root] = Epilog,
             [validate] = ValidateCommand.Epilog,
+            [render] = RenderCommand.Epilog,
+            [diff] = DiffCommand.Epilog,
             [graph] = GraphCommand.Epilog,
         });
 
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        if (parse.Errors.Count > 0 && parse.Action is not HelpWithExamples)
         {
             foreach (var error in parse.Errors)
             {

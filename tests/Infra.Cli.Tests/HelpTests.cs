@@ -6,6 +6,8 @@ public class HelpTests
 {
     [Theory]
     [InlineData("validate", "infra validate two-host three-host")]
+    [InlineData("render", "infra render two-host --out")]
+    [InlineData("diff", "infra diff two-host three-host")]
     [InlineData("graph", "infra graph three-host --format mermaid")]
     public void Every_command_has_help_with_an_example(string command, string example)
     {
@@ -15,7 +17,7 @@ public class HelpTests
         Assert.Contains($"infra {command}", result.Out);
         Assert.Contains("Examples:\n", result.Out);
         Assert.Contains(example, result.Out);
-        Assert.Contains("Exit codes:", result.Out);
+        Assert.Contains("Exit codes", result.Out);
     }
 
     [Fact]
@@ -24,7 +26,7 @@ public class HelpTests
         var result = InfraCli.Run("--help");
 
         Assert.Equal(0, result.Exit);
-        foreach (var command in new[] { "validate", "graph" })
+        foreach (var command in new[] { "validate", "render", "diff", "graph" })
         {
             Assert.Contains($"  {command}", result.Out);
         }
