@@ -30,4 +30,15 @@ public class ProcessTests
     {
         Assert.Equal(2, InfraCli.RunProcess(InfraCli.RepoRoot, "graph", "two-host", "--format", "png").Exit);
     }
+
+    [Fact]
+    public void Diff_two_host_three_host_exits_1_with_the_report_on_stdout()
+    {
+        var result = InfraCli.RunProcess(InfraCli.RepoRoot, "diff", "two-host", "three-host");
+
+        Assert.True(result.Exit == 1, result.ToString());
+        Assert.Contains("host3: added", result.Out);
+        Assert.Contains("\nsummary: 1 host added, 9 files changed on 3 hosts", result.Out);
+        Assert.Equal("", result.Error);
+    }
 }

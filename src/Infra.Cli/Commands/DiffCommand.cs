@@ -27,17 +27,25 @@ public static class DiffCommand
     {
         var old = StackArgument.Declare<string>("OLD", ArgumentArity.ExactlyOne, "the stack as it is");
         var @new = StackArgument.Declare<string>("NEW", ArgumentArity.ExactlyOne, "the stack as it would be");
+        var keepNames = new Option<bool>("--keep-names")
+        {
+            Description = "compare two differently named stacks as named (by default OLD is read as if it were NEW's stack, as when one stack's file is edited)",
+        };
         var json = new Option<bool>("--json") { Description = "print {old, new, same, hosts: [{host, status, files: [{path, status, action, diff}]}], summary} for scripts" };
         var command = new Command("diff", "Preview a topology change: every host, service and file it touches, and what each change costs.")
         {
             old,
             @new,
+            keepNames,
             json,
         };
         command.SetAction(parse => context.Guard(ExitCodes.Trouble, () =>
         {
-            var before = context.Stacks.Load(parse.GetValue(old)!);
             var after = context.Stacks.Load(parse.GetValue(@new)!);
+            var oldSource = context.Stacks.Read(parse.GetValue(old)!);
+            var renamed = !parse.GetValue(keepNames) && oldSource.Stack != after.Stack;
+            // One stack changing is the question; names derived from the stack's own name would only add noise.
+            var before = StackArgument.Load(renamed ? oldSource with { Stack = after.Stack } : oldSource);
             context.Warn(after.Warnings);
 
             var change = StackDiffer.Compare(before.Topology, Planner.Plan(before.Topology), after.Topology, Planner.Plan(after.Topology));
@@ -47,7 +55,10 @@ public static class DiffCommand
             }
             else
             {
-                DiffReport.WriteText(context.Out, before, after, change);
+                var note = renamed
+                    ? $"({oldSource.File} is read as stack {after.Stack}, so names made from the stack name, such as the default cluster name, match; --keep-names compares them as named)"
+                    : null;
+                DiffReport.WriteText(context.Out, before, after, change, note);
             }
 
             return change.Same ? ExitCodes.Same : ExitCodes.Different;

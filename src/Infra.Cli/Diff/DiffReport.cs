@@ -101,16 +101,21 @@ public static class DiffReport
         }
     }
 
-    public static void WriteText(TextWriter output, LoadedStack old, LoadedStack current, StackChange change)
+    public static void WriteText(TextWriter output, LoadedStack old, LoadedStack current, StackChange change, string? note = null)
     {
         var (oldLabel, newLabel) = Labels(old, current);
-        if (change.Same)
+        output.WriteLine(change.Same
+            ? $"{old.Source.Argument} and {current.Source.Argument}: no difference ({old.Source.File}, {current.Source.File})"
+            : $"{old.Source.Argument} -> {current.Source.Argument} ({old.Source.File} -> {current.Source.File})");
+        if (note is not null)
         {
-            output.WriteLine($"{old.Source.Argument} and {current.Source.Argument}: no difference ({old.Source.File}, {current.Source.File})");
-            return;
+            output.WriteLine(note);
         }
 
-        output.WriteLine($"{old.Source.Argument} -> {current.Source.Argument} ({old.Source.File} -> {current.Source.File})");
+        if (change.Same)
+        {
+            return;
+        }
         foreach (var host in change.Hosts)
         {
             output.WriteLine();

@@ -49,17 +49,17 @@ public static class UnifiedDiff
                 var block = blocks[k];
                 for (; lineA < block.DeleteStartA; lineA++)
                 {
-                    Line(output, ' ', a, lineA, oldText);
+                    Line(output, ' ', a, lineA);
                 }
 
                 for (var d = 0; d < block.DeleteCountA; d++)
                 {
-                    Line(output, '-', a, block.DeleteStartA + d, oldText);
+                    Line(output, '-', a, block.DeleteStartA + d);
                 }
 
                 for (var n = 0; n < block.InsertCountB; n++)
                 {
-                    Line(output, '+', b, block.InsertStartB + n, newText);
+                    Line(output, '+', b, block.InsertStartB + n);
                 }
 
                 lineA = block.DeleteStartA + block.DeleteCountA;
@@ -67,7 +67,7 @@ public static class UnifiedDiff
 
             for (; lineA < endA; lineA++)
             {
-                Line(output, ' ', a, lineA, oldText);
+                Line(output, ' ', a, lineA);
             }
 
             i = j + 1;
@@ -76,7 +76,10 @@ public static class UnifiedDiff
         return output.ToString();
     }
 
-    /// <summary>Lines without their terminators; a final newline ends the last line rather than starting an empty one.</summary>
+    /// <summary>
+    /// Lines without their terminators; a final newline ends the last line rather than starting an empty one.
+    /// A last line without one carries diff's marker, so it differs from the same text with a newline.
+    /// </summary>
     private static IReadOnlyList<string> SplitLines(string text)
     {
         if (text.Length == 0)
@@ -85,17 +88,19 @@ public static class UnifiedDiff
         }
 
         var lines = text.Split('\n');
-        return text.EndsWith('\n') ? lines[..^1] : lines;
+        if (text.EndsWith('\n'))
+        {
+            return lines[..^1];
+        }
+
+        lines[^1] += NoNewline;
+        return lines;
     }
 
-    private static void Line(StringBuilder output, char mark, IReadOnlyList<string> lines, int index, string text)
-    {
+    private const string NoNewline = "\n\\ No newline at end of file";
+
+    private static void Line(StringBuilder output, char mark, IReadOnlyList<string> lines, int index) =>
         output.Append(mark).Append(lines[index]).Append('\n');
-        if (index == lines.Count - 1 && !text.EndsWith('\n'))
-        {
-            output.Append("\\ No newline at end of file\n");
-        }
-    }
 
     private static string Range(int start, int count) => count switch
     {

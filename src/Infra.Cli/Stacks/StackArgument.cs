@@ -79,9 +79,10 @@ public sealed class StackArgument(string workingDir)
     }
 
     /// <summary>Reads and checks a stack; an invalid one throws with every error, warnings go back to the caller.</summary>
-    public LoadedStack Load(string argument)
+    public LoadedStack Load(string argument) => Load(Read(argument));
+
+    public static LoadedStack Load(StackSource source)
     {
-        var source = Read(argument);
         var result = source.Load();
         if (!result.Ok)
         {
