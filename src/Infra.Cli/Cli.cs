@@ -58,7 +58,7 @@ public static class Cli
         holding Pulumi.yaml), a path to a stack file, or either at a git revision (two-host@main, stacks/Pulumi.x.yaml@HEAD~1).
 
         Exit codes: 0 ok, 1 invalid input (a missing or invalid stack, an unknown revision), 2 usage error.
-        diff follows diff(1): 0 same, 1 different, 2 trouble.
+        diff follows diff(1): 0 same, 1 different, 2 trouble. 70: a bug in infra itself (please report it).
 
         Examples:
           infra validate

@@ -34,7 +34,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, string work
             }
 
             var errors = e.Diagnostics.Count(d => d.IsError);
-            Error.WriteLine($"{e.Stack.Stack}: invalid ({Count(errors, "error")}); nothing was rendered");
+            Error.WriteLine($"{e.Stack.Stack}: invalid ({Count(errors, "error")})");
             return troubleCode;
         }
     }
