@@ -114,6 +114,16 @@ public class ContainerTests
     }
 
     [Fact]
+    public async Task On_a_localhost_stack_the_firewall_is_written_but_not_applied()
+    {
+        var deployed = await Deploy.Stack("dev");
+
+        var names = deployed.Resources.Select(r => r.GetResourceName()).ToList();
+        Assert.Contains("localhost-nftables-config", names);
+        Assert.DoesNotContain("localhost-nftables-apply", names);
+    }
+
+    [Fact]
     public async Task Host_preparation_runs_the_plans_commands_as_root()
     {
         var plan = Plans.Of("two-host");

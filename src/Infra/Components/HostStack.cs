@@ -73,7 +73,9 @@ public sealed class HostStack : ComponentResource
             var stem = Path.GetFileNameWithoutExtension(file.File.Path);
             var write = shell.Run($"{name}-{stem}-config", Delivery.Write(file), new CustomResourceOptions { Parent = this, DependsOn = preparation });
             delivered.Add(file);
-            if (file.File.OnChange == ChangeAction.ApplyFirewall)
+            // On the operator's own machine (localhost stacks) the ruleset is written, not applied: its drop
+            // policy would cut off everything else the machine serves. `sudo nft -f` applies it by hand.
+            if (file.File.OnChange == ChangeAction.ApplyFirewall && !plan.Host.Access.Local)
             {
                 settled.Add(shell.Run($"{name}-{stem}-apply", Delivery.ApplyFirewall(file), new CustomResourceOptions { Parent = this, DependsOn = write }));
             }
