@@ -19,6 +19,7 @@ public sealed record LoadOptions(
     bool KeepAlive,
     bool StaleRetry,
     string? RequestsLog,
+    string? Summary,
     int ProgressEvery)
 {
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -56,6 +57,7 @@ public sealed record LoadOptions(
             !flags.Contains("--no-keepalive"),
             !flags.Contains("--no-stale-retry") && method is "GET" or "HEAD",
             values.GetValueOrDefault("--requests-log"),
+            values.GetValueOrDefault("--summary"),
             int.Parse(Get("--progress-every", "100"), CultureInfo.InvariantCulture));
     }
 }
@@ -171,7 +173,15 @@ public static class LoadClient
                 .Concat(sent.Select(r => string.Join(',', r.Seq, r.StartUnixMs, r.LatencyMs.ToString("F2", CultureInfo.InvariantCulture), r.Status, r.ServedBy ?? "", r.RequestId, r.Error ?? ""))));
         }
 
-        Console.WriteLine(JsonSerializer.Serialize(Summary(options, sent, staleRetries, startUnix, duration, stoppedByTime)));
+        var summary = JsonSerializer.Serialize(Summary(options, sent, staleRetries, startUnix, duration, stoppedByTime));
+        if (options.Summary is { } file)
+        {
+            // Written whole under another name first, so a reader never sees half a summary.
+            await File.WriteAllTextAsync(file + ".tmp", summary);
+            File.Move(file + ".tmp", file, overwrite: true);
+        }
+
+        Console.WriteLine(summary);
         return 0;
     }
 

@@ -9,7 +9,7 @@ if (args.Length >= 1 && args[0] == "--load")
     }
     catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException)
     {
-        Console.Error.WriteLine($"usage: Microblog.TestApp --load URL [--count N] [--concurrency N] [--seconds S] [--rate R] [--method GET|POST] [--request-timeout-ms MS] [--id-prefix P] [--requests-log FILE] [--no-keepalive] [--no-stale-retry]: {e.Message}");
+        Console.Error.WriteLine($"usage: Microblog.TestApp --load URL [--count N] [--concurrency N] [--seconds S] [--rate R] [--method GET|POST] [--request-timeout-ms MS] [--id-prefix P] [--requests-log FILE] [--summary FILE] [--no-keepalive] [--no-stale-retry]: {e.Message}");
         return 2;
     }
 }
