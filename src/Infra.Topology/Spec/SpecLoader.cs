@@ -49,7 +49,7 @@ public static class SpecLoader
     {
         var binder = new SpecBinder(file);
         var (spec, layoutKnown) = binder.Bind(stack, entries);
-        var diagnostics = binder.Diagnostics.Concat(SpecValidator.Check(spec, layoutKnown, binder.Explicit)).ToEquatableArray();
+        var diagnostics = binder.Diagnostics.Concat(SpecValidator.Check(spec, layoutKnown, binder.Explicit)).Distinct().ToEquatableArray();
         return new LoadResult(diagnostics.Any(d => d.IsError) ? null : spec, diagnostics);
     }
 

@@ -1,0 +1,135 @@
+using Infra.Topology.Model;
+using Infra.Topology.Spec;
+using Infra.Topology.Tests.Support;
+
+namespace Infra.Topology.Tests;
+
+public class TopologyTests
+{
+    /// <summary>The edges of a topology in the seed diagram's aliases; a <-> b stands for both directions.</summary>
+    private static SortedSet<string> EdgesOf(string stack)
+    {
+        var topology = Repo.Topology(stack);
+        var alias = topology.Instances.ToDictionary(i => i.Name, i => i.Alias);
+        return new SortedSet<string>(topology.Edges.Select(e => $"{alias[e.From]}->{alias[e.To]}"), StringComparer.Ordinal);
+    }
+
+    private static string[] Both(params string[] pairs) =>
+        pairs.SelectMany(p => p.Split("<->") is [var a, var b] ? new[] { $"{a}->{b}", $"{b}->{a}" } : [p]).ToArray();
+
+    [Fact]
+    public void Dev_is_one_app_talking_to_one_crate_node()
+    {
+        Assert.Equal(["ap1->cr1"], EdgesOf("dev"));
+        Assert.Equal(["localhost-app-9210", "localhost-crate-4200"], Repo.Topology("dev").Instances.Select(i => i.Name));
+    }
+
+    [Fact]
+    public void Single_host_is_the_supervisord_picture()
+    {
+        Assert.Equal(
+            new SortedSet<string>(Both("ha1->ap1", "ha1->ap2", "ap1->cr1", "ap1->cr2", "ap2->cr1", "ap2->cr2", "cr1<->cr2"), StringComparer.Ordinal),
+            EdgesOf("single-host"));
+
+        var ports = Repo.Topology("single-host").Instances.Select(i => $"{i.Role}:{i.Port}");
+        Assert.Equal(["Haproxy:9100", "App:9210", "App:9211", "Crate:4200", "Crate:4201"], ports);
+    }
+
+    [Fact]
+    public void Two_host_is_the_seed_production_picture()
+    {
+        Assert.Equal(
+            new SortedSet<string>(
+                Both("ha1->ap1", "ha1->ap2", "ha2->ap1", "ha2->ap2", "ap1->cr1", "ap1->cr2", "ap2->cr1", "ap2->cr2", "cr1<->cr2",
+                    "lb->rp1", "lb->rp2", "rp1->ha1", "rp2->ha2"),
+                StringComparer.Ordinal),
+            EdgesOf("two-host"));
+    }
+
+    [Fact]
+    public void Three_host_wires_every_haproxy_to_every_app_and_every_app_to_every_node()
+    {
+        var expected = new List<string> { "lb->rp1", "lb->rp2", "lb->rp3", "rp1->ha1", "rp2->ha2", "rp3->ha3" };
+        for (var a = 1; a <= 3; a++)
+        {
+            for (var b = 1; b <= 3; b++)
+            {
+                expected.Add($"ha{a}->ap{b}");
+                expected.Add($"ap{a}->cr{b}");
+                if (a != b)
+                {
+                    expected.Add($"cr{a}->cr{b}");
+                }
+            }
+        }
+
+        Assert.Equal(new SortedSet<string>(expected, StringComparer.Ordinal), EdgesOf("three-host"));
+    }
+
+    [Fact]
+    public void Split_role_puts_each_role_on_its_own_hosts()
+    {
+        Assert.Equal(
+            new SortedSet<string>(
+                Both("lb->rp1", "lb->rp2", "rp1->ha1", "rp2->ha2", "ha1->ap1", "ha1->ap2", "ha2->ap1", "ha2->ap2",
+                    "ap1->cr1", "ap1->cr2", "ap2->cr1", "ap2->cr2", "cr1<->cr2"),
+                StringComparer.Ordinal),
+            EdgesOf("split-role"));
+
+        var topology = Repo.Topology("split-role");
+        Assert.Equal(["rp-host1-nginx", "rp-host1-haproxy"], topology.On("rp-host1").Select(i => i.Name));
+        Assert.Equal(["app-host1-app-9210"], topology.On("app-host1").Select(i => i.Name));
+        Assert.Equal(["crate-host2-crate-4200"], topology.On("crate-host2").Select(i => i.Name));
+    }
+
+    [Fact]
+    public void Instances_on_one_host_take_consecutive_ports_and_separate_hosts_use_the_base()
+    {
+        var single = Repo.Topology("single-host");
+        Assert.Equal([(4200, 4300, 5432), (4201, 4301, 5433)],
+            single.Of(Role.Crate).Select(c => (c.Port, c.TransportPort!.Value, c.PsqlPort!.Value)));
+
+        var three = Repo.Topology("three-host");
+        Assert.All(three.Of(Role.App), app => Assert.Equal(9210, app.Port));
+        Assert.Equal(["host1-app-9210", "host2-app-9210", "host3-app-9210"], three.Of(Role.App).Select(a => a.Name));
+    }
+
+    [Fact]
+    public void Hosts_know_how_they_are_reached()
+    {
+        var two = Repo.Topology("two-host");
+        Assert.Equal(new HostAccess(false, "ssh://deploy@192.0.2.11", new SshSpec("deploy", 22)), two.Hosts[0].Access);
+        Assert.Equal("front", two.Hosts[^1].Name);
+
+        var dev = Repo.Topology("dev");
+        Assert.Equal(new HostAccess(true, TopologyResolver.LocalDockerEndpoint, new SshSpec("deploy", 22)), dev.Hosts[0].Access);
+    }
+
+    [Fact]
+    public void The_front_door_is_the_load_balancer_else_haproxy_else_the_app()
+    {
+        Assert.Equal(["front-lb"], Repo.Topology("two-host").FrontDoor.Select(i => i.Name));
+        Assert.Equal(["localhost-haproxy"], Repo.Topology("single-host").FrontDoor.Select(i => i.Name));
+        Assert.Equal(["localhost-app-9210"], Repo.Topology("dev").FrontDoor.Select(i => i.Name));
+    }
+
+    [Theory]
+    [MemberData(nameof(SpecLoaderTests.Stacks), MemberType = typeof(SpecLoaderTests))]
+    public void Resolution_is_deterministic(string stack)
+    {
+        var first = TopologyResolver.Resolve(Repo.Spec(stack));
+        var second = TopologyResolver.Resolve(Repo.Spec(stack));
+
+        Assert.Equal(first, second);
+        Assert.Equal(first.Instances.Select(i => i.Name), second.Instances.Select(i => i.Name));
+    }
+
+    [Fact]
+    public void Adding_a_host_keeps_every_existing_instance_unchanged()
+    {
+        var two = Repo.Topology("two-host");
+        var three = Repo.Topology("three-host");
+
+        Assert.All(two.Instances, instance => Assert.Contains(instance, three.Instances));
+    }
+}
