@@ -212,14 +212,20 @@ public sealed partial class NetnsLab : IAsyncDisposable
         _torn = true;
         Note("teardown");
         DisposeClients();
-        foreach (var process in Enumerable.Reverse(_processes))
+        // In parallel: supervisord alone takes about 2 s to wind down its programs.
+        await Task.WhenAll(_processes.Select(async process =>
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var survivors = await process.Stop(TimeSpan.FromSeconds(3));
             if (survivors.Count > 0)
             {
-                _output?.WriteLine($"{process.Name}: survived SIGKILL of its group: {string.Join("; ", survivors)}");
+                Note($"{process.Name}: survived SIGKILL of its group: {string.Join("; ", survivors)}");
             }
-        }
+            else if (clock.ElapsedMilliseconds > 1000)
+            {
+                Note($"{process.Name} took {clock.ElapsedMilliseconds} ms to stop");
+            }
+        }));
 
         var swept = Sweep();
         if (swept.Count > 0)
