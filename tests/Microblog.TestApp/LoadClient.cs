@@ -83,6 +83,7 @@ public static class LoadClient
         var stopIssuing = TimeSpan.FromSeconds(options.Seconds);
         using var hardStop = new CancellationTokenSource(stopIssuing + TimeSpan.FromMilliseconds(options.RequestTimeoutMs) + TimeSpan.FromSeconds(5));
         var stoppedByTime = false;
+        var inFlight = new System.Collections.Concurrent.ConcurrentDictionary<int, TimeSpan>();
 
         async Task Worker()
         {
@@ -99,10 +100,16 @@ public static class LoadClient
 
                     if (options.Rate > 0)
                     {
-                        var due = TimeSpan.FromSeconds(seq / options.Rate) - clock.Elapsed;
-                        if (due > TimeSpan.Zero)
+                        var now = clock.Elapsed;
+                        var wait = TimeSpan.FromSeconds(seq / options.Rate) - now;
+                        if (wait > stopIssuing - now)
                         {
-                            await Task.Delay(due < stopIssuing - clock.Elapsed ? due : stopIssuing - clock.Elapsed + TimeSpan.FromMilliseconds(1));
+                            wait = stopIssuing - now;
+                        }
+
+                        if (wait > TimeSpan.Zero)
+                        {
+                            await Task.Delay(wait);
                         }
                     }
 
@@ -112,6 +119,7 @@ public static class LoadClient
                         return;
                     }
 
+                    inFlight[seq] = clock.Elapsed;
                     var id = $"{options.IdPrefix}-{seq}";
                     var request = Encode(options, id);
                     var started = clock.Elapsed;
@@ -151,6 +159,7 @@ public static class LoadClient
                     }
 
                     results[seq] = result;
+                    inFlight.TryRemove(seq, out _);
                     var done = Interlocked.Increment(ref completed);
                     if (options.ProgressEvery > 0 && done % options.ProgressEvery == 0)
                     {
@@ -164,7 +173,20 @@ public static class LoadClient
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Concurrency)).Select(_ => Task.Run(Worker)));
+        var workers = Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Concurrency)).Select(_ => Task.Run(Worker)));
+        var hardLimit = stopIssuing + TimeSpan.FromMilliseconds(options.RequestTimeoutMs) + TimeSpan.FromSeconds(10);
+        var stoppedHard = false;
+        try
+        {
+            await workers.WaitAsync(hardLimit);
+        }
+        catch (TimeoutException)
+        {
+            // Every request has its own timeout, so this is a bug here; say what hung rather than hang the test.
+            stoppedHard = true;
+            Console.Error.WriteLine($"load client: still waiting after {hardLimit.TotalSeconds:F0} s for requests {string.Join(", ", inFlight.Select(kv => $"#{kv.Key} (started at {kv.Value.TotalMilliseconds:F0} ms)"))}");
+        }
+
         var duration = clock.Elapsed;
         var sent = results.Where(r => r is not null).Select(r => r!).ToList();
         if (options.RequestsLog is { } log)
@@ -173,7 +195,7 @@ public static class LoadClient
                 .Concat(sent.Select(r => string.Join(',', r.Seq, r.StartUnixMs, r.LatencyMs.ToString("F2", CultureInfo.InvariantCulture), r.Status, r.ServedBy ?? "", r.RequestId, r.Error ?? ""))));
         }
 
-        var summary = JsonSerializer.Serialize(Summary(options, sent, staleRetries, startUnix, duration, stoppedByTime));
+        var summary = JsonSerializer.Serialize(Summary(options, sent, staleRetries, startUnix, duration, stoppedHard ? "hard-limit" : stoppedByTime ? "time" : "count"));
         if (options.Summary is { } file)
         {
             // Written whole under another name first, so a reader never sees half a summary.
@@ -182,10 +204,15 @@ public static class LoadClient
         }
 
         Console.WriteLine(summary);
+        if (stoppedHard)
+        {
+            Environment.Exit(3);
+        }
+
         return 0;
     }
 
-    private static Dictionary<string, object?> Summary(LoadOptions options, List<RequestResult> sent, int staleRetries, long startUnix, TimeSpan duration, bool stoppedByTime)
+    private static Dictionary<string, object?> Summary(LoadOptions options, List<RequestResult> sent, int staleRetries, long startUnix, TimeSpan duration, string stoppedBy)
     {
         var latencies = sent.Select(r => r.LatencyMs).Order().ToArray();
         double Percentile(double p) => latencies.Length == 0 ? 0 : latencies[Math.Clamp((int)Math.Ceiling(p * latencies.Length) - 1, 0, latencies.Length - 1)];
@@ -207,7 +234,7 @@ public static class LoadClient
             ["maxMs"] = Math.Round(latencies.LastOrDefault(), 2),
             ["startUnixMs"] = startUnix,
             ["durationMs"] = Math.Round(duration.TotalMilliseconds, 1),
-            ["stoppedBy"] = stoppedByTime ? "time" : "count",
+            ["stoppedBy"] = stoppedBy,
             ["firstFailures"] = failures.Take(20).Select(r => $"#{r.Seq} at {r.StartUnixMs - startUnix} ms: {(r.Status == 0 ? r.Error : r.Status.ToString(CultureInfo.InvariantCulture))} after {r.LatencyMs:F0} ms").ToList(),
         };
     }
