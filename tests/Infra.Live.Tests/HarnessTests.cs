@@ -35,6 +35,9 @@ public sealed class HarnessTests(ITestOutputHelper output)
             var app = lab.Start(host1, "app-9210", Binaries.TestApp, [config]);
             var ready = await NetnsLab.WaitForPort(lab.Outside, host1.Address, 9210, TimeSpan.FromSeconds(10));
             output.WriteLine($"app answering {ready.TotalMilliseconds:F0} ms after start; its log: {app.LogTail(1)}");
+            Assert.StartsWith("net:[", host1.NetId);
+            Assert.Contains(lab.ProcessesIn(host1), p => p.Pid == app.Pid);
+            Assert.DoesNotContain(lab.ProcessesIn(host2), p => p.Pid == app.Pid);
 
             lab.Note("load");
             var load = lab.StartLoad(lab.Outside, $"http://{host1.Address}:9210/", count: 2000, concurrency: 8);

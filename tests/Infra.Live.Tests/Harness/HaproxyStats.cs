@@ -38,9 +38,12 @@ public static class HaproxyStats
         return Parse(response.Body);
     }
 
-    /// <summary>Waits until haproxy reports <paramref name="server"/> (a server name, any backend) in <paramref name="status"/> (UP, DOWN, ...).</summary>
+    /// <summary>
+    /// Waits until haproxy reports <paramref name="server"/> (a server name, any backend) in exactly <paramref name="status"/>:
+    /// `UP` and `DOWN` are settled states, `UP 1/2` is still going down and `DOWN 1/2` still coming up.
+    /// </summary>
     public static Task<TimeSpan> WaitFor(NetnsLab lab, LabHost host, string statsUrl, string server, string status, TimeSpan limit) =>
-        WaitUntil(lab, host, statsUrl, rows => rows.Any(r => r.Server == server && r.Status.StartsWith(status, StringComparison.Ordinal)),
+        WaitUntil(lab, host, statsUrl, rows => rows.Any(r => r.Server == server && r.Status == status),
             $"{server} {status} on {host.Name}'s haproxy", limit);
 
     /// <summary>Waits until every server of every backend is UP (haproxy starts them DOWN until `rise` checks pass).</summary>

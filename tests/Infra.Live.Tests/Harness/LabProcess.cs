@@ -60,7 +60,7 @@ public sealed class LabProcess
             psi.Environment[key] = value;
         }
 
-        var commandLine = file + " " + string.Join(' ', psi.ArgumentList.Skip(5));
+        var commandLine = string.Join(' ', psi.ArgumentList.Skip(5));
         File.AppendAllText(logPath, $"# {DateTime.Now:HH:mm:ss.fff} start in {host.Namespace}: {commandLine}\n");
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {commandLine}");
         var started = new LabProcess(name, host, logPath, process, commandLine);

@@ -46,7 +46,7 @@ public sealed class LiveStack
     public string HostDir(string host) => Lab.HostDir(Lab[host]);
 
     /// <summary>The stats page of an haproxy (or the load balancer), asked from its own host: the only caller it answers.</summary>
-    public string StatsUrl(Instance haproxy) => Url(haproxy, "/__haproxy_stats");
+    public string StatsUrl(Instance haproxy) => Url(haproxy, HaproxyConfig.StatsPath);
 
     public IReadOnlyDictionary<string, LabProcess> Services => _services;
 
@@ -145,11 +145,168 @@ public sealed class LiveStack
         TimeSpan Left() => limit - clock.Elapsed > TimeSpan.FromSeconds(1) ? limit - clock.Elapsed : TimeSpan.FromSeconds(1);
         await Task.WhenAll(Topology.Instances.SelectMany(i => i.Ports.Select(port =>
             NetnsLab.WaitForPort(HostOf(i), i.Address, port, Left()))));
-        await Task.WhenAll(Topology.Instances.Where(i => i.Role is Role.Haproxy or Role.LoadBalancer).Select(i =>
-            HaproxyStats.WaitAllUp(Lab, HostOf(i), StatsUrl(i), Left())));
+        await WaitProxiesUp(Left());
         await Lab.WaitForHttp(Client, FrontUrl(Topology.Spec.HealthCheckPath), Left());
         return clock.Elapsed;
     }
+
+    /// <summary>
+    /// Moves the running stack to a new spec the way the README says a change reaches running services, while
+    /// traffic flows: firewall rules first (so new peers are let in), new hosts and instances next, then hitless
+    /// proxy reloads back to front, then a rolling restart of apps whose config changed, one host at a time.
+    /// Returns the steps taken, for the test to print.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> Deliver(StackSpec spec, TimeSpan limit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan Left() => limit - clock.Elapsed > TimeSpan.FromSeconds(1) ? limit - clock.Elapsed : TimeSpan.FromSeconds(1);
+        var steps = new List<string>();
+        void Step(string what)
+        {
+            steps.Add($"{clock.Elapsed.TotalSeconds:F1} s: {what}");
+            Lab.Note(what);
+        }
+
+        var old = Topology;
+        Topology = LabStack.Place(Lab, spec);
+        var changed = Topology.Hosts.ToDictionary(h => h.Name, Write);
+        var added = Topology.Hosts.Where(h => old.Hosts.All(o => o.Name != h.Name)).ToList();
+        var kept = Topology.Hosts.Except(added).ToList();
+        bool Changed(Host host, string path) => changed[host.Name].Any(f => f.Path == path);
+
+        foreach (var host in kept.Where(h => Firewall && Changed(h, FilePaths.Firewall)))
+        {
+            Lab.ApplyNftables(Lab[host.Name], Path.Combine(HostDir(host.Name), FilePaths.Firewall));
+            Step($"nft -f on {host.Name}");
+        }
+
+        foreach (var host in added)
+        {
+            if (Firewall)
+            {
+                Lab.ApplyNftables(Lab[host.Name], Path.Combine(HostDir(host.Name), FilePaths.Firewall));
+            }
+
+            StartHost(host);
+            Step($"new host {host.Name} started");
+        }
+
+        var newInstances = Topology.Instances.Where(i => old.Instances.All(o => o.Name != i.Name)).ToList();
+        foreach (var host in kept)
+        {
+            if (Topology.IsProcessManaged)
+            {
+                if (Changed(host, FilePaths.Supervisord))
+                {
+                    var update = Supervisorctl(host.Name, "update");
+                    Step($"supervisorctl update on {host.Name}: {update.Stdout.Trim().Replace('\n', ';')}");
+                }
+            }
+            else
+            {
+                foreach (var instance in newInstances.Where(i => i.Host == host.Name))
+                {
+                    StartInstance(instance);
+                    Step($"new instance {instance.Name} started");
+                }
+            }
+        }
+
+        await Task.WhenAll(newInstances.SelectMany(i => i.Ports.Select(port => NetnsLab.WaitForPort(HostOf(i), i.Address, port, Left()))));
+        Step("every new instance answers");
+
+        foreach (var role in new[] { Role.Haproxy, Role.Nginx, Role.LoadBalancer })
+        {
+            foreach (var proxy in Topology.Of(role).Where(p => kept.Any(h => h.Name == p.Host)))
+            {
+                var file = role switch { Role.Haproxy => FilePaths.Haproxy, Role.Nginx => FilePaths.Nginx, _ => FilePaths.LoadBalancer };
+                if (Changed(Topology.HostOf(proxy), file))
+                {
+                    Reload(proxy);
+                    Step($"{proxy.Name} reloaded");
+                }
+            }
+        }
+
+        await WaitProxiesUp(Left());
+        Step("every proxy sees all its servers UP");
+
+        foreach (var host in kept)
+        {
+            var restarted = Topology.On(host.Name, Role.App)
+                .Where(a => old.Instances.Any(o => o.Name == a.Name) && Changed(host, FilePaths.App(a)))
+                .ToList();
+            foreach (var app in restarted)
+            {
+                await Restart(app);
+            }
+
+            if (restarted.Count > 0)
+            {
+                await WaitProxiesUp(Left());
+                Step($"apps on {host.Name} restarted for their new config ({string.Join(", ", restarted)}), UP again everywhere");
+            }
+        }
+
+        var pending = kept.SelectMany(h => changed[h.Name]).Where(f => f.OnChange == ChangeAction.NextRestart).Select(f => $"{f.Host}/{f.Path}").ToList();
+        if (pending.Count > 0)
+        {
+            Step($"left for the next restart: {string.Join(", ", pending)}");
+        }
+
+        return steps;
+    }
+
+    /// <summary>A hitless reload: SIGUSR2 to the haproxy master, SIGHUP to the nginx master.</summary>
+    public void Reload(Instance proxy)
+    {
+        if (Topology.IsProcessManaged)
+        {
+            var result = Supervisorctl(proxy.Host, "signal", proxy.Role == Role.Nginx ? "HUP" : "USR2", TopologyResolver.RoleName(proxy.Role));
+            if (!result.Ok)
+            {
+                throw new InvalidOperationException(result.ToString());
+            }
+
+            return;
+        }
+
+        if (!Service(proxy).Signal(proxy.Role == Role.Nginx ? Native.SIGHUP : Native.SIGUSR2))
+        {
+            throw new InvalidOperationException($"cannot signal {proxy.Name}: {Service(proxy).LogTail(5)}");
+        }
+    }
+
+    /// <summary>Stops an app gracefully and starts it again with its current config.</summary>
+    public async Task Restart(Instance app)
+    {
+        if (Topology.IsProcessManaged)
+        {
+            var result = Supervisorctl(app.Host, "restart", $"app:app_{app.Port}");
+            if (!result.Ok)
+            {
+                throw new InvalidOperationException(result.ToString());
+            }
+        }
+        else
+        {
+            var left = await Service(app).Stop(TimeSpan.FromSeconds(5));
+            if (left.Count > 0)
+            {
+                throw new InvalidOperationException($"{app.Name} survived its stop: {string.Join("; ", left)}");
+            }
+
+            StartInstance(app);
+        }
+
+        await NetnsLab.WaitForPort(HostOf(app), app.Address, app.Port, TimeSpan.FromSeconds(10));
+    }
+
+    private Task WaitProxiesUp(TimeSpan limit) =>
+        Task.WhenAll(Topology.Instances.Where(i => i.Role is Role.Haproxy or Role.LoadBalancer).Select(i =>
+            HaproxyStats.WaitUntil(Lab, HostOf(i), StatsUrl(i),
+                rows => Topology.Targets(i).All(t => rows.Any(r => r.Server == t.Name && r.Status == "UP")),
+                $"every server of {i.Name} UP", limit)));
 
     public ShellResult Supervisorctl(string host, params string[] args)
     {

@@ -32,24 +32,12 @@ internal static partial class Native
     /// <summary>Sends a signal to one process, or to a process group when <paramref name="pid"/> is negative.</summary>
     public static bool Signal(int pid, int signal) => kill(pid, signal) == 0;
 
-    /// <summary>The network namespace behind a /run/netns file, as /proc/PID/ns/net names it (`net:[inode]`).</summary>
-    public static string NetId(string nsPath)
-    {
-        var fd = open(nsPath, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-        {
-            throw new IOException($"cannot open {nsPath}: errno {Marshal.GetLastPInvokeError()}");
-        }
-
-        try
-        {
-            return new FileInfo($"/proc/self/fd/{fd}").LinkTarget ?? throw new IOException($"no link target for {nsPath}");
-        }
-        finally
-        {
-            close(fd);
-        }
-    }
+    /// <summary>
+    /// The network namespace behind a /run/netns file, as /proc/PID/ns/net names it (`net:[inode]`). Read from
+    /// a thread inside it: the bind-mounted file itself reads back as its own path, not as the namespace.
+    /// </summary>
+    public static string NetId(string nsPath) =>
+        InNamespace(nsPath, () => new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? throw new IOException($"no namespace link for {nsPath}"));
 
     /// <summary>
     /// Runs <paramref name="action"/> on a fresh thread moved into the namespace. A socket created there

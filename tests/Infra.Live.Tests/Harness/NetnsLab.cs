@@ -184,7 +184,7 @@ public sealed partial class NetnsLab : IAsyncDisposable
         }
     }
 
-    public void WriteLogTails(int lines = 15)
+    public void WriteLogTails(int lines = 8)
     {
         foreach (var p in _processes)
         {

@@ -1,6 +1,6 @@
 namespace Infra.Live.Tests.Harness;
 
-/// <summary>One live process as /proc shows it. Zombies are left out: they hold no port and are only waiting to be reaped.</summary>
+/// <summary>One live process as /proc shows it. Finished zombies are left out: they hold no port and only wait to be reaped.</summary>
 public sealed record ProcInfo(int Pid, int ParentPid, int Group, int Session, string NetId, string CommandLine)
 {
     public override string ToString() => $"pid {Pid} (group {Group}, {NetId}): {CommandLine}";
@@ -22,7 +22,8 @@ public static class ProcessTable
             {
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields[0] is "Z" or "X")
+                // A killed multi-threaded process shows Z on its leader while other threads still hold its sockets.
+                if (fields[0] is "Z" or "X" && Directory.GetDirectories(Path.Combine(dir, "task")).Length <= 1)
                 {
                     continue;
                 }

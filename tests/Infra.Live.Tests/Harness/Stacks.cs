@@ -14,6 +14,18 @@ public static class Stacks
         return result.Spec!;
     }
 
+    /// <summary>A committed stack file with an edit applied, loaded and validated as that stack.</summary>
+    public static StackSpec Edited(string stack, Func<string, string> edit)
+    {
+        var file = Path.Combine(Root, "stacks", $"Pulumi.{stack}.yaml");
+        var text = File.ReadAllText(file);
+        var edited = edit(text);
+        Assert.NotEqual(text, edited);
+        var result = SpecLoader.LoadYaml(edited, file, stack);
+        Assert.True(result.Ok, string.Join("\n", result.Errors));
+        return result.Spec!;
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
