@@ -99,7 +99,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var journaled = Directory.GetFiles(stack.JournalDir, "*.posts").SelectMany(File.ReadAllLines).ToHashSet();
         var answered = load.Requests().Where(r => r.Status == 201).Select(r => r.RequestId).ToList();
         output.WriteLine(result.ToString());
-        output.WriteLine($"POSTs: {result.Sent} sent, {result.Ok} answered 201, {result.Failed} failed; the apps applied {applied}, {duplicates.Count} of them more than once");
+        output.WriteLine($"POSTs: {result.Sent} sent, {result.Ok} answered 201, {result.Failed} failed; the apps applied {applied} " +
+            $"({applied - result.Ok} of the failed ones were applied before their answer was lost), {duplicates.Count} applied more than once");
 
         Assert.Equal(1000, result.Sent);
         Figures.AssertMidLoad(load, killAt);
