@@ -42,9 +42,10 @@ public sealed class ProxyRunTests : IDisposable
     [Fact]
     public async Task Nginx_proxies_to_its_haproxy_and_hides_the_stats_page()
     {
-        var (nginxPort, haproxyPort) = (FreePort(), FreePort());
+        var (nginxPort, haproxyPort, appPort) = (FreePort(), FreePort(), FreePort());
+        // loopback addresses: haproxy health-checks its servers, and no traffic may leave this machine
         var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
-            yaml + $"  microblog:ports:\n    nginx: {nginxPort}\n    haproxy: {haproxyPort}\n"));
+            yaml.Replace("192.0.2.", "127.0.0.") + $"  microblog:ports:\n    nginx: {nginxPort}\n    haproxy: {haproxyPort}\n    app: {appPort}\n"));
         StartHaproxy(HaproxyConfig.Render(topology, topology.Instance("host1-haproxy")));
         StartNginx(NginxConfig.Render(topology, topology.Instance("host1-nginx")));
         await WaitForAsync($"http://127.0.0.1:{haproxyPort}{HaproxyConfig.StatsPath};csv");

@@ -140,7 +140,8 @@ public static class HaproxyConfig
         w.Line("option httpchk");
         w.Line($"http-check send meth GET uri {path}");
         w.Line("http-check expect status 200");
-        w.Line($"default-server inter {CheckIntervalMs} fall {CheckFall} rise {CheckRise}");
+        // a powered-off host sends no resets: without this, requests on its reused connections wait out `timeout server`
+        w.Line($"default-server inter {CheckIntervalMs} fall {CheckFall} rise {CheckRise} on-marked-down shutdown-sessions");
     }
 
     internal static void Failover(ConfigWriter w)

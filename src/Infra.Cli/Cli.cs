@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Infra.Cli.Commands;
+
+namespace Infra.Cli;
+
+/// <summary>The `infra` command line; <see cref="Run"/> is the whole program, so tests call it as `Main` does.</summary>
+public static class Cli
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string workingDir)
+    {
+        var context = new CliContext(stdout, stderr, workingDir);
+        var validate = ValidateCommand.Build(context);
+        var render = RenderCommand.Build(context);
+        var diff = DiffCommand.Build(context);
+        var graph = GraphCommand.Build(context);
+        var root = new RootCommand(
+            "See, offline and before any `pulumi up`, exactly what a stack deploys and what a change to it will do.")
+        {
+            validate,
+            render,
+            diff,
+            graph,
+        };
+        HelpWithExamples.Install(root, new Dictionary<Command, string>
+        {
+            [root] = Epilog,
+            [validate] = ValidateCommand.Epilog,
+            [render] = RenderCommand.Epilog,
+            [diff] = DiffCommand.Epilog,
+            [graph] = GraphCommand.Epilog,
+        });
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpWithExamples)
+        {
+            foreach (var error in parse.Errors)
+            {
+                stderr.WriteLine($"error: {error.Message}");
+            }
+
+            stderr.WriteLine($"see: {CommandPath(parse.CommandResult.Command)} --help");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"infra: internal error (a bug in infra, not in your input; please report it): {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Internal;
+        }
+    }
+
+    private const string Epilog = """
+        A STACK is a stack name (two-host: stacks/Pulumi.two-host.yaml in the project, the nearest folder upward
+        holding Pulumi.yaml), a path to a stack file, or either at a git revision (two-host@main, stacks/Pulumi.x.yaml@HEAD~1).
+
+        Exit codes: 0 ok, 1 invalid input (a missing or invalid stack, an unknown revision), 2 usage error.
+        diff follows diff(1): 0 same, 1 different, 2 trouble. 70: a bug in infra itself (please report it).
+
+        Examples:
+          infra validate
+          infra render two-host --out out/two-host
+          infra diff two-host three-host
+          infra diff two-host@main two-host
+          infra graph three-host --format mermaid
+        """;
+
+    private static string CommandPath(Command command) => command is RootCommand ? "infra" : $"infra {command.Name}";
+}

@@ -1,0 +1,225 @@
+using Infra.Cli.Output;
+using Infra.Cli.Stacks;
+
+namespace Infra.Cli.Diff;
+
+/// <summary>`infra diff` output: per host what is added and removed, each file's unified diff and what it costs.</summary>
+public static class DiffReport
+{
+    /// <summary>What delivering a file change does to the running system, in an operator's words.</summary>
+    public static string Describe(FileChange file)
+    {
+        var target = file.Instance ?? file.Host;
+        return file.Action switch
+        {
+            Consequence.Create => file.Instance is null ? "create" : $"create {file.Instance}",
+            Consequence.Destroy => file.Instance is null ? "destroy" : $"destroy {file.Instance}",
+            Consequence.Reload => $"reload {target} (no dropped requests)",
+            Consequence.RollingRestart => $"rolling restart {target} (one host at a time)",
+            Consequence.NextRestart => $"no action until the next restart of {target} (seed hosts matter only when a node joins)",
+            Consequence.SupervisorUpdate => $"supervisorctl update on {file.Host} (restarts only the programs whose definition changed)",
+            Consequence.ApplyFirewall => $"apply the firewall rules on {file.Host} (nft -f swaps the ruleset atomically)",
+            Consequence.Replace => $"replace {target}",
+            _ => throw new ArgumentOutOfRangeException(nameof(file), file.Action, null),
+        };
+    }
+
+    public sealed record Summary(
+        int HostsAdded,
+        int HostsRemoved,
+        int FilesChanged,
+        int HostsChanged,
+        int Reloads,
+        int RollingRestarts,
+        int NextRestarts,
+        int SupervisorUpdates,
+        int FirewallUpdates,
+        int Replacements,
+        int Creates,
+        int Destroys,
+        IReadOnlyList<string> RestartOrder)
+    {
+        public static Summary Of(StackChange change)
+        {
+            var files = change.Files.ToList();
+            int Count(Consequence action) => files.Count(f => f.Action == action);
+            return new Summary(
+                change.Hosts.Count(h => h.Status == HostStatus.Added),
+                change.Hosts.Count(h => h.Status == HostStatus.Removed),
+                files.Count(f => f.Status == FileStatus.Changed),
+                change.Hosts.Count(h => h.Files.Any(f => f.Status == FileStatus.Changed)),
+                Count(Consequence.Reload),
+                Count(Consequence.RollingRestart),
+                Count(Consequence.NextRestart),
+                Count(Consequence.SupervisorUpdate),
+                Count(Consequence.ApplyFirewall),
+                change.Hosts.Sum(h => h.Replaced.Count),
+                Count(Consequence.Create),
+                Count(Consequence.Destroy),
+                files.Where(f => f.Action == Consequence.RollingRestart).Select(f => f.Instance ?? f.Host).Distinct().ToList());
+        }
+
+        public override string ToString()
+        {
+            var parts = new List<string>();
+            if (HostsAdded > 0)
+            {
+                parts.Add(HostsAdded == 1 ? "1 host added" : $"{HostsAdded} hosts added");
+            }
+
+            if (HostsRemoved > 0)
+            {
+                parts.Add(HostsRemoved == 1 ? "1 host removed" : $"{HostsRemoved} hosts removed");
+            }
+
+            parts.Add($"{CliContext.Count(FilesChanged, "file")} changed on {CliContext.Count(HostsChanged, "host")}");
+            parts.Add(CliContext.Count(Reloads, "reload"));
+            parts.Add(CliContext.Count(RollingRestarts, "rolling restart"));
+            if (NextRestarts > 0)
+            {
+                parts.Add($"{NextRestarts} at the next restart");
+            }
+
+            if (FirewallUpdates > 0)
+            {
+                parts.Add(CliContext.Count(FirewallUpdates, "firewall update"));
+            }
+
+            if (SupervisorUpdates > 0)
+            {
+                parts.Add(CliContext.Count(SupervisorUpdates, "supervisor update"));
+            }
+
+            if (Replacements > 0)
+            {
+                parts.Add(CliContext.Count(Replacements, "container replacement"));
+            }
+
+            parts.Add(CliContext.Count(Creates, "create"));
+            parts.Add(CliContext.Count(Destroys, "destroy"));
+            return string.Join(", ", parts);
+        }
+    }
+
+    public static void WriteText(TextWriter output, LoadedStack old, LoadedStack current, StackChange change, string? note = null)
+    {
+        var (oldLabel, newLabel) = Labels(old, current);
+        output.WriteLine(change.Same
+            ? $"{old.Source.Argument} and {current.Source.Argument}: no difference ({old.Source.File}, {current.Source.File})"
+            : $"{old.Source.Argument} -> {current.Source.Argument} ({old.Source.File} -> {current.Source.File})");
+        if (note is not null)
+        {
+            output.WriteLine(note);
+        }
+
+        if (change.Same)
+        {
+            return;
+        }
+        foreach (var host in change.Hosts)
+        {
+            output.WriteLine();
+            output.WriteLine(Heading(host));
+            foreach (var service in host.Replaced)
+            {
+                output.WriteLine($"{service.Name}: container changes ({string.Join("; ", service.Changes)}) -> replace {service.Name}");
+            }
+
+            foreach (var file in host.Files)
+            {
+                var status = file.Status switch
+                {
+                    FileStatus.Created => "new",
+                    FileStatus.Destroyed => "removed",
+                    _ => "changed",
+                };
+                output.WriteLine($"{file.Host}/{file.Path}: {status} -> {Describe(file)}");
+                if (file.Status == FileStatus.Changed)
+                {
+                    output.Write(UnifiedDiff.Of(file.OldContent, file.NewContent, $"{oldLabel}/{file.Host}/{file.Path}", $"{newLabel}/{file.Host}/{file.Path}"));
+                }
+            }
+        }
+
+        var summary = Summary.Of(change);
+        output.WriteLine();
+        output.WriteLine($"summary: {summary}");
+        if (summary.RestartOrder.Count > 0)
+        {
+            output.WriteLine($"rolling restart order: {string.Join(", then ", summary.RestartOrder)} (each healthy before the next)");
+        }
+    }
+
+    private static string Heading(HostChange host)
+    {
+        var services = (IReadOnlyList<Topology.Model.Instance> list) => string.Join(", ", list.Select(Output.Describe.Service));
+        return host.Status switch
+        {
+            HostStatus.Added => $"{host.Host}: added ({host.NewAddress}: {services(host.Added)})",
+            HostStatus.Removed => $"{host.Host}: removed ({host.OldAddress}: {services(host.Removed)})",
+            _ => $"{host.Host}: {string.Join("; ", ChangedParts(host, services))}",
+        };
+    }
+
+    private static IEnumerable<string> ChangedParts(HostChange host, Func<IReadOnlyList<Topology.Model.Instance>, string> services)
+    {
+        if (host.OldAddress != host.NewAddress)
+        {
+            yield return $"address {host.OldAddress} -> {host.NewAddress}";
+        }
+
+        if (host.Added.Count > 0)
+        {
+            yield return $"services added: {services(host.Added)}";
+        }
+
+        if (host.Removed.Count > 0)
+        {
+            yield return $"services removed: {services(host.Removed)}";
+        }
+
+        var changed = host.Files.Count(f => f.Status == FileStatus.Changed);
+        if (changed > 0)
+        {
+            yield return $"{CliContext.Count(changed, "file")} changed";
+        }
+    }
+
+    /// <summary>The ---/+++ prefixes: stack names, or the arguments when both sides are one stack (two-host@main, two-host).</summary>
+    public static (string Old, string New) Labels(LoadedStack old, LoadedStack current) =>
+        old.Stack != current.Stack ? (old.Stack, current.Stack)
+        : old.Source.Argument != current.Source.Argument ? (old.Source.Argument, current.Source.Argument)
+        : ("a", "b");
+
+    public sealed record Side(string Stack, string File);
+
+    public sealed record ServiceJson(string Name, string Role, IReadOnlyList<int> Ports);
+
+    public sealed record FileJson(string Path, FileStatus Status, string? Instance, Consequence Action, string Description, string? Diff);
+
+    public sealed record HostJson(
+        string Host,
+        HostStatus Status,
+        string? OldAddress,
+        string? NewAddress,
+        IReadOnlyList<ServiceJson> ServicesAdded,
+        IReadOnlyList<ServiceJson> ServicesRemoved,
+        IReadOnlyList<ServiceChange> ServicesReplaced,
+        IReadOnlyList<FileJson> Files);
+
+    public sealed record Report(Side Old, Side New, bool Same, IReadOnlyList<HostJson> Hosts, Summary Summary);
+
+    public static Report ToJson(LoadedStack old, LoadedStack current, StackChange change)
+    {
+        var (oldLabel, newLabel) = Labels(old, current);
+        static ServiceJson Service(Topology.Model.Instance i) => new(i.Name, Output.Describe.Role(i.Role), i.Ports.ToList());
+        var hosts = change.Hosts.Select(h => new HostJson(
+            h.Host, h.Status, h.OldAddress, h.NewAddress,
+            h.Added.Select(Service).ToList(), h.Removed.Select(Service).ToList(), h.Replaced,
+            h.Files.Select(f => new FileJson(
+                f.Path, f.Status, f.Instance, f.Action, Describe(f),
+                f.Status == FileStatus.Changed ? UnifiedDiff.Of(f.OldContent, f.NewContent, $"{oldLabel}/{f.Host}/{f.Path}", $"{newLabel}/{f.Host}/{f.Path}") : null)).ToList())).ToList();
+        return new Report(
+            new Side(old.Stack, old.Source.File), new Side(current.Stack, current.Source.File), change.Same, hosts, Summary.Of(change));
+    }
+}

@@ -1,0 +1,200 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Infra.Cli.Tests.Support;
+
+namespace Infra.Cli.Tests;
+
+public class DiffTests
+{
+    /// <summary>The section of the diff output for one file: its action line and its unified diff.</summary>
+    private static string Section(string output, string file)
+    {
+        var start = output.IndexOf($"\n{file}: ", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no section for {file} in:\n{output}");
+        var next = Regex.Match(output[(start + 1)..], @"\n(?=[a-z][\w-]*/\S+: (changed|new|removed) -> |\n)");
+        return next.Success ? output.Substring(start + 1, next.Index) : output[(start + 1)..];
+    }
+
+    [Fact]
+    public void Two_host_to_three_host_shows_every_host_file_and_what_it_costs()
+    {
+        var result = InfraCli.Run("diff", "two-host", "three-host");
+
+        Assert.True(result.Exit == 1, result.ToString());
+        var output = result.Out;
+        Assert.StartsWith("two-host -> three-host (stacks/Pulumi.two-host.yaml -> stacks/Pulumi.three-host.yaml)\n", output);
+        Assert.Contains("\nhost3: added (192.0.2.13: nginx 80, haproxy 9100, app 9210, crate 4200)\n", output);
+        Assert.Contains("host3/nginx/nginx.conf: new -> create host3-nginx\n", output);
+        Assert.Contains("host3/app-9210/app.conf: new -> create host3-app-9210\n", output);
+
+        foreach (var host in new[] { "host1", "host2" })
+        {
+            Assert.Contains($"\n{host}: 4 files changed\n", output);
+
+            var haproxy = Section(output, $"{host}/haproxy/haproxy.cfg");
+            Assert.StartsWith($"{host}/haproxy/haproxy.cfg: changed -> reload {host}-haproxy (no dropped requests)\n--- two-host/{host}/haproxy/haproxy.cfg\n+++ three-host/{host}/haproxy/haproxy.cfg\n@@ -", haproxy);
+            Assert.Contains("\n+    server host3-app-9210 192.0.2.13:9210 minconn 5 maxconn 50 check\n", haproxy);
+            Assert.Single(Regex.Matches(haproxy, @"^[+-][^+-]", RegexOptions.Multiline));
+
+            var app = Section(output, $"{host}/app-9210/app.conf");
+            Assert.StartsWith($"{host}/app-9210/app.conf: changed -> rolling restart {host}-app-9210 (one host at a time)\n", app);
+            Assert.Contains("\n-crate.hosts = 192.0.2.11:4200 192.0.2.12:4200\n+crate.hosts = 192.0.2.11:4200 192.0.2.12:4200 192.0.2.13:4200\n", app);
+
+            var crate = Section(output, $"{host}/crate-4200/crate.yml");
+            Assert.StartsWith($"{host}/crate-4200/crate.yml: changed -> no action until the next restart of {host}-crate-4200 (seed hosts matter only when a node joins)\n", crate);
+            Assert.Contains("\n+- 192.0.2.13:4300\n", crate);
+            Assert.DoesNotContain("cluster.name", crate);
+
+            var firewall = Section(output, $"{host}/nftables.conf");
+            Assert.StartsWith($"{host}/nftables.conf: changed -> apply the firewall rules on {host} (nft -f swaps the ruleset atomically)\n", firewall);
+            Assert.Contains("192.0.2.13", firewall);
+
+            Assert.DoesNotContain($"{host}/nginx/nginx.conf", output);
+        }
+
+        var lb = Section(output, "front/lb/haproxy.cfg");
+        Assert.StartsWith("front/lb/haproxy.cfg: changed -> reload front-lb (no dropped requests)\n", lb);
+        Assert.Contains("\n+    server host3-nginx 192.0.2.13:80 check\n", lb);
+
+        Assert.Contains(
+            "\nsummary: 1 host added, 9 files changed on 3 hosts, 3 reloads, 2 rolling restarts, 2 at the next restart, 2 firewall updates, 5 creates, 0 destroys\n" +
+            "rolling restart order: host1-app-9210, then host2-app-9210 (each healthy before the next)\n",
+            output);
+    }
+
+    [Fact]
+    public void Keep_names_also_shows_what_the_stack_name_changes()
+    {
+        var result = InfraCli.Run("diff", "two-host", "three-host", "--keep-names");
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains("\n-cluster.name: microblog-two-host\n", result.Out);
+        Assert.Contains("\n+cluster.name: microblog-three-host\n", result.Out);
+        Assert.Contains("host1/nginx/nginx.conf: changed -> reload host1-nginx", result.Out);
+    }
+
+    [Fact]
+    public void Three_host_to_two_host_destroys_the_third_host()
+    {
+        var result = InfraCli.Run("diff", "three-host", "two-host");
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains("\nhost3: removed (192.0.2.13: nginx 80, haproxy 9100, app 9210, crate 4200)\n", result.Out);
+        Assert.Contains("host3/crate-4200/crate.yml: removed -> destroy host3-crate-4200\n", result.Out);
+        Assert.Contains("\n-    server host3-app-9210 192.0.2.13:9210 minconn 5 maxconn 50 check\n", result.Out);
+        Assert.Contains("1 host removed, 9 files changed on 3 hosts", result.Out);
+        Assert.Contains(", 0 creates, 5 destroys\n", result.Out);
+    }
+
+    [Fact]
+    public void The_same_stack_is_no_difference_and_exit_0()
+    {
+        var result = InfraCli.Run("diff", "two-host", "stacks/Pulumi.two-host.yaml");
+
+        Assert.Equal(0, result.Exit);
+        Assert.Equal("two-host and stacks/Pulumi.two-host.yaml: no difference (stacks/Pulumi.two-host.yaml, stacks/Pulumi.two-host.yaml)\n", result.Out);
+    }
+
+    [Fact]
+    public void Json_has_every_host_file_action_and_diff()
+    {
+        var result = InfraCli.Run("diff", "two-host", "three-host", "--json");
+
+        Assert.Equal(1, result.Exit);
+        using var json = JsonDocument.Parse(result.Out);
+        var root = json.RootElement;
+        Assert.False(root.GetProperty("same").GetBoolean());
+        Assert.Equal("stacks/Pulumi.two-host.yaml", root.GetProperty("old").GetProperty("file").GetString());
+        var hosts = root.GetProperty("hosts").EnumerateArray().ToDictionary(h => h.GetProperty("host").GetString()!);
+        Assert.Equal(["front", "host1", "host2", "host3"], hosts.Keys.Order());
+        Assert.Equal("added", hosts["host3"].GetProperty("status").GetString());
+        Assert.Equal(["host3-nginx", "host3-haproxy", "host3-app-9210", "host3-crate-4200"], hosts["host3"].GetProperty("servicesAdded").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        var app = hosts["host1"].GetProperty("files").EnumerateArray().Single(f => f.GetProperty("path").GetString() == "app-9210/app.conf");
+        Assert.Equal("changed", app.GetProperty("status").GetString());
+        Assert.Equal("rolling-restart", app.GetProperty("action").GetString());
+        Assert.Contains("+crate.hosts = ", app.GetProperty("diff").GetString());
+        var summary = root.GetProperty("summary");
+        Assert.Equal(9, summary.GetProperty("filesChanged").GetInt32());
+        Assert.Equal(3, summary.GetProperty("reloads").GetInt32());
+        Assert.Equal(2, summary.GetProperty("rollingRestarts").GetInt32());
+        Assert.Equal(5, summary.GetProperty("creates").GetInt32());
+    }
+
+    [Fact]
+    public void A_container_change_is_a_replacement()
+    {
+        using var project = new TempProject()
+            .WithStack("prod", TempProject.CommittedStack("two-host"))
+            .WithStack("next", TempProject.CommittedStack("two-host").Replace("microblog/app:1.0.0", "microblog/app:1.1.0"));
+
+        var result = project.Run("diff", "prod", "next");
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains("host1-app-9210: container changes (image registry.example.com/microblog/app:1.0.0 -> registry.example.com/microblog/app:1.1.0) -> replace host1-app-9210\n", result.Out);
+        Assert.Contains("0 files changed on 0 hosts", result.Out);
+        Assert.Contains("2 container replacements", result.Out);
+    }
+
+    [Fact]
+    public void A_pull_requests_change_is_previewed_with_stack_at_revision()
+    {
+        using var project = new TempProject();
+        project.Git("init", "-q", "-b", "main");
+        project.WithStack("prod", TempProject.CommittedStack("two-host")).Commit("two hosts");
+        project.WithStack("prod", TempProject.CommittedStack("three-host"));
+
+        var result = project.Run("diff", "prod@main", "prod");
+
+        Assert.True(result.Exit == 1, result.ToString());
+        Assert.StartsWith("prod@main -> prod (stacks/Pulumi.prod.yaml@main -> stacks/Pulumi.prod.yaml)\n", result.Out);
+        Assert.Contains("--- prod@main/host1/haproxy/haproxy.cfg\n+++ prod/host1/haproxy/haproxy.cfg\n", result.Out);
+        Assert.Contains("host3: added", result.Out);
+        Assert.DoesNotContain("\n-cluster.name", result.Out);
+        Assert.DoesNotContain("is read as stack", result.Out);
+    }
+
+    [Fact]
+    public void An_unknown_revision_is_trouble_exit_2()
+    {
+        using var project = new TempProject();
+        project.Git("init", "-q");
+        project.WithStack("prod", TempProject.CommittedStack("two-host")).Commit("two hosts");
+
+        var result = project.Run("diff", "prod@nope", "prod");
+
+        Assert.Equal(2, result.Exit);
+        Assert.Equal("", result.Out);
+        Assert.Equal("error: prod@nope: unknown git revision \"nope\" (try a branch, a tag, a commit or HEAD~1)\n", result.Error);
+    }
+
+    [Fact]
+    public void A_missing_stack_is_trouble_exit_2()
+    {
+        var result = InfraCli.Run("diff", "two-host", "four-host");
+
+        Assert.Equal(2, result.Exit);
+        Assert.StartsWith("error: no stack \"four-host\"", result.Error);
+    }
+
+    [Fact]
+    public void An_invalid_stack_prints_its_errors_and_is_trouble_exit_2()
+    {
+        using var project = new TempProject()
+            .WithStack("prod", TempProject.CommittedStack("two-host"))
+            .WithStack("bad", "config:\n  microblog:layout: colocated\n  microblog:hosts: [\n");
+
+        var result = project.Run("diff", "prod", "bad");
+
+        Assert.Equal(2, result.Exit);
+        Assert.Matches(@"stacks/Pulumi\.bad\.yaml:\d+:\d+: error: not valid YAML", result.Error);
+    }
+
+    [Fact]
+    public void One_stack_is_a_usage_error()
+    {
+        var result = InfraCli.Run("diff", "two-host");
+
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("see: infra diff --help", result.Error);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Text;
+using System.Text.Json;
+using Infra.Cli.Tests.Support;
+using Infra.Topology.Configs;
+using Infra.Topology.Model;
+using Infra.Topology.Spec;
+
+namespace Infra.Cli.Tests;
+
+public sealed class RenderTests : IDisposable
+{
+    private readonly string _scratch = Directory.CreateTempSubdirectory("infra-render-").FullName;
+
+    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+
+    private static IReadOnlyList<RenderedFile> Expected(string stack) =>
+        Render.All(TopologyResolver.Resolve(SpecLoader.LoadFile(Path.Combine(InfraCli.RepoRoot, "stacks", $"Pulumi.{stack}.yaml")).Spec!));
+
+    [Fact]
+    public void The_table_lists_every_file_with_its_host_service_ports_and_size()
+    {
+        var result = InfraCli.Run("render", "two-host");
+
+        Assert.True(result.Exit == 0, result.ToString());
+        var lines = result.Out.TrimEnd('\n').Split('\n');
+        Assert.Matches(@"^host +service +port\(s\) +file +size$", lines[0]);
+        var haproxy = Expected("two-host").Single(f => f.Host == "host1" && f.Path == "haproxy/haproxy.cfg");
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^host1 +haproxy +9100 +haproxy/haproxy\.cfg +{Encoding.UTF8.GetByteCount(haproxy.Content)}$"));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^host2 +crate +4200, 4300, 5432 +crate-4200/crate\.yml +\d+$"));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^front +load balancer +80 +lb/haproxy\.cfg +\d+$"));
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^host1 +firewall +- +nftables\.conf +\d+$"));
+        Assert.Equal(Expected("two-host").Count + 2, lines.Length);
+        Assert.Equal("two-host: 12 files for 3 hosts (--out DIR writes them)", lines[^1]);
+        Assert.Contains("warning: microblog:hosts: a 2-node CrateDB cluster", result.Error);
+    }
+
+    [Fact]
+    public void Out_writes_a_folder_per_host_holding_exactly_the_rendered_files()
+    {
+        var dir = Path.Combine(_scratch, "out");
+
+        var result = InfraCli.Run("render", "three-host", "--out", dir);
+
+        Assert.True(result.Exit == 0, result.ToString());
+        Assert.EndsWith($"three-host: wrote 17 files for 4 hosts to {dir}\n", result.Out);
+        foreach (var file in Expected("three-host"))
+        {
+            Assert.Equal(file.Content, File.ReadAllText(Path.Combine(dir, file.Host, file.Path)));
+        }
+
+        Assert.Equal(["front", "host1", "host2", "host3"], Directory.GetDirectories(dir).Select(Path.GetFileName).Order());
+        Assert.True(File.Exists(Path.Combine(dir, "host3", "app-9210", "app.conf")));
+    }
+
+    [Fact]
+    public void Out_may_rewrite_an_earlier_render_and_leaves_its_extra_files_in_place()
+    {
+        var dir = Path.Combine(_scratch, "out");
+        Assert.Equal(0, InfraCli.Run("render", "three-host", "--out", dir).Exit);
+
+        var again = InfraCli.Run("render", "two-host", "--out", dir);
+
+        Assert.True(again.Exit == 0, again.ToString());
+        Assert.Contains("warning: host3/app-9210/app.conf is from an earlier render and not part of this one; it was left in place", again.Error);
+        Assert.True(File.Exists(Path.Combine(dir, "host3", "app-9210", "app.conf")));
+        Assert.Equal(Expected("two-host").Single(f => f.Host == "host1" && f.Path == "haproxy/haproxy.cfg").Content, File.ReadAllText(Path.Combine(dir, "host1", "haproxy", "haproxy.cfg")));
+    }
+
+    [Fact]
+    public void Out_refuses_a_folder_it_did_not_write_and_touches_nothing()
+    {
+        var dir = Path.Combine(_scratch, "mine");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "keep me");
+
+        var result = InfraCli.Run("render", "two-host", "--out", dir);
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains($"error: --out {dir}: the folder is not empty and was not written by infra render", result.Error);
+        Assert.Equal(["notes.txt"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Json_lists_every_file_with_its_size_and_hash()
+    {
+        var result = InfraCli.Run("render", "split-role", "--json");
+
+        Assert.True(result.Exit == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Out);
+        Assert.Equal("split-role", json.RootElement.GetProperty("stack").GetString());
+        var files = json.RootElement.GetProperty("files").EnumerateArray().ToList();
+        var expected = Expected("split-role");
+        Assert.Equal(expected.Count, files.Count);
+        var nginx = files.Single(f => f.GetProperty("host").GetString() == "rp-host1" && f.GetProperty("path").GetString() == "nginx/nginx.conf");
+        var content = expected.Single(f => f.Host == "rp-host1" && f.Path == "nginx/nginx.conf");
+        Assert.Equal(Encoding.UTF8.GetByteCount(content.Content), nginx.GetProperty("size").GetInt32());
+        Assert.Equal(content.Sha256, nginx.GetProperty("sha256").GetString());
+        Assert.Equal("rp-host1-nginx", nginx.GetProperty("instance").GetString());
+        Assert.Equal([80], nginx.GetProperty("ports").EnumerateArray().Select(p => p.GetInt32()));
+    }
+
+    [Fact]
+    public void A_missing_stack_is_invalid_input()
+    {
+        var result = InfraCli.Run("render", "four-host");
+
+        Assert.Equal(1, result.Exit);
+        Assert.Equal("", result.Out);
+        Assert.StartsWith("error: no stack \"four-host\"", result.Error);
+    }
+
+    [Fact]
+    public void An_invalid_stack_prints_every_error_and_writes_nothing()
+    {
+        using var project = new TempProject().WithStack("x", TempProject.CommittedStack("two-host").Replace("address: 192.0.2.12", "address: 192.0.2.11"));
+        var dir = Path.Combine(_scratch, "never");
+
+        var result = project.Run("render", "x", "--out", dir);
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains("stacks/Pulumi.x.yaml", result.Error);
+        Assert.Contains("x: invalid (", result.Error);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public void Malformed_yaml_is_reported_with_line_and_column()
+    {
+        using var project = new TempProject().WithStack("x", "config:\n  microblog:layout: colocated\n    hosts: oops\n");
+
+        var result = project.Run("render", "x");
+
+        Assert.Equal(1, result.Exit);
+        Assert.Matches(@"stacks/Pulumi\.x\.yaml:3:\d+: error: not valid YAML", result.Error);
+    }
+
+    [Fact]
+    public void A_stack_at_a_revision_is_rendered_as_it_was()
+    {
+        using var project = new TempProject();
+        project.Git("init", "-q");
+        project.WithStack("prod", TempProject.CommittedStack("three-host")).Commit("three hosts");
+        project.WithStack("prod", TempProject.CommittedStack("two-host"));
+
+        var then = project.Run("render", "prod@HEAD");
+        var now = project.Run("render", "prod");
+
+        Assert.Contains("host3  ", then.Out);
+        Assert.DoesNotContain("host3  ", now.Out);
+        Assert.Equal(1, project.Run("render", "prod@v9").Exit);
+    }
+}
