@@ -28,9 +28,14 @@ public sealed class DevStackTests(ITestOutputHelper output)
             Assert.Equal(500, result.Ok);
             Assert.Equal(500, result.ServedBy[app.Name]);
 
-            var status = stack.Supervisorctl("localhost", "status");
-            Assert.Contains("app:app_9210", status.Stdout);
-            Assert.Contains("RUNNING", status.Stdout);
+            // supervisord calls a program RUNNING once it has stayed up for startsecs (1 s by default).
+            var status = "";
+            await Bounded.Until("app and crate RUNNING under supervisord", TimeSpan.FromSeconds(10), () =>
+            {
+                status = stack.Supervisorctl("localhost", "status").Stdout;
+                return status.Contains("app:app_9210", StringComparison.Ordinal)
+                    && status.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(l => l.Contains("RUNNING", StringComparison.Ordinal));
+            }, pollMs: 200, lastSeen: () => status);
         });
     }
 }

@@ -25,7 +25,7 @@ public sealed class ScalingTests(ITestOutputHelper output)
     private async Task GrowsUnderLoad(LiveStack stack, StackSpec grown, string newApp)
     {
         var lab = stack.Lab;
-        var load = lab.StartLoad(stack.Client, stack.FrontUrl(), count: 100_000, concurrency: 8, rate: 400, seconds: 12);
+        var load = lab.StartLoad(stack.Client, stack.FrontUrl(), count: 100_000, concurrency: 8, rate: 400, seconds: 15);
         await load.WaitForProgress(400, TimeSpan.FromSeconds(10));
         var steps = await stack.Deliver(grown, TimeSpan.FromSeconds(30));
         var deliveredAt = Figures.Now;
