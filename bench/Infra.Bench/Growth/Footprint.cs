@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Infra.Topology.Configs;
+using Infra.Topology.Spec;
+
+namespace Infra.Bench.Growth;
+
+/// <summary>What one pass over N hosts produces and holds: files, their sizes, haproxy's server lines, live heap.</summary>
+public sealed record Footprint(
+    int Hosts,
+    int AppInstances,
+    int Edges,
+    int Files,
+    long TotalBytes,
+    string LargestFile,
+    long LargestBytes,
+    int HaproxyServerLines,
+    int HaproxyServerLinesTotal,
+    long HaproxyBytes,
+    long RetainedBytes,
+    TimeSpan ColdTotal,
+    string? RenderMissing)
+{
+    public static Footprint Measure(int hosts)
+    {
+        var yaml = ColocatedStack.Yaml(hosts);
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var sw = Stopwatch.StartNew();
+        var spec = Pipeline.Load(yaml, hosts);
+        var topology = Pipeline.Resolve(spec);
+        IReadOnlyList<RenderedFile> files;
+        string? missing = null;
+        try
+        {
+            files = Pipeline.Render(topology);
+        }
+        catch (NotImplementedException e)
+        {
+            files = [];
+            missing = e.TargetSite?.DeclaringType?.Name ?? "a renderer";
+        }
+
+        var cold = sw.Elapsed;
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - before;
+
+        var largest = files.MaxBy(f => f.Content.Length);
+        var haproxies = files.Where(f => f.Path == FilePaths.Haproxy).ToList();
+        var serverLines = haproxies.Select(f => CountServerLines(f.Content)).ToList();
+        var result = new Footprint(
+            hosts,
+            topology.Of(Role.App).Count(),
+            topology.Edges.Count,
+            files.Count,
+            files.Sum(f => (long)Bytes(f)),
+            largest is null ? "-" : $"{largest.Host}/{largest.Path}",
+            largest is null ? 0 : Bytes(largest),
+            serverLines.DefaultIfEmpty(0).Max(),
+            serverLines.Sum(),
+            haproxies.Select(f => (long)Bytes(f)).DefaultIfEmpty(0).Max(),
+            retained,
+            cold,
+            missing);
+        GC.KeepAlive(files);
+        GC.KeepAlive(topology);
+        return result;
+    }
+
+    private static int Bytes(RenderedFile file) => System.Text.Encoding.UTF8.GetByteCount(file.Content);
+
+    private static int CountServerLines(string haproxyCfg) =>
+        haproxyCfg.Split('\n').Count(line => line.TrimStart().StartsWith("server ", StringComparison.Ordinal));
+}
