@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microblog.CrateDouble;
+using Microblog.Testing;
+
+// A CrateDB double for the live tests: `Microblog.CrateDouble [-Cpath.conf=]DIR|crate.yml [-Ckey=value ...]`.
+CrateSettings settings;
+try
+{
+    settings = CrateSettings.FromArgs(args);
+}
+catch (Exception e) when (e is ArgumentException or IOException or FormatException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)
+{
+    Console.Error.WriteLine($"crate double: {e.Message}");
+    Console.Error.WriteLine("usage: Microblog.CrateDouble [-Cpath.conf=]<folder with crate.yml | crate.yml> [-Ckey=value ...]");
+    return 2;
+}
+
+var listeners = new List<Socket>();
+var tasks = new List<Task>();
+foreach (var address in settings.BindAddresses)
+{
+    var http = MiniHttpServer.Listen(address, settings.HttpPort);
+    listeners.Add(http);
+    tasks.Add(MiniHttpServer.Serve(http, Handle, CancellationToken.None));
+    foreach (var port in new[] { (int?)settings.TransportPort, settings.PsqlPort }.OfType<int>())
+    {
+        var raw = MiniHttpServer.Listen(address, port);
+        listeners.Add(raw);
+        tasks.Add(Sink(raw));
+    }
+}
+
+Console.WriteLine($"crate double {settings.NodeName} (cluster {settings.ClusterName}, from {settings.ConfigFile}): " +
+    $"{string.Join(",", settings.BindAddresses)} http {settings.HttpPort} transport {settings.TransportPort} psql {settings.PsqlPort?.ToString() ?? "off"}, " +
+    $"ready {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after start");
+await Task.WhenAll(tasks);
+return 0;
+
+async Task<HttpResponse> Handle(HttpRequest request)
+{
+    object body = request.Path == "/__seeds"
+        ? await Seeds()
+        : new Dictionary<string, object?>
+        {
+            ["name"] = settings.NodeName,
+            ["cluster_name"] = settings.ClusterName,
+            ["double"] = true,
+            ["http_port"] = settings.HttpPort,
+            ["transport_port"] = settings.TransportPort,
+            ["psql_port"] = settings.PsqlPort,
+            ["seed_hosts"] = settings.SeedHosts,
+        };
+    return new HttpResponse(200, JsonSerializer.Serialize(body) + "\n", "application/json");
+}
+
+async Task<object> Seeds() => await Task.WhenAll(settings.SeedHosts.Select(async seed =>
+{
+    var colon = seed.LastIndexOf(':');
+    var host = colon > 0 ? seed[..colon] : seed;
+    var port = colon > 0 ? int.Parse(seed[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture) : 4300;
+    try
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var ip = IPAddress.TryParse(host.Trim('[', ']'), out var parsed) ? parsed : (await Dns.GetHostAddressesAsync(host))[0];
+        await socket.ConnectAsync(new IPEndPoint(ip, port), timeout.Token);
+        return new Dictionary<string, object?> { ["seed"] = seed, ["reachable"] = true };
+    }
+    catch (Exception e) when (e is SocketException or OperationCanceledException)
+    {
+        return new Dictionary<string, object?> { ["seed"] = seed, ["reachable"] = false };
+    }
+}));
+
+// Transport and psql: accept and hold the connection, reading and dropping whatever comes.
+static async Task Sink(Socket listener)
+{
+    while (true)
+    {
+        var client = await listener.AcceptAsync();
+        _ = Task.Run(async () =>
+        {
+            using var _ = client;
+            var buffer = new byte[4096];
+            try
+            {
+                while (await client.ReceiveAsync(buffer, SocketFlags.None) > 0)
+                {
+                }
+            }
+            catch (SocketException)
+            {
+            }
+        });
+    }
+}

@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microblog.Testing;
+
+namespace Microblog.TestApp;
+
+/// <summary>
+/// The app stand-in. Every POST is journaled (when MICROBLOG_TESTAPP_JOURNAL names a folder) before it is
+/// answered, so a test can find a post applied twice even across instances and after a kill.
+/// </summary>
+public sealed class AppServer(AppSettings settings, string? journalFolder)
+{
+    private readonly ConcurrentDictionary<string, int> _requestIds = new(StringComparer.Ordinal);
+    private readonly Lock _journalLock = new();
+    private FileStream? _journal;
+    private long _requests;
+    private long _posts;
+    private long _duplicates;
+    private long _withoutId;
+
+    public const string JournalVariable = "MICROBLOG_TESTAPP_JOURNAL";
+
+    public async Task Run(CancellationToken cancel)
+    {
+        if (journalFolder is not null)
+        {
+            Directory.CreateDirectory(journalFolder);
+            // Unbuffered: each post reaches the file in one write before its response is sent.
+            _journal = new FileStream(Path.Combine(journalFolder, settings.Instance + ".posts"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        }
+
+        using var listener = MiniHttpServer.Listen(IPAddress.Any, settings.HttpPort);
+        Console.WriteLine($"{settings.Instance}: listening on 0.0.0.0:{settings.HttpPort}, crate.hosts = {string.Join(' ', settings.CrateHosts)}, ready {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after start");
+        await MiniHttpServer.Serve(listener, Handle, cancel);
+    }
+
+    private async Task<HttpResponse> Handle(HttpRequest request)
+    {
+        Interlocked.Increment(ref _requests);
+        var served = new KeyValuePair<string, string>("X-Served-By", settings.Instance);
+        var method = request.Method == "HEAD" ? "GET" : request.Method;
+        return (method, request.Path) switch
+        {
+            ("GET", var p) when p == settings.HealthPath => new HttpResponse(200, "ok\n", Headers: [served]),
+            ("GET", "/__stats") => Json(Stats(), served),
+            ("GET", "/__crate") => Json(await Crate(), served),
+            ("POST", "/posts") => await Post(request, served),
+            ("GET", _) => new HttpResponse(200, $"served-by {settings.Instance} port {settings.HttpPort}\n", Headers: [served]),
+            _ => new HttpResponse(405, "method not allowed\n", Headers: [served]),
+        };
+    }
+
+    private async Task<HttpResponse> Post(HttpRequest request, KeyValuePair<string, string> served)
+    {
+        var id = request.Header("X-Request-Id");
+        Interlocked.Increment(ref _posts);
+        if (id is null)
+        {
+            Interlocked.Increment(ref _withoutId);
+        }
+        else if (_requestIds.AddOrUpdate(id, 1, (_, n) => n + 1) > 1)
+        {
+            Interlocked.Increment(ref _duplicates);
+        }
+
+        if (_journal is not null)
+        {
+            var line = Encoding.UTF8.GetBytes((id ?? "-") + "\n");
+            lock (_journalLock)
+            {
+                _journal.Write(line);
+            }
+        }
+
+        // The delay sits after the post is applied: the window where a lost answer tempts a proxy to resend.
+        if (int.TryParse(request.Query("delay_ms"), out var delay) && delay > 0)
+        {
+            await Task.Delay(Math.Min(delay, 10_000));
+        }
+
+        return new HttpResponse(201, $"created {id ?? "-"} by {settings.Instance}\n",
+            Headers: [served, new("X-Request-Id", id ?? "-")]);
+    }
+
+    private object Stats() => new Dictionary<string, object>
+    {
+        ["instance"] = settings.Instance,
+        ["port"] = settings.HttpPort,
+        ["requests"] = Interlocked.Read(ref _requests),
+        ["posts"] = Interlocked.Read(ref _posts),
+        ["duplicates"] = Interlocked.Read(ref _duplicates),
+        ["withoutId"] = Interlocked.Read(ref _withoutId),
+    };
+
+    private async Task<object> Crate()
+    {
+        var checks = settings.CrateHosts.Select(async entry =>
+        {
+            var (host, port) = AppSettings.SplitHost(entry);
+            try
+            {
+                using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await socket.ConnectAsync(new IPEndPoint(AppSettings.Resolve(host), port), timeout.Token);
+                return new Dictionary<string, object?> { ["node"] = entry, ["reachable"] = true, ["error"] = null };
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                var error = e is SocketException s ? s.SocketErrorCode.ToString() : "Timeout";
+                return new Dictionary<string, object?> { ["node"] = entry, ["reachable"] = false, ["error"] = error };
+            }
+        });
+        return new Dictionary<string, object>
+        {
+            ["instance"] = settings.Instance,
+            ["crate"] = await Task.WhenAll(checks),
+        };
+    }
+
+    private static HttpResponse Json(object value, KeyValuePair<string, string> served) =>
+        new(200, JsonSerializer.Serialize(value) + "\n", "application/json", [served]);
+}

@@ -1,0 +1,346 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Microblog.Testing;
+
+public sealed record HttpRequest(string Method, string Target, string Version, IReadOnlyDictionary<string, string> Headers, byte[] Body)
+{
+    public string Path => Target.Split('?', 2)[0];
+
+    public string? Query(string name)
+    {
+        var parts = Target.Split('?', 2);
+        if (parts.Length < 2)
+        {
+            return null;
+        }
+
+        foreach (var pair in parts[1].Split('&'))
+        {
+            var kv = pair.Split('=', 2);
+            if (kv[0] == name)
+            {
+                return kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
+            }
+        }
+
+        return null;
+    }
+
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+
+    public bool KeepAlive
+    {
+        get
+        {
+            var connection = Header("connection")?.ToLowerInvariant() ?? "";
+            return Version == "HTTP/1.1" ? !connection.Contains("close") : connection.Contains("keep-alive");
+        }
+    }
+}
+
+public sealed record HttpResponse(int Status, string Body, string ContentType = "text/plain; charset=utf-8", IReadOnlyList<KeyValuePair<string, string>>? Headers = null)
+{
+    /// <summary>Status line, headers and body in one buffer: split writes cause delayed-ACK stalls behind haproxy.</summary>
+    public byte[] Encode(bool keepAlive, bool headOnly)
+    {
+        var body = Encoding.UTF8.GetBytes(Body);
+        var head = new StringBuilder();
+        head.Append("HTTP/1.1 ").Append(Status).Append(' ').Append(Reason(Status)).Append("\r\n");
+        head.Append("Content-Type: ").Append(ContentType).Append("\r\n");
+        head.Append("Content-Length: ").Append(body.Length).Append("\r\n");
+        foreach (var (name, value) in Headers ?? [])
+        {
+            head.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+
+        head.Append(keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
+        var headBytes = Encoding.ASCII.GetBytes(head.ToString());
+        if (headOnly)
+        {
+            return headBytes;
+        }
+
+        var all = new byte[headBytes.Length + body.Length];
+        headBytes.CopyTo(all, 0);
+        body.CopyTo(all, headBytes.Length);
+        return all;
+    }
+
+    private static string Reason(int status) => status switch
+    {
+        200 => "OK",
+        201 => "Created",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Payload Too Large",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        _ => "Status",
+    };
+}
+
+/// <summary>
+/// A small HTTP/1.1 server on a raw socket: keep-alive, Content-Length and chunked request bodies, one write
+/// per response. Enough for nginx and haproxy in front of it, and fast to start.
+/// </summary>
+public static class MiniHttpServer
+{
+    private const int MaxHead = 64 * 1024;
+    private const int MaxBody = 1024 * 1024;
+
+    public static Socket Listen(IPAddress address, int port)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        // SO_REUSEADDR only (not .NET's ReuseAddress, which adds SO_REUSEPORT): a restarted instance may bind
+        // past TIME_WAIT, but a second process on the same port still fails.
+        socket.SetRawSocketOption(1, 2, BitConverter.GetBytes(1));
+        socket.Bind(new IPEndPoint(address, port));
+        socket.Listen(1024);
+        return socket;
+    }
+
+    public static async Task Serve(Socket listener, Func<HttpRequest, Task<HttpResponse>> handler, CancellationToken cancel)
+    {
+        while (!cancel.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+
+            client.NoDelay = true;
+            _ = Task.Run(() => Connection(client, handler, cancel));
+        }
+    }
+
+    private static async Task Connection(Socket client, Func<HttpRequest, Task<HttpResponse>> handler, CancellationToken cancel)
+    {
+        using var _ = client;
+        var reader = new Reader(client);
+        try
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                var request = await ReadRequest(reader, cancel);
+                if (request is null)
+                {
+                    return;
+                }
+
+                HttpResponse response;
+                try
+                {
+                    response = await handler(request);
+                }
+                catch (Exception e)
+                {
+                    response = new HttpResponse(500, e.Message + "\n");
+                }
+
+                var keepAlive = request.KeepAlive;
+                await client.SendAsync(response.Encode(keepAlive, request.Method == "HEAD"), SocketFlags.None, cancel);
+                if (!keepAlive)
+                {
+                    client.Shutdown(SocketShutdown.Send);
+                    return;
+                }
+            }
+        }
+        catch (BadRequest e)
+        {
+            try
+            {
+                await client.SendAsync(new HttpResponse(e.Status, e.Message + "\n").Encode(false, false), SocketFlags.None, cancel);
+            }
+            catch (Exception)
+            {
+                // the peer is gone; nothing to tell it
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private static async Task<HttpRequest?> ReadRequest(Reader reader, CancellationToken cancel)
+    {
+        var head = await reader.ReadHead(MaxHead, cancel);
+        if (head is null)
+        {
+            return null;
+        }
+
+        var lines = head.Split("\r\n");
+        var first = lines[0].Split(' ');
+        if (first.Length != 3 || !first[2].StartsWith("HTTP/", StringComparison.Ordinal))
+        {
+            throw new BadRequest(400, "bad request line");
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in lines.Skip(1))
+        {
+            var colon = line.IndexOf(':');
+            if (colon <= 0)
+            {
+                throw new BadRequest(400, "bad header line");
+            }
+
+            headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
+        }
+
+        byte[] body = [];
+        if (headers.TryGetValue("transfer-encoding", out var te) && te.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            body = await reader.ReadChunked(MaxBody, cancel);
+        }
+        else if (headers.TryGetValue("content-length", out var cl))
+        {
+            if (!int.TryParse(cl, out var length) || length < 0)
+            {
+                throw new BadRequest(400, "bad content-length");
+            }
+
+            if (length > MaxBody)
+            {
+                throw new BadRequest(413, "body too large");
+            }
+
+            body = await reader.ReadExactly(length, cancel);
+        }
+
+        return new HttpRequest(first[0], first[1], first[2], headers, body);
+    }
+
+    private sealed class BadRequest(int status, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+    }
+
+    /// <summary>Buffered reads from a socket, keeping what was read past the current request.</summary>
+    private sealed class Reader(Socket socket)
+    {
+        private byte[] _buffer = new byte[8192];
+        private int _start;
+        private int _end;
+
+        public async Task<string?> ReadHead(int max, CancellationToken cancel)
+        {
+            while (true)
+            {
+                var index = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8);
+                if (index >= 0)
+                {
+                    var head = Encoding.Latin1.GetString(_buffer, _start, index);
+                    _start += index + 4;
+                    return head;
+                }
+
+                if (_end - _start > max)
+                {
+                    throw new BadRequest(431, "request head too large");
+                }
+
+                if (!await Fill(cancel))
+                {
+                    return null;
+                }
+            }
+        }
+
+        public async Task<byte[]> ReadExactly(int count, CancellationToken cancel)
+        {
+            while (_end - _start < count)
+            {
+                if (!await Fill(cancel))
+                {
+                    throw new IOException("connection closed inside a request body");
+                }
+            }
+
+            var bytes = _buffer.AsSpan(_start, count).ToArray();
+            _start += count;
+            return bytes;
+        }
+
+        public async Task<string> ReadLine(CancellationToken cancel)
+        {
+            while (true)
+            {
+                var index = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8);
+                if (index >= 0)
+                {
+                    var line = Encoding.Latin1.GetString(_buffer, _start, index);
+                    _start += index + 2;
+                    return line;
+                }
+
+                if (!await Fill(cancel))
+                {
+                    throw new IOException("connection closed inside a chunked body");
+                }
+            }
+        }
+
+        public async Task<byte[]> ReadChunked(int max, CancellationToken cancel)
+        {
+            using var body = new MemoryStream();
+            while (true)
+            {
+                var sizeText = (await ReadLine(cancel)).Split(';')[0].Trim();
+                if (!int.TryParse(sizeText, System.Globalization.NumberStyles.HexNumber, null, out var size) || size < 0)
+                {
+                    throw new BadRequest(400, "bad chunk size");
+                }
+
+                if (size == 0)
+                {
+                    while ((await ReadLine(cancel)).Length > 0)
+                    {
+                    }
+
+                    return body.ToArray();
+                }
+
+                if (body.Length + size > max)
+                {
+                    throw new BadRequest(413, "body too large");
+                }
+
+                body.Write(await ReadExactly(size, cancel));
+                await ReadLine(cancel);
+            }
+        }
+
+        private async Task<bool> Fill(CancellationToken cancel)
+        {
+            if (_start > 0)
+            {
+                Array.Copy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+
+            if (_end == _buffer.Length)
+            {
+                Array.Resize(ref _buffer, _buffer.Length * 2);
+            }
+
+            var read = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancel);
+            _end += read;
+            return read > 0;
+        }
+    }
+}
