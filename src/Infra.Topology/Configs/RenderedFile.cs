@@ -57,6 +57,12 @@ public static class Render
                 Spec.Role.Crate => new(host.Name, FilePaths.Crate(instance), CrateConfig.Render(topology, instance), instance.Name, ChangeAction.NextRestart),
                 _ => throw new InvalidOperationException($"no renderer for {instance.Role}"),
             };
+
+            // supervisord points CrateDB at this folder (-Cpath.conf), and CrateDB will not start without a log4j2.properties there.
+            if (instance.Role == Spec.Role.Crate && topology.IsProcessManaged)
+            {
+                yield return new(host.Name, FilePaths.CrateLogging(instance), CrateConfig.Logging(topology, instance), instance.Name, ChangeAction.NextRestart);
+            }
         }
 
         if (topology.IsProcessManaged)
@@ -80,4 +86,6 @@ public static class FilePaths
     public static string App(Instance app) => $"app-{app.Port}/app.conf";
 
     public static string Crate(Instance crate) => $"crate-{crate.Port}/crate.yml";
+
+    public static string CrateLogging(Instance crate) => $"crate-{crate.Port}/log4j2.properties";
 }
