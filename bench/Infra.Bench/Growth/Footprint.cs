@@ -18,6 +18,7 @@ public sealed record Footprint(
     long HaproxyBytes,
     long RetainedBytes,
     TimeSpan ColdTotal,
+    IReadOnlyDictionary<string, TimeSpan> RenderByKind,
     string? RenderMissing)
 {
     public static Footprint Measure(int hosts)
@@ -27,11 +28,12 @@ public sealed record Footprint(
         var sw = Stopwatch.StartNew();
         var spec = Pipeline.Load(yaml, hosts);
         var topology = Pipeline.Resolve(spec);
-        IReadOnlyList<RenderedFile> files;
+        var byKind = new SortedDictionary<string, TimeSpan>(StringComparer.Ordinal);
+        List<RenderedFile> files = [];
         string? missing = null;
         try
         {
-            files = Pipeline.Render(topology);
+            files = RenderTimed(topology, byKind);
         }
         catch (NotImplementedException e)
         {
@@ -58,11 +60,38 @@ public sealed record Footprint(
             haproxies.Select(f => (long)Bytes(f)).DefaultIfEmpty(0).Max(),
             retained,
             cold,
+            byKind,
             missing);
         GC.KeepAlive(files);
         GC.KeepAlive(topology);
         return result;
     }
+
+    /// <summary>Render.All, host by host, timing each file as the renderer yields it, to see which renderer the time goes to.</summary>
+    private static List<RenderedFile> RenderTimed(Infra.Topology.Model.StackTopology topology, SortedDictionary<string, TimeSpan> byKind)
+    {
+        var files = new List<RenderedFile>();
+        foreach (var host in topology.Hosts)
+        {
+            using var e = Infra.Topology.Configs.Render.ForHost(topology, host).GetEnumerator();
+            while (true)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (!e.MoveNext())
+                {
+                    break;
+                }
+
+                var kind = KindOf(e.Current);
+                byKind[kind] = byKind.GetValueOrDefault(kind) + Stopwatch.GetElapsedTime(started);
+                files.Add(e.Current);
+            }
+        }
+
+        return files;
+    }
+
+    public static string KindOf(RenderedFile file) => file.Path == FilePaths.LoadBalancer ? "lb/haproxy.cfg" : Path.GetFileName(file.Path);
 
     private static int Bytes(RenderedFile file) => System.Text.Encoding.UTF8.GetByteCount(file.Content);
 

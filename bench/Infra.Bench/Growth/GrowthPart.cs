@@ -12,7 +12,7 @@ public static class GrowthPart
     public static int Run(int[] hosts, string outDir)
     {
         GrowthBenchmarks.HostCounts = hosts;
-        var summary = BenchmarkRunner.Run<GrowthBenchmarks>(new GrowthConfig());
+        var summary = BenchmarkRunner.Run<GrowthBenchmarks>(new GrowthConfig().WithArtifactsPath(Path.GetFullPath(Path.Combine(outDir, "benchmarkdotnet"))));
         var measured = new Dictionary<(string Stage, int Hosts), (double MeanNs, long? Allocated)>();
         foreach (var report in summary.Reports)
         {
@@ -83,6 +83,20 @@ public static class GrowthPart
             sb.AppendLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"| {f.Hosts:N0} | {f.AppInstances:N0} | {f.Edges:N0} | {f.Files:N0} | {Size(f.TotalBytes)} | {f.LargestFile} | {Size(f.LargestBytes)} | {Size(f.HaproxyBytes)} | {f.HaproxyServerLines:N0} | {f.HaproxyServerLinesTotal:N0} | {Size(f.RetainedBytes)} | {Time(f.ColdTotal.TotalMilliseconds * 1e6)} |"));
+        }
+
+        var kinds = footprints.SelectMany(f => f.RenderByKind.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (kinds.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Where one cold render pass spends its time, by file (all files of that kind in the stack):");
+            sb.AppendLine();
+            sb.AppendLine("| hosts | " + string.Join(" | ", kinds) + " |");
+            sb.AppendLine("|---:|" + string.Concat(kinds.Select(_ => "---:|")));
+            foreach (var f in footprints)
+            {
+                sb.AppendLine($"| {f.Hosts:N0} | " + string.Join(" | ", kinds.Select(k => f.RenderByKind.TryGetValue(k, out var t) ? Time(t.TotalMilliseconds * 1e6) : "-")) + " |");
+            }
         }
 
         var missing = footprints.Select(f => f.RenderMissing).FirstOrDefault(x => x is not null);
