@@ -91,7 +91,6 @@ public class ValidationTests
 
     [Theory]
     [InlineData("10.0.0.30")]
-    [InlineData("db-1.internal.example.com")]
     [InlineData("2001:db8::12")]
     public void Well_formed_addresses_and_names_are_accepted(string address)
     {
@@ -108,6 +107,15 @@ public class ValidationTests
         var error = ErrorAt("two-host", "microblog:ports.app", t => t.Replace("config:\n", $"config:\n  microblog:ports:\n    app: {port}\n"));
 
         Assert.Contains("outside 1-65535", error.Message);
+    }
+
+    [Fact]
+    public void A_dns_name_is_refused_because_firewall_rules_need_addresses()
+    {
+        var error = ErrorAt("two-host", "microblog:hosts[1].address", t => t.Replace("192.0.2.12", "db-1.internal.example.com"));
+
+        Assert.Contains("is a DNS name", error.Message);
+        Assert.Contains("write the host's IP address", error.Message);
     }
 
     [Fact]

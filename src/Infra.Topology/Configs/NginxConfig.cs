@@ -1,8 +1,107 @@
 using Infra.Topology.Model;
+using Infra.Topology.Spec;
+using static Infra.Topology.Configs.ProxyTimeouts;
 
 namespace Infra.Topology.Configs;
 
+/// <summary>
+/// A standalone nginx.conf for one nginx instance: the reverse proxy in front of the haproxy on its own host.
+/// Paths are relative to nginx's prefix (-p), so the same file runs in a container or from a test folder.
+/// </summary>
 public static class NginxConfig
 {
-    public static string Render(StackTopology topology, Instance instance) => throw new NotImplementedException();
+    /// <summary>Idle connections each worker keeps open to haproxy.</summary>
+    public const int UpstreamKeepAliveConnections = 32;
+
+    public static string Render(StackTopology topology, Instance instance)
+    {
+        if (instance.Role != Role.Nginx)
+        {
+            throw new ArgumentException($"{instance.Name} is a {instance.Role}, not an nginx", nameof(instance));
+        }
+
+        var haproxy = topology.Targets(instance).Where(t => t.Role == Role.Haproxy).ToList();
+        if (haproxy.Count == 0)
+        {
+            throw new InvalidOperationException($"{instance.Name} has no haproxy to proxy to");
+        }
+
+        var upstream = haproxy[0].Name;
+        var w = new ConfigWriter().Header(topology, instance, "nginx.conf").Blank();
+        w.Line("worker_processes auto;");
+        w.Line("pid nginx.pid;");
+        w.Line("error_log stderr;");
+        w.Blank();
+        w.Block("events", e => e.Line("worker_connections 1024;"));
+        w.Blank();
+        w.Block("http", http =>
+        {
+            http.Line("access_log /dev/stdout;");
+            http.Line("server_tokens off;");
+            http.Line("client_body_temp_path client_body_temp;");
+            http.Line("proxy_temp_path proxy_temp;");
+            http.Line("fastcgi_temp_path fastcgi_temp;");
+            http.Line("uwsgi_temp_path uwsgi_temp;");
+            http.Line("scgi_temp_path scgi_temp;");
+            http.Blank();
+            http.Comment("the load balancer sets these; a request without them came straight to this host");
+            http.Block("map $http_x_forwarded_proto $forwarded_proto", m =>
+            {
+                m.Line("default $http_x_forwarded_proto;");
+                m.Line("\"\" $scheme;");
+            });
+            http.Block("map $http_x_real_ip $client_ip", m =>
+            {
+                m.Line("default $http_x_real_ip;");
+                m.Line("\"\" $remote_addr;");
+            });
+            http.Blank();
+            http.Block($"upstream {upstream}", u =>
+            {
+                foreach (var target in haproxy)
+                {
+                    u.Line($"server {ConfigWriter.Endpoint(LocalAddress(instance, target), target.Port)};");
+                }
+
+                u.Line($"keepalive {UpstreamKeepAliveConnections};");
+                u.Comment("shorter than haproxy's keep-alive, so haproxy never closes a connection nginx is about to reuse");
+                u.Line($"keepalive_timeout {Seconds(NginxUpstreamKeepAlive)};");
+            });
+            http.Blank();
+            http.Block("server", s =>
+            {
+                s.Line($"listen {instance.Port};");
+                if (ConfigWriter.IsIPv6(instance.Address))
+                {
+                    s.Line($"listen [::]:{instance.Port};");
+                }
+
+                s.Line("server_name _;");
+                s.Blank();
+                s.Comment("haproxy would see these requests come from 127.0.0.1, a local caller: they must stop here");
+                s.Block($"location ^~ {HaproxyConfig.StatsPath}", l => l.Line("return 404;"));
+                s.Blank();
+                s.Block("location /", l =>
+                {
+                    l.Line($"proxy_pass http://{upstream};");
+                    l.Line("proxy_http_version 1.1;");
+                    l.Line("proxy_set_header Connection \"\";");
+                    l.Line("proxy_set_header Host $host;");
+                    l.Line("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;");
+                    l.Line("proxy_set_header X-Forwarded-Proto $forwarded_proto;");
+                    l.Line("proxy_set_header X-Real-IP $client_ip;");
+                    l.Line($"proxy_connect_timeout {Seconds(Connect)};");
+                    l.Comment("haproxy retries across apps itself; wait out its worst case so its answer arrives");
+                    l.Line($"proxy_read_timeout {Seconds(NginxRead)};");
+                    l.Comment("one upstream: retry only a reused keep-alive connection that turned out closed, never a timeout");
+                    l.Line("proxy_next_upstream error;");
+                });
+            });
+        });
+        return w.ToString();
+    }
+
+    /// <summary>haproxy on the same host is reached over loopback; the firewall admits nothing else to it there.</summary>
+    private static string LocalAddress(Instance nginx, Instance haproxy) =>
+        haproxy.Host == nginx.Host ? "127.0.0.1" : haproxy.Address;
 }

@@ -28,7 +28,7 @@ public static class Planner
         var placed = files.Select(f => new PlacedFile($"{configDir}/{f.Path}", ContainerPathOf(f), f)).ToEquatableArray();
 
         var services = topology.On(host.Name)
-            .Select(instance => PlanService(topology, instance, placed.Where(p => p.File.Instance == instance.Name)))
+            .Select(instance => PlanService(topology, instance, placed.Where(p => p.File.Instance == instance.Name && p.ContainerPath is not null)))
             .ToEquatableArray();
 
         var preparation = new List<HostCommand>
@@ -68,7 +68,8 @@ public static class Planner
         return instance.Role switch
         {
             Role.Nginx => Service(instance, spec.Images.Nginx, [], ports, placed, [], null, null,
-                Health(["CMD", "curl", "-fsS", "-o", "/dev/null", $"{local}/nginx-health"]),
+                // The same check the load balancer makes: nginx answering for the apps behind it.
+                Health(["CMD", "curl", "-fsS", "-o", "/dev/null", $"{local}{spec.HealthCheckPath}"]),
                 ChangeAction.Reload, Signal(container, "HUP", "nginx re-reads its config and replaces workers gracefully")),
             Role.Haproxy or Role.LoadBalancer => Service(instance, spec.Images.Haproxy, [], ports, placed, [], null, null,
                 // The haproxy image has no HTTP client; a config check is what it can run itself.

@@ -284,7 +284,13 @@ internal static partial class SpecValidator
                 : $"\"{address}\" is not an IP address or host name (an IPv4 address is four numbers 0-255, e.g. 192.0.2.11)";
         }
 
-        return DnsNamePattern().IsMatch(address) ? null : $"\"{address}\" is not an IP address or host name";
+        if (!DnsNamePattern().IsMatch(address))
+        {
+            return $"\"{address}\" is not an IP address or host name";
+        }
+
+        // nft resolves a name once, when the rules load; a later change of address would lock the peer out.
+        return address == "localhost" ? null : $"\"{address}\" is a DNS name, but the firewall rules between hosts need addresses: write the host's IP address";
     }
 
     [GeneratedRegex("^[0-9.]+$")]

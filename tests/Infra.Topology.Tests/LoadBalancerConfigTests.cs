@@ -1,0 +1,67 @@
+using Infra.Topology.Configs;
+using Infra.Topology.Spec;
+using Infra.Topology.Tests.Support;
+
+namespace Infra.Topology.Tests;
+
+public class LoadBalancerConfigTests
+{
+    [Theory]
+    [MemberData(nameof(Proxies.LoadBalancers), MemberType = typeof(Proxies))]
+    public void Every_nginx_is_a_checked_server_and_only_port_80_is_bound_without_a_certificate(string stack, string instanceName)
+    {
+        var topology = Repo.Topology(stack);
+
+        var config = LoadBalancerConfig.Render(topology, topology.Instance(instanceName));
+
+        var expected = topology.Of(Role.Nginx).Select(n => (n.Name, $"{n.Address}:{n.Port}", "check"));
+        Assert.Equal(expected, Proxies.ServerLines(config));
+        var lines = Lines(config);
+        Assert.Equal(["bind *:80"], lines.Where(l => l.StartsWith("bind ", StringComparison.Ordinal)));
+        Assert.Contains("http-check send meth GET uri /health", lines);
+        Assert.Contains("retry-on all-retryable-errors", lines);
+        Assert.Contains("http-request disable-l7-retry unless retry_safe", lines);
+    }
+
+    [Fact]
+    public void A_certificate_adds_the_tls_port_and_the_forwarded_proto_follows_the_connection()
+    {
+        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
+            yaml.Replace("  microblog:loadBalancer:\n", "  microblog:loadBalancer:\n    tlsCertificate: /etc/ssl/private/front.pem\n", StringComparison.Ordinal)));
+
+        var lines = Lines(LoadBalancerConfig.Render(topology, topology.Of(Role.LoadBalancer).Single()));
+
+        Assert.Equal(
+            ["bind *:80", "bind *:443 ssl crt /etc/ssl/private/front.pem alpn h2,http/1.1"],
+            lines.Where(l => l.StartsWith("bind ", StringComparison.Ordinal)));
+        Assert.Contains("http-request set-header X-Forwarded-Proto https if { ssl_fc }", lines);
+        Assert.Contains("http-request set-header X-Forwarded-Proto http if !{ ssl_fc }", lines);
+    }
+
+    [Fact]
+    public void The_edge_replaces_client_sent_forwarding_headers_with_its_own()
+    {
+        var topology = Repo.Topology("two-host");
+
+        var lines = Lines(LoadBalancerConfig.Render(topology, topology.Of(Role.LoadBalancer).Single()));
+
+        Assert.Contains("http-request del-header X-Forwarded-For", lines);
+        Assert.Contains("option forwardfor", lines);
+        Assert.Contains("http-request set-header X-Forwarded-Proto http", lines);
+        Assert.Contains("http-request set-header X-Real-IP %[src]", lines);
+    }
+
+    [Fact]
+    public void A_third_host_joins_the_load_balancer()
+    {
+        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n"));
+
+        var servers = Proxies.ServerLines(LoadBalancerConfig.Render(topology, topology.Of(Role.LoadBalancer).Single()));
+
+        Assert.Equal(
+            [("host1-nginx", "192.0.2.11:80", "check"), ("host2-nginx", "192.0.2.12:80", "check"), ("host3-nginx", "192.0.2.13:80", "check")],
+            servers);
+    }
+
+    private static List<string> Lines(string config) => config.Split('\n').Select(l => l.Trim()).ToList();
+}

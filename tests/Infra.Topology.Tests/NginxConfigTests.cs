@@ -1,0 +1,76 @@
+using Infra.Topology.Configs;
+using Infra.Topology.Spec;
+using Infra.Topology.Tests.Support;
+
+namespace Infra.Topology.Tests;
+
+public class NginxConfigTests
+{
+    [Theory]
+    [MemberData(nameof(Proxies.Nginxes), MemberType = typeof(Proxies))]
+    public void It_proxies_only_to_the_haproxy_on_its_own_host_over_loopback(string stack, string instanceName)
+    {
+        var topology = Repo.Topology(stack);
+        var nginx = topology.Instance(instanceName);
+        var ownHaproxy = topology.On(nginx.Host, Role.Haproxy).Single();
+
+        var config = NginxConfig.Render(topology, nginx);
+
+        var upstreamServers = Lines(config).Where(l => l.StartsWith("server ", StringComparison.Ordinal) && l.EndsWith(';')).ToList();
+        Assert.Equal([$"server 127.0.0.1:{ownHaproxy.Port};"], upstreamServers);
+        Assert.Contains($"proxy_pass http://{ownHaproxy.Name};", Lines(config));
+        Assert.DoesNotContain(topology.Hosts, h => config.Contains(h.Address, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Proxies.Nginxes), MemberType = typeof(Proxies))]
+    public void It_listens_on_its_port_keeps_upstream_connections_alive_and_forwards_the_client(string stack, string instanceName)
+    {
+        var topology = Repo.Topology(stack);
+        var nginx = topology.Instance(instanceName);
+
+        var lines = Lines(NginxConfig.Render(topology, nginx));
+
+        Assert.Contains($"listen {nginx.Port};", lines);
+        Assert.Contains("proxy_http_version 1.1;", lines);
+        Assert.Contains("proxy_set_header Connection \"\";", lines);
+        Assert.Contains(lines, l => l.StartsWith("keepalive ", StringComparison.Ordinal));
+        Assert.Contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", lines);
+        Assert.Contains("proxy_set_header X-Forwarded-Proto $forwarded_proto;", lines);
+        Assert.Contains("proxy_set_header Host $host;", lines);
+        Assert.Contains(lines, l => l.StartsWith("proxy_set_header X-Real-IP ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Proxies.Nginxes), MemberType = typeof(Proxies))]
+    public void The_haproxy_stats_path_is_a_404_in_nginx(string stack, string instanceName)
+    {
+        var topology = Repo.Topology(stack);
+
+        var config = NginxConfig.Render(topology, topology.Instance(instanceName));
+
+        Assert.Contains("location ^~ /__haproxy_stats {\n            return 404;\n        }", config);
+    }
+
+    [Fact]
+    public void Ports_come_from_the_stack_file()
+    {
+        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "  microblog:ports:\n    nginx: 8080\n    haproxy: 9300\n"));
+
+        var lines = Lines(NginxConfig.Render(topology, topology.Of(Role.Nginx).First()));
+
+        Assert.Contains("listen 8080;", lines);
+        Assert.Contains("server 127.0.0.1:9300;", lines);
+    }
+
+    [Fact]
+    public void Timeouts_outlast_haproxys_worst_case_and_idle_connections_close_on_nginxs_side_first()
+    {
+        Assert.True(ProxyTimeouts.NginxRead > ProxyTimeouts.HaproxyWorstCase);
+        Assert.True(ProxyTimeouts.LoadBalancerResponse > ProxyTimeouts.NginxRead);
+        Assert.True(ProxyTimeouts.NginxUpstreamKeepAlive < ProxyTimeouts.HttpKeepAlive);
+        Assert.True(ProxyTimeouts.ReloadDrain > ProxyTimeouts.LoadBalancerResponse);
+    }
+
+    private static List<string> Lines(string config) => config.Split('\n').Select(l => l.Trim()).ToList();
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace Infra.Topology.Tests.Support;
+
+/// <summary>
+/// Runs the real servers' own checkers (nginx -t, haproxy -c, openssl). A missing binary fails the test with
+/// the fix, never skips it: a green run must mean the configs were really checked.
+/// </summary>
+public static class Tools
+{
+    public sealed record Result(int ExitCode, string Output)
+    {
+        public override string ToString() => $"exit {ExitCode}:\n{Output}";
+    }
+
+    private static readonly string[] ExtraFolders = ["/usr/sbin", "/usr/local/sbin", "/sbin"];
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The full path of a program on PATH (or in an sbin folder a non-root PATH may lack).</summary>
+    public static string Find(string program)
+    {
+        var folders = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        foreach (var folder in folders.Concat(ExtraFolders))
+        {
+            var candidate = Path.Combine(folder, program);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        Assert.Fail($"{program} is not installed: run scripts/install-deps as root (it installs nginx, haproxy, supervisor, openssl)");
+        return program;
+    }
+
+    /// <summary>Runs a program to completion; stdout and stderr together, as an operator would see them.</summary>
+    public static Result Run(string file, params string[] args) => Run(DefaultTimeout, file, args);
+
+    public static Result Run(TimeSpan timeout, string file, params string[] args)
+    {
+        using var process = Start(file, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{file} {string.Join(' ', args)} did not finish within {timeout.TotalSeconds}s");
+        }
+
+        process.WaitForExit();
+        return new Result(process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    /// <summary>Starts a long-running program; the caller stops it with <see cref="Stop"/>.</summary>
+    public static Process Start(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(Path.IsPathRooted(file) ? file : Find(file))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+    }
+
+    public static void Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+    }
+
+    /// <summary>A fresh folder under the system temp folder, removed when disposed.</summary>
+    public sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("microblog-infra-").FullName;
+
+        public string Write(string name, string content)
+        {
+            var file = System.IO.Path.Combine(Path, name);
+            File.WriteAllText(file, content);
+            return file;
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}
