@@ -9,7 +9,7 @@ public static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: Infra.Bench growth|probe [--out DIR] [--hosts 1,10,100,1000]");
+            Console.Error.WriteLine("usage: Infra.Bench growth|datapath|failover|probe [--out DIR] [--hosts 1,10,100,1000]");
             return 2;
         }
 
@@ -41,9 +41,33 @@ public static class Program
                 return 0;
             case "growth":
                 return GrowthPart.Run(hosts, outDir);
+            case "datapath":
+                return Live(() => DataPath.DataPathPart.Run(outDir));
+            case "failover":
+                return Live(() => Failover.FailoverPart.Run(outDir));
             default:
-                Console.Error.WriteLine($"unknown part \"{args[0]}\": use growth or probe");
+                Console.Error.WriteLine($"unknown part \"{args[0]}\": use growth, datapath, failover or probe");
                 return 2;
+        }
+    }
+
+    /// <summary>The live parts create network namespaces: root only, and nothing left behind, also on Ctrl-C.</summary>
+    private static int Live(Func<int> part)
+    {
+        if (Environment.UserName != "root")
+        {
+            Console.Error.WriteLine("the data path and failover benchmarks create network namespaces: run them as root");
+            return 1;
+        }
+
+        Console.CancelKeyPress += (_, _) => Lab.NetnsLab.RemoveLeftovers();
+        try
+        {
+            return part();
+        }
+        finally
+        {
+            Lab.NetnsLab.RemoveLeftovers();
         }
     }
 

@@ -2,53 +2,24 @@ using System.Diagnostics;
 
 namespace Infra.Bench.Lab;
 
-/// <summary>One server started by the bench: its output goes to a log file; killing it kills its whole process group.</summary>
-public sealed class BenchProcess
+/// <summary>One server started by the bench, its output in a log file; killing it kills its whole process group.</summary>
+public sealed class BenchProcess(string host, string name, Process process, string logPath)
 {
-    private readonly Process _process;
-    private readonly StreamWriter _log;
+    public string Host { get; } = host;
 
-    public BenchProcess(string host, string name, Process process, string logPath)
-    {
-        Host = host;
-        Name = name;
-        _process = process;
-        LogPath = logPath;
-        _log = new StreamWriter(logPath, append: false) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => Write(e.Data);
-        process.ErrorDataReceived += (_, e) => Write(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
+    public string Name { get; } = name;
 
-    public string Host { get; }
+    public string LogPath { get; } = logPath;
 
-    public string Name { get; }
-
-    public string LogPath { get; }
-
-    public bool Exited => _process.HasExited;
+    public bool Exited => process.HasExited;
 
     /// <summary>SIGKILL to the group: a crash, not a shutdown (an nginx worker once outlived a SIGTERM'd master).</summary>
     public void Kill()
     {
-        if (!_process.HasExited)
+        if (!process.HasExited)
         {
-            Sh.Try(TimeSpan.FromSeconds(5), "kill", "-KILL", "--", $"-{_process.Id}");
-            _process.WaitForExit(5000);
-        }
-    }
-
-    private void Write(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.WriteLine(line);
+            Sh.Try(TimeSpan.FromSeconds(5), "kill", "-KILL", "--", $"-{process.Id}");
+            process.WaitForExit(5000);
         }
     }
 }

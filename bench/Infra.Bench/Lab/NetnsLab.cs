@@ -57,12 +57,14 @@ public sealed class NetnsLab : IDisposable
     public BenchProcess Start(string host, string name, string file, params string[] args)
     {
         var log = Path.Combine(LogDir, $"{host}-{name}.log");
-        var psi = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "nsenter", $"--net=/run/netns/{Ns(host)}", "--", file }.Concat(args))
+        // The kernel writes the server's output straight to its log: reading it here would cost CPU under load.
+        var psi = new ProcessStartInfo("setsid");
+        foreach (var a in new[] { "nsenter", $"--net=/run/netns/{Ns(host)}", "--", "sh", "-c", "exec \"$@\" >>\"$LOG\" 2>&1", "sh", file }.Concat(args))
         {
             psi.ArgumentList.Add(a);
         }
 
+        psi.Environment["LOG"] = log;
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file} on {host}");
         var started = new BenchProcess(host, name, process, log);
         _processes.Add(started);
