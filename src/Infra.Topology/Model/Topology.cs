@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Infra.Topology.Spec;
 
 namespace Infra.Topology.Model;
@@ -72,13 +73,34 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
 
     public Host HostOf(Instance instance) => Hosts.Single(h => h.Name == instance.Host);
 
-    public Instance Instance(string name) => Instances.Single(i => i.Name == name);
+    public Instance Instance(string name) =>
+        Index.ByName.TryGetValue(name, out var instance) ? instance : throw new InvalidOperationException($"no instance named {name} in stack {Stack}");
 
-    public IEnumerable<Instance> Targets(Instance from) =>
-        Edges.Where(e => e.From == from.Name).Select(e => Instance(e.To));
+    public IEnumerable<Instance> Targets(Instance from) => Index.TargetsOf[from.Name];
 
-    public IEnumerable<Instance> Sources(Instance to) =>
-        Edges.Where(e => e.To == to.Name).Select(e => Instance(e.From));
+    public IEnumerable<Instance> Sources(Instance to) => Index.SourcesOf[to.Name];
+
+    // Renderers ask for every instance's targets and sources: a scan of all edges per question made rendering
+    // 1,000 hosts cubic (minutes). Kept outside the record's fields so value equality is unchanged.
+    private static readonly ConditionalWeakTable<StackTopology, EdgeIndex> Indexes = new();
+
+    private EdgeIndex Index => Indexes.GetValue(this, t => new EdgeIndex(t));
+
+    private sealed class EdgeIndex
+    {
+        public EdgeIndex(StackTopology topology)
+        {
+            ByName = topology.Instances.ToDictionary(i => i.Name, StringComparer.Ordinal);
+            TargetsOf = topology.Edges.ToLookup(e => e.From, e => ByName[e.To], StringComparer.Ordinal);
+            SourcesOf = topology.Edges.ToLookup(e => e.To, e => ByName[e.From], StringComparer.Ordinal);
+        }
+
+        public Dictionary<string, Instance> ByName { get; }
+
+        public ILookup<string, Instance> TargetsOf { get; }
+
+        public ILookup<string, Instance> SourcesOf { get; }
+    }
 
     /// <summary>What outside clients talk to: the load balancer, else haproxy (single-host), else the app (dev).</summary>
     public IReadOnlyList<Instance> FrontDoor

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Infra.Topology.Configs;
+using Infra.Topology.Spec;
+
+namespace Infra.Bench.Growth;
+
+/// <summary>What one pass over N hosts produces and holds: files, their sizes, haproxy's server lines, live heap.</summary>
+public sealed record Footprint(
+    int Hosts,
+    int AppInstances,
+    int Edges,
+    int Files,
+    long TotalBytes,
+    string LargestFile,
+    long LargestBytes,
+    int HaproxyServerLines,
+    int HaproxyServerLinesTotal,
+    long HaproxyBytes,
+    long RetainedBytes,
+    TimeSpan ColdTotal,
+    IReadOnlyDictionary<string, TimeSpan> RenderByKind,
+    string? RenderMissing)
+{
+    public static Footprint Measure(int hosts)
+    {
+        var yaml = ColocatedStack.Yaml(hosts);
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var sw = Stopwatch.StartNew();
+        var spec = Pipeline.Load(yaml, hosts);
+        var topology = Pipeline.Resolve(spec);
+        var byKind = new SortedDictionary<string, TimeSpan>(StringComparer.Ordinal);
+        List<RenderedFile> files = [];
+        string? missing = null;
+        try
+        {
+            files = RenderTimed(topology, byKind);
+        }
+        catch (NotImplementedException e)
+        {
+            files = [];
+            missing = e.TargetSite?.DeclaringType?.Name ?? "a renderer";
+        }
+
+        var cold = sw.Elapsed;
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - before;
+
+        var largest = files.MaxBy(f => f.Content.Length);
+        var haproxies = files.Where(f => f.Path == FilePaths.Haproxy).ToList();
+        var serverLines = haproxies.Select(f => CountServerLines(f.Content)).ToList();
+        var result = new Footprint(
+            hosts,
+            topology.Of(Role.App).Count(),
+            topology.Edges.Count,
+            files.Count,
+            files.Sum(f => (long)Bytes(f)),
+            largest is null ? "-" : $"{largest.Host}/{largest.Path}",
+            largest is null ? 0 : Bytes(largest),
+            serverLines.DefaultIfEmpty(0).Max(),
+            serverLines.Sum(),
+            haproxies.Select(f => (long)Bytes(f)).DefaultIfEmpty(0).Max(),
+            retained,
+            cold,
+            byKind,
+            missing);
+        GC.KeepAlive(files);
+        GC.KeepAlive(topology);
+        return result;
+    }
+
+    /// <summary>Render.All, host by host, timing each file as the renderer yields it, to see which renderer the time goes to.</summary>
+    private static List<RenderedFile> RenderTimed(Infra.Topology.Model.StackTopology topology, SortedDictionary<string, TimeSpan> byKind)
+    {
+        // The topology builds its edge index on the first lookup: time it apart, or the first renderer carries it.
+        var indexed = Stopwatch.GetTimestamp();
+        _ = topology.Targets(topology.Instances[0]).Count();
+        byKind["(edge index)"] = Stopwatch.GetElapsedTime(indexed);
+
+        var files = new List<RenderedFile>();
+        foreach (var host in topology.Hosts)
+        {
+            using var e = Infra.Topology.Configs.Render.ForHost(topology, host).GetEnumerator();
+            while (true)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (!e.MoveNext())
+                {
+                    break;
+                }
+
+                var kind = KindOf(e.Current);
+                byKind[kind] = byKind.GetValueOrDefault(kind) + Stopwatch.GetElapsedTime(started);
+                files.Add(e.Current);
+            }
+        }
+
+        return files;
+    }
+
+    public static string KindOf(RenderedFile file) => file.Path == FilePaths.LoadBalancer ? "lb/haproxy.cfg" : Path.GetFileName(file.Path);
+
+    private static int Bytes(RenderedFile file) => System.Text.Encoding.UTF8.GetByteCount(file.Content);
+
+    private static int CountServerLines(string haproxyCfg) =>
+        haproxyCfg.Split('\n').Count(line => line.TrimStart().StartsWith("server ", StringComparison.Ordinal));
+}
