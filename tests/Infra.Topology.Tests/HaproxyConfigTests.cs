@@ -27,8 +27,8 @@ public class HaproxyConfigTests
         var oldConfig = HaproxyConfig.Render(before, before.Of(Role.Haproxy).Single()).Split('\n');
         var newConfig = HaproxyConfig.Render(after, after.Of(Role.Haproxy).Single()).Split('\n');
 
-        Assert.Equal(["    server localhost-app-9212 127.0.0.1:9212 minconn 5 maxconn 50 check"], newConfig.Except(oldConfig));
-        Assert.Empty(oldConfig.Except(newConfig));
+        Assert.Equal(["    fullconn 15", "    server localhost-app-9212 127.0.0.1:9212 minconn 5 maxconn 50 check"], newConfig.Except(oldConfig));
+        Assert.Equal(["    fullconn 10"], oldConfig.Except(newConfig));
     }
 
     [Fact]
