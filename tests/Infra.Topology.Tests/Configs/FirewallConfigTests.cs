@@ -133,7 +133,7 @@ public partial class FirewallConfigTests
         File.WriteAllText(file, ruleset);
         try
         {
-            var (exit, output) = Processes.Run("nft", ["-c", "-f", file], TimeSpan.FromSeconds(20));
+            var (exit, output) = Tools.Run(TimeSpan.FromSeconds(20), "nft", "-c", "-f", file);
             Assert.True(exit == 0, $"nft -c rejected the ruleset:\n{output}\n{ruleset}");
         }
         finally

@@ -93,11 +93,11 @@ public partial class SupervisordConfigTests
             _stack = stack;
             var sleeper = Path.Combine(_folder, "sleeper.sh");
             File.WriteAllText(sleeper, "#!/bin/sh\nexec sleep 600\n");
-            Assert.Equal(0, Processes.Run("chmod", ["+x", sleeper], TimeSpan.FromSeconds(10)).ExitCode);
+            Assert.Equal(0, Tools.Run(TimeSpan.FromSeconds(10), "chmod", "+x", sleeper).ExitCode);
             Commands = $"  microblog:commands:\n    app: {sleeper}\n    crate: {sleeper}\n    haproxy: {sleeper}\n";
 
             Write(edit);
-            _supervisord = Processes.Start("supervisord", ["-c", ConfigFile]);
+            _supervisord = Tools.Start("supervisord", "-c", ConfigFile);
         }
 
         private string Commands { get; }
@@ -132,7 +132,7 @@ public partial class SupervisordConfigTests
 
         public string Ctl(params string[] args)
         {
-            var (exit, output) = Processes.Run("supervisorctl", ["-c", ConfigFile, .. args], TimeSpan.FromSeconds(20));
+            var (exit, output) = Tools.Run(TimeSpan.FromSeconds(20), "supervisorctl", ["-c", ConfigFile, .. args]);
             Assert.True(exit == 0, $"supervisorctl {string.Join(' ', args)} exited {exit}:\n{output}");
             return output;
         }
@@ -140,7 +140,7 @@ public partial class SupervisordConfigTests
         /// <summary>Process name to state; `status` exits non-zero while anything is stopped, so its exit code is not checked.</summary>
         public Dictionary<string, string> Status()
         {
-            var (_, output) = Processes.Run("supervisorctl", ["-c", ConfigFile, "status"], TimeSpan.FromSeconds(20));
+            var (_, output) = Tools.Run(TimeSpan.FromSeconds(20), "supervisorctl", ["-c", ConfigFile, "status"]);
             return StatusLine().Matches(output).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["state"].Value);
         }
 
@@ -170,7 +170,7 @@ public partial class SupervisordConfigTests
             {
                 if (!_supervisord.HasExited)
                 {
-                    Processes.Run("supervisorctl", ["-c", ConfigFile, "shutdown"], TimeSpan.FromSeconds(20));
+                    Tools.Run(TimeSpan.FromSeconds(20), "supervisorctl", ["-c", ConfigFile, "shutdown"]);
                     Assert.True(_supervisord.WaitForExit(TimeSpan.FromSeconds(10)), "supervisord did not exit after `supervisorctl shutdown`");
                 }
 
@@ -197,7 +197,7 @@ public partial class SupervisordConfigTests
         private List<int> ChildPids() =>
             _supervisord.HasExited
                 ? []
-                : Processes.Run("supervisorctl", ["-c", ConfigFile, "pid", "all"], TimeSpan.FromSeconds(20)).Output
+                : Tools.Run(TimeSpan.FromSeconds(20), "supervisorctl", ["-c", ConfigFile, "pid", "all"]).Output
                     .Split('\n', StringSplitOptions.RemoveEmptyEntries)
                     .Where(l => int.TryParse(l, out var pid) && pid > 0)
                     .Select(int.Parse)

@@ -39,7 +39,7 @@ public static class Tools
 
     public static Result Run(TimeSpan timeout, string file, params string[] args)
     {
-        using var process = Start(file, args);
+        using var process = Create(file, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
@@ -52,8 +52,18 @@ public static class Tools
         return new Result(process.ExitCode, stdout.Result + stderr.Result);
     }
 
-    /// <summary>Starts a long-running program; the caller stops it with <see cref="Stop"/>.</summary>
+    /// <summary>Starts a long-running program, its output drained so it never blocks; the caller stops it with <see cref="Stop"/>.</summary>
     public static Process Start(string file, params string[] args)
+    {
+        var process = Create(file, args);
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static Process Create(string file, string[] args)
     {
         var info = new ProcessStartInfo(Path.IsPathRooted(file) ? file : Find(file))
         {
