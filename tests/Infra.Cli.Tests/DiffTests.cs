@@ -34,7 +34,8 @@ public class DiffTests
             var haproxy = Section(output, $"{host}/haproxy/haproxy.cfg");
             Assert.StartsWith($"{host}/haproxy/haproxy.cfg: changed -> reload {host}-haproxy (no dropped requests)\n--- two-host/{host}/haproxy/haproxy.cfg\n+++ three-host/{host}/haproxy/haproxy.cfg\n@@ -", haproxy);
             Assert.Contains("\n+    server host3-app-9210 192.0.2.13:9210 minconn 5 maxconn 50 check\n", haproxy);
-            Assert.Single(Regex.Matches(haproxy, @"^[+-][^+-]", RegexOptions.Multiline));
+            Assert.Contains("\n-    fullconn 10\n+    fullconn 15\n", haproxy);
+            Assert.Equal(3, Regex.Matches(haproxy, @"^[+-][^+-]", RegexOptions.Multiline).Count);
 
             var app = Section(output, $"{host}/app-9210/app.conf");
             Assert.StartsWith($"{host}/app-9210/app.conf: changed -> rolling restart {host}-app-9210 (one host at a time)\n", app);
