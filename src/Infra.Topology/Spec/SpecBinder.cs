@@ -48,6 +48,9 @@ internal sealed class SpecBinder(string file)
     /// <summary>Key paths of values the file set explicitly, so later checks know defaults from choices.</summary>
     public HashSet<string> Explicit { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Where each key path was written, so checks made after binding can point at a line too.</summary>
+    public Dictionary<string, SourceMark> Marks { get; } = new(StringComparer.Ordinal);
+
     public (StackSpec Spec, bool LayoutKnown) Bind(string stack, IReadOnlyList<KeyValuePair<string, ConfigNode>> entries)
     {
         var top = new Dictionary<string, (ConfigNode Node, string Path)>(StringComparer.Ordinal);
@@ -105,6 +108,7 @@ internal sealed class SpecBinder(string file)
         var hosts = new List<HostSpec>();
         if (top.TryGetValue("hosts", out var hostsEntry))
         {
+            Mark(hostsEntry.Path, hostsEntry.Node);
             if (hostsEntry.Node is ListNode list)
             {
                 for (var i = 0; i < list.Items.Count; i++)
@@ -283,6 +287,7 @@ internal sealed class SpecBinder(string file)
 
     private MapNode? Map(ConfigNode node, string path, string[] knownKeys)
     {
+        Mark(path, node);
         if (node is not MapNode map)
         {
             Error(path, node, $"must be a mapping with keys {string.Join(", ", knownKeys)}");
@@ -341,6 +346,7 @@ internal sealed class SpecBinder(string file)
 
     private string? Scalar(ConfigNode node, string path)
     {
+        Mark(path, node);
         if (node is ScalarNode scalar)
         {
             return scalar.Value;
@@ -348,6 +354,14 @@ internal sealed class SpecBinder(string file)
 
         Error(path, node, "must be a single value, not a list or mapping");
         return null;
+    }
+
+    private void Mark(string path, ConfigNode node)
+    {
+        if (node.Mark is { } mark)
+        {
+            Marks.TryAdd(path, mark);
+        }
     }
 
     private void Unknown(string path, ConfigNode node, IEnumerable<string> known, string? key = null)

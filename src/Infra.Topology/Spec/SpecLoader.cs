@@ -49,8 +49,29 @@ public static class SpecLoader
     {
         var binder = new SpecBinder(file);
         var (spec, layoutKnown) = binder.Bind(stack, entries);
-        var diagnostics = binder.Diagnostics.Concat(SpecValidator.Check(spec, layoutKnown, binder.Explicit)).Distinct().ToEquatableArray();
+        var checks = SpecValidator.Check(spec, layoutKnown, binder.Explicit).Select(d => Locate(d, binder.Marks));
+        var diagnostics = binder.Diagnostics.Concat(checks).Distinct().ToEquatableArray();
         return new LoadResult(diagnostics.Any(d => d.IsError) ? null : spec, diagnostics);
+    }
+
+    /// <summary>The line of the key a check names, or of the nearest key above it (`hosts[1].instances` -> `hosts[1]`).</summary>
+    private static Diagnostic Locate(Diagnostic diagnostic, IReadOnlyDictionary<string, SourceMark> marks)
+    {
+        for (var path = diagnostic.KeyPath; path.Length > 0; path = Parent(path))
+        {
+            if (marks.TryGetValue(path, out var mark))
+            {
+                return diagnostic with { Line = mark.Line, Column = mark.Column };
+            }
+        }
+
+        return diagnostic;
+    }
+
+    private static string Parent(string path)
+    {
+        var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
+        return cut > 0 ? path[..cut] : "";
     }
 
     private static LoadResult Failed(string file, string message) =>
