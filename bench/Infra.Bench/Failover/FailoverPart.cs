@@ -27,7 +27,7 @@ public static class FailoverPart
         var outcomes = new List<Outcome>();
         foreach (var kill in new[] { "app instance", "host" })
         {
-            foreach (var variant in new[] { ConfigVariant.Rendered, ConfigVariant.ChecksOnly, ConfigVariant.ShutdownSessions })
+            foreach (var variant in new[] { ConfigVariant.Rendered, ConfigVariant.ChecksOnly, ConfigVariant.NoShutdownSessions })
             {
                 outcomes.Add(Scenario(Path.Combine(Path.GetFullPath(outDir), "failover", $"{kill.Replace(' ', '-')}-{variant.Name}"), kill, variant));
             }
@@ -119,7 +119,7 @@ public static class FailoverPart
 
         sb.AppendLine();
         sb.AppendLine($"Checks only: {ConfigVariant.ChecksOnly.What}. ");
-        sb.AppendLine($"On-marked-down shutdown-sessions (a proposal, not what the renderers write today): {ConfigVariant.ShutdownSessions.What}.");
+        sb.AppendLine($"Without on-marked-down shutdown-sessions: {ConfigVariant.NoShutdownSessions.What}.");
         sb.AppendLine("With a fixed number of client connections, a request that hangs holds one of them: fewer requests are sent in the same time when requests hang.");
         return sb.ToString();
     }

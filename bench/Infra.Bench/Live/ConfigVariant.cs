@@ -51,26 +51,26 @@ public sealed record ConfigVariant(string Name, string Label, string What, Func<
         "every haproxy.cfg with `retries 0` and without `option redispatch`, `retry-on`, the retry-safe ACL and `disable-l7-retry` (checks unchanged)",
         f => IsHaproxy(f) ? ChecksOnlyEdit(f) : f.Content);
 
-    /// <summary>A proposal, not rendered today: when a check marks a server DOWN, close the sessions still waiting on it.</summary>
-    public static readonly ConfigVariant ShutdownSessions = new(
-        "shutdown-sessions", "rendered + on-marked-down shutdown-sessions",
-        "every haproxy.cfg's `default-server` line with `on-marked-down shutdown-sessions` appended",
-        f => IsHaproxy(f) ? AppendTo(f, "default-server ", " on-marked-down shutdown-sessions") : f.Content);
+    /// <summary>The rendered config without closing the sessions of a server marked DOWN: what that setting buys.</summary>
+    public static readonly ConfigVariant NoShutdownSessions = new(
+        "no-shutdown-sessions", "rendered - on-marked-down shutdown-sessions",
+        "every haproxy.cfg's `default-server` line without `on-marked-down shutdown-sessions`",
+        f => IsHaproxy(f) ? StripSuffix(f, "default-server ", " on-marked-down shutdown-sessions") : f.Content);
 
-    private static string AppendTo(RenderedFile f, string prefix, string suffix)
+    private static string StripSuffix(RenderedFile f, string prefix, string suffix)
     {
         var lines = f.Content.Split('\n');
         var hits = 0;
         for (var i = 0; i < lines.Length; i++)
         {
-            if (lines[i].TrimStart().StartsWith(prefix, StringComparison.Ordinal))
+            if (lines[i].TrimStart().StartsWith(prefix, StringComparison.Ordinal) && lines[i].EndsWith(suffix, StringComparison.Ordinal))
             {
-                lines[i] += suffix;
+                lines[i] = lines[i][..^suffix.Length];
                 hits++;
             }
         }
 
-        return hits > 0 ? string.Join('\n', lines) : throw new InvalidOperationException($"{f.Host}/{f.Path} has no line starting `{prefix}`: the variant no longer matches the renderer");
+        return hits > 0 ? string.Join('\n', lines) : throw new InvalidOperationException($"{f.Host}/{f.Path} has no `{prefix}...{suffix}` line: the variant no longer matches the renderer");
     }
 
     private static bool IsHaproxy(RenderedFile f) => Footprint.KindOf(f) is "haproxy.cfg" or "lb/haproxy.cfg";
