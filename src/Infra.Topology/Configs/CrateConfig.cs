@@ -12,6 +12,8 @@ namespace Infra.Topology.Configs;
 /// </summary>
 public static class CrateConfig
 {
+    private static readonly ISerializer Serializer = new SerializerBuilder().Build();
+
     /// <summary>Every key this renderer may emit; each is documented in the pages above.</summary>
     public static readonly IReadOnlyList<string> DocumentedKeys =
     [
@@ -77,7 +79,7 @@ public static class CrateConfig
 
     public static string Render(StackTopology topology, Instance crate)
     {
-        var yaml = new SerializerBuilder().Build().Serialize(Settings(topology, crate));
+        var yaml = Serializer.Serialize(Settings(topology, crate));
         var paths = topology.IsProcessManaged
             ? "# path.data and path.logs: set per node by supervisord.conf (-Cpath.data, -Cpath.logs)\n"
             : "";
