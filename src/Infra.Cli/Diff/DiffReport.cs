@@ -17,7 +17,7 @@ public static class DiffReport
             Consequence.Reload => $"reload {target} (no dropped requests)",
             Consequence.RollingRestart => $"rolling restart {target} (one host at a time)",
             Consequence.NextRestart => $"no action until the next restart of {target} (seed hosts matter only when a node joins)",
-            Consequence.SupervisorUpdate => $"supervisorctl update on {file.Host} (restarts only the programs whose definition changed)",
+            Consequence.SupervisorUpdate => $"supervisorctl update on {file.Host} (restarts each program group whose definition changed, whole: a new app count restarts every app on the host)",
             Consequence.ApplyFirewall => $"apply the firewall rules on {file.Host} (nft -f swaps the ruleset atomically)",
             Consequence.Replace => $"replace {target}",
             _ => throw new ArgumentOutOfRangeException(nameof(file), file.Action, null),
