@@ -6,7 +6,7 @@ using Infra.Topology.Configs;
 using Infra.Topology.Spec;
 using Infra.Topology.Tests.Support;
 
-namespace Infra.Topology.Tests;
+namespace Infra.Topology.Tests.Configs;
 
 /// <summary>
 /// The rendered nginx and haproxy briefly running for real on free ports of this machine: the stats page

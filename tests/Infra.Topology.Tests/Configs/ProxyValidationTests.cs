@@ -3,7 +3,7 @@ using Infra.Topology.Configs;
 using Infra.Topology.Spec;
 using Infra.Topology.Tests.Support;
 
-namespace Infra.Topology.Tests;
+namespace Infra.Topology.Tests.Configs;
 
 /// <summary>Every rendered proxy config of every stack goes through the real server's own config check.</summary>
 public class ProxyValidationTests

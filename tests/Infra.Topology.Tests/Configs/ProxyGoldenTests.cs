@@ -1,6 +1,6 @@
 using Infra.Topology.Tests.Support;
 
-namespace Infra.Topology.Tests;
+namespace Infra.Topology.Tests.Configs;
 
 public class ProxyGoldenTests
 {

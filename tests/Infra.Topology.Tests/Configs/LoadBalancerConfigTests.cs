@@ -2,7 +2,7 @@ using Infra.Topology.Configs;
 using Infra.Topology.Spec;
 using Infra.Topology.Tests.Support;
 
-namespace Infra.Topology.Tests;
+namespace Infra.Topology.Tests.Configs;
 
 public class LoadBalancerConfigTests
 {
