@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Microblog.Testing;
 
 namespace Microblog.TestApp;
 
@@ -281,11 +282,13 @@ public static class LoadClient
     private sealed class Connection : IDisposable
     {
         private readonly Socket _socket;
-        private byte[] _buffer = new byte[16 * 1024];
-        private int _start;
-        private int _end;
+        private readonly SocketReader _reader;
 
-        private Connection(Socket socket) => _socket = socket;
+        private Connection(Socket socket)
+        {
+            _socket = socket;
+            _reader = new SocketReader(socket, 16 * 1024);
+        }
 
         public bool Used { get; private set; }
 
@@ -323,7 +326,7 @@ public static class LoadClient
             try
             {
                 Used = true;
-                _start = _end = 0;
+                _reader.Discard();
                 await _socket.SendAsync(request, SocketFlags.None, timeout.Token);
                 var head = await ReadHead(timeout.Token);
                 var lines = head.Split("\r\n");
@@ -355,9 +358,9 @@ public static class LoadClient
                 }
                 else if (code is not (204 or 304) && code >= 200)
                 {
-                    while (await Fill(timeout.Token))
+                    while (await _reader.Fill(timeout.Token))
                     {
-                        _start = _end;
+                        _reader.Discard();
                     }
 
                     close = true;
@@ -374,20 +377,13 @@ public static class LoadClient
         private async Task<string> ReadHead(CancellationToken cancel)
         {
             var any = false;
-            while (true)
+            string head;
+            while (!_reader.TryTake("\r\n\r\n"u8, out head))
             {
-                var index = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8);
-                if (index >= 0)
-                {
-                    var head = Encoding.Latin1.GetString(_buffer, _start, index);
-                    _start += index + 4;
-                    return head;
-                }
-
                 bool filled;
                 try
                 {
-                    filled = await Fill(cancel);
+                    filled = await _reader.Fill(cancel);
                 }
                 catch (SocketException e) when (!any && e.SocketErrorCode is SocketError.ConnectionReset)
                 {
@@ -401,84 +397,19 @@ public static class LoadClient
 
                 any = true;
             }
+
+            return head;
         }
 
-        private async Task Skip(int count, CancellationToken cancel)
-        {
-            while (_end - _start < count)
-            {
-                count -= _end - _start;
-                _start = _end;
-                if (!await Fill(cancel))
-                {
-                    throw new ProtocolException("connection closed inside the response body");
-                }
-            }
+        private Task Skip(int count, CancellationToken cancel) =>
+            _reader.Skip(count, () => new ProtocolException("connection closed inside the response body"), cancel);
 
-            _start += count;
-        }
-
-        private async Task SkipChunked(CancellationToken cancel)
-        {
-            while (true)
-            {
-                var line = await ReadLine(cancel);
-                if (!int.TryParse(line.Split(';')[0].Trim(), NumberStyles.HexNumber, null, out var size))
-                {
-                    throw new ProtocolException("bad chunk size: " + line);
-                }
-
-                if (size == 0)
-                {
-                    while ((await ReadLine(cancel)).Length > 0)
-                    {
-                    }
-
-                    return;
-                }
-
-                await Skip(size, cancel);
-                await ReadLine(cancel);
-            }
-        }
-
-        private async Task<string> ReadLine(CancellationToken cancel)
-        {
-            while (true)
-            {
-                var index = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8);
-                if (index >= 0)
-                {
-                    var line = Encoding.Latin1.GetString(_buffer, _start, index);
-                    _start += index + 2;
-                    return line;
-                }
-
-                if (!await Fill(cancel))
-                {
-                    throw new ProtocolException("connection closed inside a chunked body");
-                }
-            }
-        }
-
-        private async Task<bool> Fill(CancellationToken cancel)
-        {
-            if (_start > 0)
-            {
-                Array.Copy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-
-            if (_end == _buffer.Length)
-            {
-                Array.Resize(ref _buffer, _buffer.Length * 2);
-            }
-
-            var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancel);
-            _end += read;
-            return read > 0;
-        }
+        private Task SkipChunked(CancellationToken cancel) =>
+            _reader.ReadChunked(
+                line => new ProtocolException("bad chunk size: " + line),
+                () => new ProtocolException("connection closed inside a chunked body"),
+                size => Skip(size, cancel),
+                cancel);
 
         public void Dispose() => _socket.Dispose();
     }

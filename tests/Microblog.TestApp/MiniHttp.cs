@@ -229,118 +229,50 @@ public static class MiniHttpServer
         public int Status { get; } = status;
     }
 
-    /// <summary>Buffered reads from a socket, keeping what was read past the current request.</summary>
+    /// <summary>The server's side of a connection: a request head, a body by length or chunked.</summary>
     private sealed class Reader(Socket socket)
     {
-        private byte[] _buffer = new byte[8192];
-        private int _start;
-        private int _end;
+        private readonly SocketReader _reader = new(socket, 8192);
 
         public async Task<string?> ReadHead(int max, CancellationToken cancel)
         {
-            while (true)
+            string head;
+            while (!_reader.TryTake("\r\n\r\n"u8, out head))
             {
-                var index = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8);
-                if (index >= 0)
-                {
-                    var head = Encoding.Latin1.GetString(_buffer, _start, index);
-                    _start += index + 4;
-                    return head;
-                }
-
-                if (_end - _start > max)
+                if (_reader.Buffered > max)
                 {
                     throw new BadRequest(431, "request head too large");
                 }
 
-                if (!await Fill(cancel))
+                if (!await _reader.Fill(cancel))
                 {
                     return null;
                 }
             }
+
+            return head;
         }
 
-        public async Task<byte[]> ReadExactly(int count, CancellationToken cancel)
-        {
-            while (_end - _start < count)
-            {
-                if (!await Fill(cancel))
-                {
-                    throw new IOException("connection closed inside a request body");
-                }
-            }
-
-            var bytes = _buffer.AsSpan(_start, count).ToArray();
-            _start += count;
-            return bytes;
-        }
-
-        public async Task<string> ReadLine(CancellationToken cancel)
-        {
-            while (true)
-            {
-                var index = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8);
-                if (index >= 0)
-                {
-                    var line = Encoding.Latin1.GetString(_buffer, _start, index);
-                    _start += index + 2;
-                    return line;
-                }
-
-                if (!await Fill(cancel))
-                {
-                    throw new IOException("connection closed inside a chunked body");
-                }
-            }
-        }
+        public Task<byte[]> ReadExactly(int count, CancellationToken cancel) =>
+            _reader.ReadExactly(count, () => new IOException("connection closed inside a request body"), cancel);
 
         public async Task<byte[]> ReadChunked(int max, CancellationToken cancel)
         {
             using var body = new MemoryStream();
-            while (true)
-            {
-                var sizeText = (await ReadLine(cancel)).Split(';')[0].Trim();
-                if (!int.TryParse(sizeText, System.Globalization.NumberStyles.HexNumber, null, out var size) || size < 0)
+            await _reader.ReadChunked(
+                _ => new BadRequest(400, "bad chunk size"),
+                () => new IOException("connection closed inside a chunked body"),
+                async size =>
                 {
-                    throw new BadRequest(400, "bad chunk size");
-                }
-
-                if (size == 0)
-                {
-                    while ((await ReadLine(cancel)).Length > 0)
+                    if (body.Length + size > max)
                     {
+                        throw new BadRequest(413, "body too large");
                     }
 
-                    return body.ToArray();
-                }
-
-                if (body.Length + size > max)
-                {
-                    throw new BadRequest(413, "body too large");
-                }
-
-                body.Write(await ReadExactly(size, cancel));
-                await ReadLine(cancel);
-            }
-        }
-
-        private async Task<bool> Fill(CancellationToken cancel)
-        {
-            if (_start > 0)
-            {
-                Array.Copy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-
-            if (_end == _buffer.Length)
-            {
-                Array.Resize(ref _buffer, _buffer.Length * 2);
-            }
-
-            var read = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancel);
-            _end += read;
-            return read > 0;
+                    body.Write(await ReadExactly(size, cancel));
+                },
+                cancel);
+            return body.ToArray();
         }
     }
 }
