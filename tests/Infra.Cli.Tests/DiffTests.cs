@@ -64,6 +64,24 @@ public class DiffTests
     }
 
     [Fact]
+    public void A_third_app_on_single_host_is_applied_by_resize_not_a_group_restart()
+    {
+        using var project = new TempProject()
+            .WithStack("single-host", TempProject.CommittedStack("single-host"))
+            .WithStack("single-host-3", TempProject.CommittedStack("single-host").Replace("app: 2", "app: 3"));
+
+        var result = project.Run("diff", "single-host", "single-host-3");
+
+        Assert.True(result.Exit == 1, result.ToString());
+        var supervisord = Section(result.Out, "localhost/supervisord.conf");
+        Assert.StartsWith("localhost/supervisord.conf: changed -> bin/supervisorctl resize, then update, on localhost (a new process count starts or stops only those processes; any other program change restarts its group whole)\n", supervisord);
+        Assert.Contains("\n-numprocs=2\n+numprocs=3\n", supervisord);
+        Assert.Contains("localhost/app-9212/app.conf: new -> create localhost-app-9212\n", result.Out);
+        Assert.DoesNotContain("localhost/bin/", result.Out);
+        Assert.DoesNotContain("localhost/lib/", result.Out);
+    }
+
+    [Fact]
     public void Keep_names_also_shows_what_the_stack_name_changes()
     {
         var result = InfraCli.Run("diff", "two-host", "three-host", "--keep-names");

@@ -53,6 +53,27 @@ public sealed class RenderTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Out_writes_the_supervisord_scripts_executable_beside_supervisord_conf()
+    {
+        var dir = Path.Combine(_scratch, "out");
+
+        var result = InfraCli.Run("render", "single-host", "--out", dir);
+
+        Assert.True(result.Exit == 0, result.ToString());
+        var host = Path.Combine(dir, "localhost");
+        foreach (var program in SupervisordConfig.Programs)
+        {
+            var mode = File.GetUnixFileMode(Path.Combine(host, "bin", program));
+            Assert.True(mode.HasFlag(UnixFileMode.UserExecute) && mode.HasFlag(UnixFileMode.OtherExecute), $"bin/{program} is {mode}");
+        }
+
+        Assert.False(File.GetUnixFileMode(Path.Combine(host, "supervisord.conf")).HasFlag(UnixFileMode.UserExecute));
+        Assert.Equal(SupervisordConfig.Extension, File.ReadAllText(Path.Combine(host, "lib", "microblog_supervisor.py")));
+        Assert.Matches(@"(?m)^localhost +supervisord +- +bin/supervisorctl +\d+$", result.Out);
+    }
+
+    [Fact]
     public void Out_may_rewrite_an_earlier_render_and_leaves_its_extra_files_in_place()
     {
         var dir = Path.Combine(_scratch, "out");

@@ -121,7 +121,7 @@ public static class RenderCommand
                 }
 
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllText(path, file.Content);
+                file.WriteTo(path);
             }
 
             File.WriteAllLines(marker, [$"# infra render {stack.Source.Argument} ({stack.Source.File}); every file it wrote:", .. paths]);

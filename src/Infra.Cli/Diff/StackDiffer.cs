@@ -27,6 +27,7 @@ public enum Consequence
     RollingRestart,
     NextRestart,
     SupervisorUpdate,
+    SupervisordRestart,
     ApplyFirewall,
     Replace,
 }
@@ -186,6 +187,7 @@ public static class StackDiffer
         ChangeAction.RollingRestart => Consequence.RollingRestart,
         ChangeAction.NextRestart => Consequence.NextRestart,
         ChangeAction.SupervisorUpdate => Consequence.SupervisorUpdate,
+        ChangeAction.SupervisordRestart => Consequence.SupervisordRestart,
         ChangeAction.ApplyFirewall => Consequence.ApplyFirewall,
         _ => throw new ArgumentOutOfRangeException(nameof(onChange), onChange, null),
     };

@@ -23,7 +23,8 @@ public static class Describe
         file.Instance is { } name ? Role(topology.Instance(name).Role) : file.Path switch
         {
             FilePaths.Firewall => "firewall",
-            FilePaths.Supervisord => "supervisord",
+            FilePaths.Supervisord or FilePaths.SupervisorExtension => "supervisord",
+            _ when SupervisordConfig.Programs.Any(p => file.Path == FilePaths.SupervisorScript(p)) => "supervisord",
             _ => "-",
         };
 }

@@ -14,8 +14,14 @@ public enum ChangeAction
     /// <summary>CrateDB reads crate.yml at start; discovery settings only matter when a node (re)joins.</summary>
     NextRestart,
 
-    /// <summary>supervisorctl update: re-reads the program list, starts and stops what changed.</summary>
+    /// <summary>
+    /// bin/supervisorctl resize, then update: a new process count starts or stops only those processes; any
+    /// other change to a program restarts its group whole.
+    /// </summary>
     SupervisorUpdate,
+
+    /// <summary>supervisord loads its extension only at start: bin/supervisorctl reload (restarts every process on the host).</summary>
+    SupervisordRestart,
 
     /// <summary>nft -f: the ruleset is replaced atomically.</summary>
     ApplyFirewall,
@@ -25,9 +31,25 @@ public enum ChangeAction
 /// One generated file: the host it goes to, its path inside that host's config folder, and the instance it
 /// configures (none for host-wide files such as the firewall or supervisord.conf).
 /// </summary>
-public sealed record RenderedFile(string Host, string Path, string Content, string? Instance, ChangeAction OnChange)
+public sealed record RenderedFile(string Host, string Path, string Content, string? Instance, ChangeAction OnChange, bool Executable = false)
 {
     public string Sha256 => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Content)));
+
+    /// <summary>
+    /// supervisord.conf and its helpers: they run the process-managed layouts by hand (`infra render`). Under
+    /// Pulumi every service is a container, so nothing there reads them.
+    /// </summary>
+    public bool ForSupervisord => OnChange is ChangeAction.SupervisorUpdate or ChangeAction.SupervisordRestart;
+
+    /// <summary>Writes the content to path (its folder must exist), executable by everyone when it is a script.</summary>
+    public void WriteTo(string path)
+    {
+        File.WriteAllText(path, Content);
+        if (Executable && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+    }
 }
 
 /// <summary>Every file of a topology, host by host, in a stable order.</summary>
@@ -68,6 +90,12 @@ public static class Render
         if (topology.IsProcessManaged)
         {
             yield return new(host.Name, FilePaths.Supervisord, SupervisordConfig.Render(topology, host), null, ChangeAction.SupervisorUpdate);
+            foreach (var program in SupervisordConfig.Programs)
+            {
+                yield return new(host.Name, FilePaths.SupervisorScript(program), SupervisordConfig.Script(program), null, ChangeAction.SupervisordRestart, Executable: true);
+            }
+
+            yield return new(host.Name, FilePaths.SupervisorExtension, SupervisordConfig.Extension, null, ChangeAction.SupervisordRestart);
         }
 
         yield return new(host.Name, FilePaths.Firewall, FirewallConfig.Render(topology, host), null, ChangeAction.ApplyFirewall);
@@ -81,6 +109,7 @@ public static class FilePaths
     public const string Haproxy = "haproxy/haproxy.cfg";
     public const string LoadBalancer = "lb/haproxy.cfg";
     public const string Supervisord = "supervisord.conf";
+    public const string SupervisorExtension = "lib/" + SupervisordConfig.ExtensionModule + ".py";
     public const string Firewall = "nftables.conf";
 
     public static string App(Instance app) => $"app-{app.Port}/app.conf";
@@ -88,4 +117,7 @@ public static class FilePaths
     public static string Crate(Instance crate) => $"crate-{crate.Port}/crate.yml";
 
     public static string CrateLogging(Instance crate) => $"crate-{crate.Port}/log4j2.properties";
+
+    /// <summary>bin/supervisord and bin/supervisorctl, as in the seed's buildout.</summary>
+    public static string SupervisorScript(string program) => $"bin/{program}";
 }

@@ -63,9 +63,9 @@ public sealed class HostStack : ComponentResource
         // reads (log4j2.properties, for CrateDB under supervisord) is not delivered.
         foreach (var file in plan.Files.Where(f => f.File.Instance is null))
         {
-            // supervisord.conf runs the process-managed layouts outside containers (`infra render`);
-            // under Pulumi every service is a container, so nothing would read it.
-            if (file.File.OnChange == ChangeAction.SupervisorUpdate)
+            // supervisord.conf and its scripts run the process-managed layouts outside containers (`infra render`);
+            // under Pulumi every service is a container, so nothing would read them.
+            if (file.File.ForSupervisord)
             {
                 continue;
             }

@@ -84,7 +84,7 @@ public sealed class LiveStack
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             if (!File.Exists(path) || File.ReadAllText(path) != file.Content)
             {
-                File.WriteAllText(path, file.Content);
+                file.WriteTo(path);
                 changed.Add(file);
             }
         }
@@ -98,8 +98,8 @@ public sealed class LiveStack
     {
         if (Topology.IsProcessManaged)
         {
-            var conf = Path.Combine(HostDir(host.Name), FilePaths.Supervisord);
-            _services["supervisord@" + host.Name] = Lab.Start(Lab[host.Name], "supervisord", "supervisord", ["-c", conf], AppEnvironment);
+            var supervisord = Path.Combine(HostDir(host.Name), FilePaths.SupervisorScript("supervisord"));
+            _services["supervisord@" + host.Name] = Lab.Start(Lab[host.Name], "supervisord", supervisord, [], AppEnvironment);
             return;
         }
 
@@ -192,14 +192,20 @@ public sealed class LiveStack
         }
 
         var newInstances = Topology.Instances.Where(i => old.Instances.All(o => o.Name != i.Name)).ToList();
+        var goneInstances = old.Instances.Where(o => Topology.Instances.All(i => i.Name != o.Name)).ToList();
+        if (goneInstances.Count > 0 && !Topology.IsProcessManaged)
+        {
+            throw new NotSupportedException($"Deliver removes instances only under supervisord; {string.Join(", ", goneInstances)} would be left running");
+        }
+
         foreach (var host in kept)
         {
             if (Topology.IsProcessManaged)
             {
-                if (Changed(host, FilePaths.Supervisord))
+                // new processes first, so that the proxies find them when they reload; nothing else restarts
+                if (Changed(host, FilePaths.Supervisord) && newInstances.Any(i => i.Host == host.Name))
                 {
-                    var update = Supervisorctl(host.Name, "update");
-                    Step($"supervisorctl update on {host.Name}: {update.Stdout.Trim().Replace('\n', ';')}");
+                    Step(Supervise(host.Name, "resize"));
                 }
             }
             else
@@ -231,6 +237,17 @@ public sealed class LiveStack
         await WaitProxiesUp(Left());
         Step("every proxy sees all its servers UP");
 
+        foreach (var host in kept.Where(h => Topology.IsProcessManaged && Changed(h, FilePaths.Supervisord)))
+        {
+            // dropped processes stop only now that no proxy sends them requests; `update` applies what resize left
+            if (goneInstances.Any(i => i.Host == host.Name))
+            {
+                Step(Supervise(host.Name, "resize"));
+            }
+
+            Step(Supervise(host.Name, "update"));
+        }
+
         foreach (var host in kept)
         {
             var restarted = Topology.On(host.Name, Role.App)
@@ -255,6 +272,18 @@ public sealed class LiveStack
         }
 
         return steps;
+    }
+
+    private string Supervise(string host, string command)
+    {
+        var result = Shell.Run(SupervisorctlOf(host), [command]);
+        if (!result.Ok)
+        {
+            throw new InvalidOperationException($"supervisorctl {command} on {host}: {result}");
+        }
+
+        var said = result.Stdout.Trim().Replace('\n', ';');
+        return $"supervisorctl {command} on {host}: {(said.Length == 0 ? "nothing to do" : said)}";
     }
 
     /// <summary>A hitless reload: SIGUSR2 to the haproxy master, SIGHUP to the nginx master.</summary>
@@ -308,12 +337,15 @@ public sealed class LiveStack
                 rows => Topology.Targets(i).All(t => rows.Any(r => r.Server == t.Name && r.Status == "UP")),
                 $"every server of {i.Name} UP", limit)));
 
+    /// <summary>The host's bin/supervisorctl, as an operator runs it.</summary>
     public ShellResult Supervisorctl(string host, params string[] args)
     {
-        var result = Shell.Run("supervisorctl", ["-c", Path.Combine(HostDir(host), FilePaths.Supervisord), .. args]);
+        var result = Shell.Run(SupervisorctlOf(host), args);
         Lab.Note($"supervisorctl {string.Join(' ', args)} on {host}: exit {result.ExitCode}: {result.Stdout.Trim().Replace('\n', ';')}");
         return result;
     }
+
+    private string SupervisorctlOf(string host) => Path.Combine(HostDir(host), FilePaths.SupervisorScript("supervisorctl"));
 
     /// <summary>The posts every app instance journaled: how many, and which request ids were applied more than once.</summary>
     public (int Applied, IReadOnlyDictionary<string, int> Duplicates) Journal()

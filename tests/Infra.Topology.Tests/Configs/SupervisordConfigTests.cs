@@ -81,6 +81,58 @@ public partial class SupervisordConfigTests
         run.WaitFor("app:app_9210", "app:app_9211", "app:app_9212", "crate:crate_4200", "haproxy");
     }
 
+    [Fact]
+    public void Resize_starts_only_the_new_processes_and_leaves_update_nothing_to_do()
+    {
+        using var run = new Supervisor("single-host", yaml => yaml);
+        run.WaitFor("app:app_9210", "app:app_9211", "crate:crate_4200", "crate:crate_4201", "haproxy");
+        var before = run.Pids();
+
+        run.Write(yaml => yaml.Replace("app: 2", "app: 3").Replace("crate: 2", "crate: 3"));
+        var said = run.Ctl("resize");
+
+        Assert.Contains("app:app_9212: added, RUNNING", said);
+        Assert.Contains("crate:crate_4202: added, RUNNING", said);
+        var after = run.Pids();
+        Assert.All(before, p => Assert.Equal(p.Value, after[p.Key]));
+        Assert.Equal(before.Keys.Append("app:app_9212").Append("crate:crate_4202").Order(), after.Keys.Order());
+        Assert.DoesNotContain("stopped", run.Ctl("update"));
+        Assert.Equal(after, run.Pids());
+    }
+
+    [Fact]
+    public void Resize_stops_only_the_dropped_process()
+    {
+        using var run = new Supervisor("single-host", yaml => yaml.Replace("app: 2", "app: 3"));
+        run.WaitFor("app:app_9210", "app:app_9211", "app:app_9212");
+        var before = run.Pids();
+
+        run.Write(yaml => yaml);
+        Assert.Contains("app:app_9212: stopped and removed", run.Ctl("resize", "app"));
+
+        var after = run.Pids();
+        Assert.Equal(before.Keys.Where(k => k != "app:app_9212").Order(), after.Keys.Order());
+        Assert.All(after, p => Assert.Equal(before[p.Key], p.Value));
+        Assert.DoesNotContain("stopped", run.Ctl("update"));
+    }
+
+    [Fact]
+    public void Resize_leaves_a_group_changed_beyond_its_count_to_update()
+    {
+        using var run = new Supervisor("single-host", yaml => yaml);
+        run.WaitFor("crate:crate_4200", "crate:crate_4201");
+        var before = run.Pids();
+
+        run.Write(yaml => yaml + "  microblog:crate:\n    heapSize: 2g\n");
+        Assert.Contains("crate: left for update: the definition of crate_4200, crate_4201 changed", run.Ctl("resize"));
+        var named = run.Try("resize", "crate");
+        Assert.NotEqual(0, named.ExitCode);
+        Assert.Contains("use `update`, which restarts the whole group", named.Output);
+        Assert.Equal(before, run.Pids());
+
+        Assert.Contains("crate: stopped", run.Ctl("update"));
+    }
+
     /// <summary>A real supervisord on a rendered host folder, with harmless sleepers standing in for the servers.</summary>
     private sealed partial class Supervisor : IDisposable
     {
@@ -97,51 +149,51 @@ public partial class SupervisordConfigTests
             Commands = $"  microblog:commands:\n    app: {sleeper}\n    crate: {sleeper}\n    haproxy: {sleeper}\n";
 
             Write(edit);
-            _supervisord = Tools.Start("supervisord", "-c", ConfigFile);
+            _supervisord = Tools.Start(Script("supervisord"));
         }
 
         private string Commands { get; }
 
-        private string ConfigFile => Path.Combine(_folder, FilePaths.Supervisord);
+        private string Script(string program) => Path.Combine(_folder, FilePaths.SupervisorScript(program));
 
-        /// <summary>Renders the edited stack's files for its one host into the folder; returns supervisord.conf.</summary>
+        /// <summary>Renders every file of the edited stack's one host into the folder; returns supervisord.conf.</summary>
         public string Write(Func<string, string> edit)
         {
             var topology = CrateConfigTests.Edited(_stack, yaml => edit(yaml) + Commands);
-            var host = topology.Hosts.Single();
-            foreach (var instance in topology.On(host.Name))
+            var files = Render.ForHost(topology, topology.Hosts.Single()).ToList();
+            foreach (var file in files)
             {
-                var files = instance.Role switch
-                {
-                    Role.App => [(FilePaths.App(instance), AppConfig.Render(topology, instance))],
-                    Role.Crate => [(FilePaths.Crate(instance), CrateConfig.Render(topology, instance)), (FilePaths.CrateLogging(instance), CrateConfig.Logging(topology, instance))],
-                    _ => new (string Path, string Text)[] { (FilePaths.Haproxy, "# stands in for haproxy.cfg\n") },
-                };
-                foreach (var (path, text) in files)
-                {
-                    var full = Path.Combine(_folder, path);
-                    Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-                    File.WriteAllText(full, text);
-                }
+                var full = Path.Combine(_folder, file.Path);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                file.WriteTo(full);
             }
 
-            var config = SupervisordConfig.Render(topology, host);
-            File.WriteAllText(ConfigFile, config);
-            return config;
+            return files.Single(f => f.Path == FilePaths.Supervisord).Content;
         }
 
+        /// <summary>The rendered bin/supervisorctl, as an operator runs it; a non-zero exit fails the test.</summary>
         public string Ctl(params string[] args)
         {
-            var (exit, output) = Tools.Run(TimeSpan.FromSeconds(20), "supervisorctl", ["-c", ConfigFile, .. args]);
+            var (exit, output) = Try(args);
             Assert.True(exit == 0, $"supervisorctl {string.Join(' ', args)} exited {exit}:\n{output}");
             return output;
         }
 
+        public Tools.Result Try(params string[] args) => Tools.Run(TimeSpan.FromSeconds(30), Script("supervisorctl"), args);
+
         /// <summary>Process name to state; `status` exits non-zero while anything is stopped, so its exit code is not checked.</summary>
         public Dictionary<string, string> Status()
         {
-            var (_, output) = Tools.Run(TimeSpan.FromSeconds(20), "supervisorctl", ["-c", ConfigFile, "status"]);
+            var (_, output) = Try("status");
             return StatusLine().Matches(output).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["state"].Value);
+        }
+
+        /// <summary>Process name to pid, for the running ones.</summary>
+        public Dictionary<string, int> Pids()
+        {
+            var (_, output) = Try("status");
+            return StatusLine().Matches(output).Where(m => m.Groups["pid"].Success)
+                .ToDictionary(m => m.Groups["name"].Value, m => int.Parse(m.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture));
         }
 
         public void WaitFor(params string[] names)
@@ -170,7 +222,7 @@ public partial class SupervisordConfigTests
             {
                 if (!_supervisord.HasExited)
                 {
-                    Tools.Run(TimeSpan.FromSeconds(20), "supervisorctl", ["-c", ConfigFile, "shutdown"]);
+                    Try("shutdown");
                     Assert.True(_supervisord.WaitForExit(TimeSpan.FromSeconds(10)), "supervisord did not exit after `supervisorctl shutdown`");
                 }
 
@@ -197,7 +249,7 @@ public partial class SupervisordConfigTests
         private List<int> ChildPids() =>
             _supervisord.HasExited
                 ? []
-                : Tools.Run(TimeSpan.FromSeconds(20), "supervisorctl", ["-c", ConfigFile, "pid", "all"]).Output
+                : Try("pid", "all").Output
                     .Split('\n', StringSplitOptions.RemoveEmptyEntries)
                     .Where(l => int.TryParse(l, out var pid) && pid > 0)
                     .Select(int.Parse)
@@ -216,7 +268,7 @@ public partial class SupervisordConfigTests
             return File.Exists(log) ? File.ReadAllText(log) : "(no supervisord.log)";
         }
 
-        [GeneratedRegex(@"^(?<name>\S+)\s+(?<state>[A-Z]+)", RegexOptions.Multiline)]
+        [GeneratedRegex(@"^(?<name>\S+)\s+(?<state>[A-Z]+)(\s+pid (?<pid>\d+))?", RegexOptions.Multiline)]
         private static partial Regex StatusLine();
     }
 }
