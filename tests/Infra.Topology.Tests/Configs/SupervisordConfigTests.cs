@@ -133,6 +133,25 @@ public partial class SupervisordConfigTests
         Assert.Contains("crate: stopped", run.Ctl("update"));
     }
 
+    [Fact]
+    public void The_bin_scripts_refuse_to_run_themselves_when_their_folder_is_on_path()
+    {
+        using var folder = new Tools.TempFolder();
+        var topology = Repo.Topology("single-host");
+        foreach (var file in Render.ForHost(topology, topology.Hosts[0]).Where(f => f.ForSupervisord))
+        {
+            var path = Path.Combine(folder.Path, file.Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            file.WriteTo(path);
+        }
+
+        var bin = Path.Combine(folder.Path, "bin");
+        var (exit, output) = Tools.Run("sh", "-c", $"PATH='{bin}':\"$PATH\" exec '{bin}/supervisorctl' status");
+
+        Assert.Equal(127, exit);
+        Assert.Contains($"bin/supervisorctl: {bin} is on PATH before the installed supervisorctl; take it off PATH", output);
+    }
+
     /// <summary>A real supervisord on a rendered host folder, with harmless sleepers standing in for the servers.</summary>
     private sealed partial class Supervisor : IDisposable
     {
