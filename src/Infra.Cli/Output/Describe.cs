@@ -23,8 +23,7 @@ public static class Describe
         file.Instance is { } name ? Role(topology.Instance(name).Role) : file.Path switch
         {
             FilePaths.Firewall => "firewall",
-            FilePaths.Supervisord or FilePaths.SupervisorExtension => "supervisord",
-            _ when SupervisordConfig.Programs.Any(p => file.Path == FilePaths.SupervisorScript(p)) => "supervisord",
+            _ when file.ForSupervisord => "supervisord",
             _ => "-",
         };
 }
