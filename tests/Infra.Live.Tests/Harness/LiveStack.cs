@@ -274,9 +274,11 @@ public sealed class LiveStack
         return steps;
     }
 
-    private string Supervise(string host, string command)
+    /// <summary>A supervisorctl command the delivery depends on: a failure throws; returns what it said, for the steps.</summary>
+    private string Supervise(string host, params string[] args)
     {
-        var result = Shell.Run(SupervisorctlOf(host), [command]);
+        var command = string.Join(' ', args);
+        var result = Shell.Run(SupervisorctlOf(host), args);
         if (!result.Ok)
         {
             throw new InvalidOperationException($"supervisorctl {command} on {host}: {result}");
@@ -291,12 +293,7 @@ public sealed class LiveStack
     {
         if (Topology.IsProcessManaged)
         {
-            var result = Supervisorctl(proxy.Host, "signal", proxy.Role == Role.Nginx ? "HUP" : "USR2", TopologyResolver.RoleName(proxy.Role));
-            if (!result.Ok)
-            {
-                throw new InvalidOperationException(result.ToString());
-            }
-
+            Supervise(proxy.Host, "signal", proxy.Role == Role.Nginx ? "HUP" : "USR2", TopologyResolver.RoleName(proxy.Role));
             return;
         }
 
@@ -311,11 +308,7 @@ public sealed class LiveStack
     {
         if (Topology.IsProcessManaged)
         {
-            var result = Supervisorctl(app.Host, "restart", $"app:app_{app.Port}");
-            if (!result.Ok)
-            {
-                throw new InvalidOperationException(result.ToString());
-            }
+            Supervise(app.Host, "restart", $"app:app_{app.Port}");
         }
         else
         {
