@@ -11,6 +11,7 @@ public static class Cli
         var context = new CliContext(stdout, stderr, workingDir);
         var validate = ValidateCommand.Build(context);
         var render = RenderCommand.Build(context);
+        var plan = PlanCommand.Build(context);
         var diff = DiffCommand.Build(context);
         var graph = GraphCommand.Build(context);
         var root = new RootCommand(
@@ -18,6 +19,7 @@ public static class Cli
         {
             validate,
             render,
+            plan,
             diff,
             graph,
         };
@@ -26,6 +28,7 @@ public static class Cli
             [root] = Epilog,
             [validate] = ValidateCommand.Epilog,
             [render] = RenderCommand.Epilog,
+            [plan] = PlanCommand.Epilog,
             [diff] = DiffCommand.Epilog,
             [graph] = GraphCommand.Epilog,
         });
@@ -63,6 +66,7 @@ public static class Cli
         Examples:
           infra validate
           infra render two-host --out out/two-host
+          infra plan two-host
           infra diff two-host three-host
           infra diff two-host@main two-host
           infra graph three-host --format mermaid

@@ -1,8 +1,10 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 
 namespace Infra.Topology;
 
 /// <summary>An immutable list with value equality, so records holding lists compare as whole values.</summary>
+[CollectionBuilder(typeof(EquatableArray), nameof(EquatableArray.Create))]
 public readonly struct EquatableArray<T> : IReadOnlyList<T>, IEquatable<EquatableArray<T>>
 {
     private readonly T[]? _items;
@@ -46,4 +48,7 @@ public readonly struct EquatableArray<T> : IReadOnlyList<T>, IEquatable<Equatabl
 public static class EquatableArray
 {
     public static EquatableArray<T> ToEquatableArray<T>(this IEnumerable<T> items) => new(items);
+
+    /// <summary>For collection expressions: <c>EquatableArray&lt;string&gt; ids = ["a", "b"];</c></summary>
+    public static EquatableArray<T> Create<T>(ReadOnlySpan<T> items) => new(items.ToArray());
 }

@@ -6,7 +6,7 @@ using Pulumi;
 
 namespace Infra;
 
-/// <summary>Stack config -> the core's spec, topology and plan -> one Topology component. Nothing is deployed while any error stands.</summary>
+/// <summary>Stack config -> the core's spec, topology and plan -> one Topology component mapping it. Nothing is deployed while any error stands.</summary>
 public sealed class MicroblogStack : Stack
 {
     [Output("frontDoorUrls")]
@@ -31,7 +31,7 @@ public sealed class MicroblogStack : Stack
     {
         var stack = Deployment.Instance.StackName;
         // Every key goes to the loader: it reads `microblog:*`, ignores providers' namespaces and flags near-misses of ours.
-        var result = SpecLoader.LoadPulumiConfig(PulumiConfigValues.FromEnvironment(), stack, $"stacks/Pulumi.{stack}.yaml");
+        var result = SpecLoader.LoadPulumiConfig(PulumiConfigValues.FromEnvironment(), stack);
         // One message per severity, a diagnostic per line: the SDK sends each log call on its own task, so
         // separate calls could reach the operator out of order.
         if (result.Warnings.Any())
@@ -49,8 +49,8 @@ public sealed class MicroblogStack : Stack
             return;
         }
 
-        var topology = TopologyResolver.Resolve(spec);
-        var microblog = new Components.Topology("microblog", new Components.TopologyArgs { Topology = topology, Plan = Planner.Plan(topology) });
+        var plan = Planner.Plan(TopologyResolver.Resolve(spec));
+        var microblog = new Components.Topology("microblog", new Components.TopologyArgs { Plan = plan });
         FrontDoorUrls = microblog.FrontDoorUrls;
         HaproxyStatsUrls = microblog.HaproxyStatsUrls;
         CrateAdminUrls = microblog.CrateAdminUrls;

@@ -66,27 +66,4 @@ public class StackTests
         Assert.Empty(await stack.HaproxyStatsUrls.GetValueAsync());
         Assert.Equal<string>(["http://127.0.0.1:4200/"], await stack.CrateAdminUrls.GetValueAsync());
     }
-
-    [Theory]
-    [MemberData(nameof(ContainerTests.Stacks), MemberType = typeof(ContainerTests))]
-    public async Task Every_stacks_service_map_lists_the_plans_services_and_ports(string stack)
-    {
-        var plan = Plans.Of(stack);
-        var services = await (await Deploy.Stack(stack)).Stack.Services.GetValueAsync();
-
-        Assert.Equal(
-            plan.Hosts.SelectMany(h => h.Services.Select(s => $"{h.Host.Name} {s.Name} {string.Join(",", s.Ports)}")).Order(),
-            services.SelectMany(h => h.Value.Select(s => $"{h.Key} {s.Key} {string.Join(",", s.Value)}")).Order());
-    }
-
-    [Fact]
-    public void Config_keys_in_the_legacy_project_config_form_read_as_project_key()
-    {
-        var values = PulumiConfigValues.Parse("""{"microblog:config:layout":"dev","microblog:hosts":"[{\"name\":\"a\"}]","docker:host":"x","n":3}""");
-
-        Assert.Equal(
-            new Dictionary<string, string> { ["microblog:layout"] = "dev", ["microblog:hosts"] = """[{"name":"a"}]""", ["docker:host"] = "x", ["n"] = "3" },
-            values.ToImmutableSortedDictionary(StringComparer.Ordinal));
-        Assert.Empty(PulumiConfigValues.Parse(null));
-    }
 }

@@ -97,6 +97,14 @@ public static class GraphCommand
             return GraphWriter.Write(loaded.Topology, GraphFormat.Mermaid);
         });
 
+        var costs = ReadmeCostTable.Update(result.Text, ReadmeCostTable.Table(root.StackNames().Select(name => context.Stacks.Load(name).Topology)));
+        if (costs is null)
+        {
+            context.Error.WriteLine($"error: {ReadmeDiagrams.FileName} has no table of change costs: add the lines {ReadmeCostTable.Start} and {ReadmeCostTable.End}, then run infra graph --update-readme");
+        }
+
+        var costsStale = costs is { Stale: true };
+        var text = costs?.Text ?? result.Text;
         foreach (var stack in result.Missing)
         {
             context.Error.WriteLine(
@@ -110,14 +118,15 @@ public static class GraphCommand
 
         if (write)
         {
-            if (result.Text != readme)
+            if (text != readme)
             {
-                File.WriteAllText(path, result.Text);
+                File.WriteAllText(path, text);
             }
 
-            context.Out.WriteLine(result.Stale.Count == 0
+            var updated = result.Stale.Concat(costsStale ? ["the table of change costs"] : []).ToList();
+            context.Out.WriteLine(updated.Count == 0
                 ? $"{ReadmeDiagrams.FileName}: every diagram is current"
-                : $"{ReadmeDiagrams.FileName}: updated {string.Join(", ", result.Stale)}");
+                : $"{ReadmeDiagrams.FileName}: updated {string.Join(", ", updated)}");
         }
         else
         {
@@ -126,13 +135,18 @@ public static class GraphCommand
                 context.Error.WriteLine($"error: {ReadmeDiagrams.FileName}: the diagram of {stack} is out of date: run infra graph --update-readme");
             }
 
-            if (result.Stale.Count == 0 && result.Missing.Count == 0 && result.Unknown.Count == 0)
+            if (costsStale)
+            {
+                context.Error.WriteLine($"error: {ReadmeDiagrams.FileName}: the table of change costs is out of date: run infra graph --update-readme");
+            }
+
+            if (result.Stale.Count == 0 && !costsStale && costs is not null && result.Missing.Count == 0 && result.Unknown.Count == 0)
             {
                 context.Out.WriteLine($"{ReadmeDiagrams.FileName}: every diagram is current");
             }
         }
 
-        var failed = result.Missing.Count > 0 || result.Unknown.Count > 0 || (!write && result.Stale.Count > 0);
+        var failed = costs is null || result.Missing.Count > 0 || result.Unknown.Count > 0 || (!write && (result.Stale.Count > 0 || costsStale));
         return failed ? ExitCodes.Invalid : ExitCodes.Ok;
     }
 }

@@ -1,5 +1,7 @@
 using Infra.Cli.Output;
 using Infra.Cli.Stacks;
+using Infra.Topology.Configs;
+using Infra.Topology.Plan;
 
 namespace Infra.Cli.Diff;
 
@@ -9,19 +11,11 @@ public static class DiffReport
     /// <summary>What delivering a file change does to the running system, in an operator's words.</summary>
     public static string Describe(FileChange file)
     {
-        var target = file.Instance ?? file.Host;
-        return file.Action switch
+        return file.Status switch
         {
-            Consequence.Create => file.Instance is null ? "create" : $"create {file.Instance}",
-            Consequence.Destroy => file.Instance is null ? "destroy" : $"destroy {file.Instance}",
-            Consequence.Reload => $"reload {target} (no dropped requests)",
-            Consequence.RollingRestart => $"rolling restart {target} (one host at a time)",
-            Consequence.NextRestart => $"no action until the next restart of {target} (seed hosts matter only when a node joins)",
-            Consequence.SupervisorUpdate => $"bin/supervisorctl resize, then update, on {file.Host} (a new process count starts or stops only those processes; any other program change restarts its group whole)",
-            Consequence.SupervisordRestart => $"bin/supervisorctl reload on {file.Host} (supervisord loads its extension at start; restarts every process on the host)",
-            Consequence.ApplyFirewall => $"apply the firewall rules on {file.Host} (nft -f swaps the ruleset atomically)",
-            Consequence.Replace => $"replace {target}",
-            _ => throw new ArgumentOutOfRangeException(nameof(file), file.Action, null),
+            FileStatus.Created => file.Instance is null ? "create" : $"create {file.Instance}",
+            FileStatus.Destroyed => file.Instance is null ? "destroy" : $"destroy {file.Instance}",
+            _ => file.Action.Describe(file.Instance ?? file.Host, file.Host),
         };
     }
 
@@ -43,21 +37,21 @@ public static class DiffReport
         public static Summary Of(StackChange change)
         {
             var files = change.Files.ToList();
-            int Count(Consequence action) => files.Count(f => f.Action == action);
+            int Count(ChangeAction action) => files.Count(f => f.Status == FileStatus.Changed && f.Action == action);
             return new Summary(
                 change.Hosts.Count(h => h.Status == HostStatus.Added),
                 change.Hosts.Count(h => h.Status == HostStatus.Removed),
                 files.Count(f => f.Status == FileStatus.Changed),
                 change.Hosts.Count(h => h.Files.Any(f => f.Status == FileStatus.Changed)),
-                Count(Consequence.Reload),
-                Count(Consequence.RollingRestart),
-                Count(Consequence.NextRestart),
-                Count(Consequence.SupervisorUpdate) + Count(Consequence.SupervisordRestart),
-                Count(Consequence.ApplyFirewall),
+                Count(ChangeAction.Reload),
+                Count(ChangeAction.RollingRestart),
+                Count(ChangeAction.NextRestart),
+                Count(ChangeAction.SupervisorUpdate) + Count(ChangeAction.SupervisordRestart),
+                Count(ChangeAction.ApplyFirewall),
                 change.Hosts.Sum(h => h.Replaced.Count),
-                Count(Consequence.Create),
-                Count(Consequence.Destroy),
-                files.Where(f => f.Action == Consequence.RollingRestart).Select(f => f.Instance ?? f.Host).Distinct().ToList());
+                files.Count(f => f.Status == FileStatus.Created),
+                files.Count(f => f.Status == FileStatus.Destroyed),
+                files.Where(f => f.Status == FileStatus.Changed && f.Action == ChangeAction.RollingRestart).Select(f => f.Instance ?? f.Host).Distinct().ToList());
         }
 
         public override string ToString()
@@ -142,6 +136,17 @@ public static class DiffReport
             }
         }
 
+        if (change.Steps.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine($"pulumi up, in order ({CliContext.Count(change.Steps.Count, "step")}; `infra plan {current.Stack} --scripts` shows what each runs):");
+            var width = change.Steps.Max(s => s.Step.Id.Length);
+            foreach (var step in change.Steps)
+            {
+                output.WriteLine($"  {Verb(step.Change),-7} {step.Step.Id.PadRight(width)}  {step.Effect}");
+            }
+        }
+
         var summary = Summary.Of(change);
         output.WriteLine();
         output.WriteLine($"summary: {summary}");
@@ -150,6 +155,14 @@ public static class DiffReport
             output.WriteLine($"rolling restart order: {string.Join(", then ", summary.RestartOrder)} (each healthy before the next)");
         }
     }
+
+    private static string Verb(StepChangeKind change) => change switch
+    {
+        StepChangeKind.Create => "create",
+        StepChangeKind.Run => "run",
+        StepChangeKind.Replace => "replace",
+        _ => "delete",
+    };
 
     private static string Heading(HostChange host)
     {
@@ -196,7 +209,7 @@ public static class DiffReport
 
     public sealed record ServiceJson(string Name, string Role, IReadOnlyList<int> Ports);
 
-    public sealed record FileJson(string Path, FileStatus Status, string? Instance, Consequence Action, string Description, string? Diff);
+    public sealed record FileJson(string Path, FileStatus Status, string? Instance, ChangeAction? Action, string Description, string? Diff);
 
     public sealed record HostJson(
         string Host,
@@ -208,7 +221,9 @@ public static class DiffReport
         IReadOnlyList<ServiceChange> ServicesReplaced,
         IReadOnlyList<FileJson> Files);
 
-    public sealed record Report(Side Old, Side New, bool Same, IReadOnlyList<HostJson> Hosts, Summary Summary);
+    public sealed record StepJson(string Id, StepChangeKind Change, string? Host, string Effect);
+
+    public sealed record Report(Side Old, Side New, bool Same, IReadOnlyList<HostJson> Hosts, IReadOnlyList<StepJson> Steps, Summary Summary);
 
     public static Report ToJson(LoadedStack old, LoadedStack current, StackChange change)
     {
@@ -218,9 +233,10 @@ public static class DiffReport
             h.Host, h.Status, h.OldAddress, h.NewAddress,
             h.Added.Select(Service).ToList(), h.Removed.Select(Service).ToList(), h.Replaced,
             h.Files.Select(f => new FileJson(
-                f.Path, f.Status, f.Instance, f.Action, Describe(f),
+                f.Path, f.Status, f.Instance, f.Status == FileStatus.Changed ? f.Action : null, Describe(f),
                 f.Status == FileStatus.Changed ? UnifiedDiff.Of(f.OldContent, f.NewContent, $"{oldLabel}/{f.Host}/{f.Path}", $"{newLabel}/{f.Host}/{f.Path}") : null)).ToList())).ToList();
         return new Report(
-            new Side(old.Stack, old.Source.File), new Side(current.Stack, current.Source.File), change.Same, hosts, Summary.Of(change));
+            new Side(old.Stack, old.Source.File), new Side(current.Stack, current.Source.File), change.Same, hosts,
+            change.Steps.Select(s => new StepJson(s.Step.Id, s.Change, s.Step.Host, s.Effect)).ToList(), Summary.Of(change));
     }
 }

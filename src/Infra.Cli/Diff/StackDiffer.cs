@@ -18,21 +18,11 @@ public enum FileStatus
     Changed,
 }
 
-/// <summary>What delivering one change costs the running system.</summary>
-public enum Consequence
-{
-    Create,
-    Destroy,
-    Reload,
-    RollingRestart,
-    NextRestart,
-    SupervisorUpdate,
-    SupervisordRestart,
-    ApplyFirewall,
-    Replace,
-}
-
-public sealed record FileChange(string Host, string Path, FileStatus Status, string? Instance, Consequence Action, string OldContent, string NewContent);
+/// <summary>
+/// One file that changes; <paramref name="Action"/> is what the change costs when the file stays (the core's decision,
+/// <see cref="RenderedFile.OnChange"/>): a created or destroyed file comes or goes with its service.
+/// </summary>
+public sealed record FileChange(string Host, string Path, FileStatus Status, string? Instance, ChangeAction Action, string OldContent, string NewContent);
 
 /// <summary>A service whose container itself changes (image, ports, environment...), not only its files.</summary>
 public sealed record ServiceChange(string Name, IReadOnlyList<string> Changes);
@@ -48,14 +38,17 @@ public sealed record HostChange(
     IReadOnlyList<FileChange> Files);
 
 /// <summary>Every host that changes between two deployment plans, in the new stack's host order, removed hosts last.</summary>
-public sealed record StackChange(IReadOnlyList<HostChange> Hosts)
+public sealed record StackChange(IReadOnlyList<HostChange> Hosts, IReadOnlyList<StepChange> Steps)
 {
-    public bool Same => Hosts.Count == 0;
+    public bool Same => Hosts.Count == 0 && Steps.Count == 0;
 
     public IEnumerable<FileChange> Files => Hosts.SelectMany(h => h.Files);
 }
 
-/// <summary>Compares what two stacks deploy: hosts, services, containers and every file, by (host, path).</summary>
+/// <summary>
+/// Compares what two stacks deploy: hosts, services, containers and every file by (host, path), as `infra render`
+/// writes them; and every step of the two deployment plans, as `pulumi up` would run them.
+/// </summary>
 public static class StackDiffer
 {
     public static StackChange Compare(StackTopology oldTopology, DeploymentPlan oldPlan, StackTopology newTopology, DeploymentPlan newPlan)
@@ -71,7 +64,7 @@ public static class StackDiffer
                 : new HostChange(
                     host.Host.Name, HostStatus.Added, null, host.Host.Address,
                     newTopology.On(host.Host.Name).ToList(), [], [],
-                    host.Files.Select(f => Created(f.File)).ToList());
+                    Render.ForHost(newTopology, host.Host).Select(Created).ToList());
             if (change is not null)
             {
                 changes.Add(change);
@@ -83,10 +76,10 @@ public static class StackDiffer
             changes.Add(new HostChange(
                 host.Host.Name, HostStatus.Removed, host.Host.Address, null,
                 [], oldTopology.On(host.Host.Name).ToList(), [],
-                host.Files.Select(f => Destroyed(f.File)).ToList()));
+                Render.ForHost(oldTopology, host.Host).Select(Destroyed).ToList()));
         }
 
-        return new StackChange(changes);
+        return new StackChange(changes, PlanChanges.Compare(oldPlan, newPlan));
     }
 
     private static HostChange? Changed(StackTopology oldTopology, HostPlan old, StackTopology newTopology, HostPlan current)
@@ -107,10 +100,12 @@ public static class StackDiffer
             }
         }
 
-        var oldFiles = old.Files.Select(f => f.File).ToDictionary(f => f.Path);
-        var newFiles = current.Files.Select(f => f.File).ToDictionary(f => f.Path);
+        var oldRendered = Render.ForHost(oldTopology, old.Host).ToList();
+        var newRendered = Render.ForHost(newTopology, current.Host).ToList();
+        var oldFiles = oldRendered.ToDictionary(f => f.Path);
+        var newFiles = newRendered.ToDictionary(f => f.Path);
         var files = new List<FileChange>();
-        foreach (var file in current.Files.Select(f => f.File))
+        foreach (var file in newRendered)
         {
             if (!oldFiles.TryGetValue(file.Path, out var before))
             {
@@ -118,11 +113,11 @@ public static class StackDiffer
             }
             else if (before.Content != file.Content)
             {
-                files.Add(new FileChange(host, file.Path, FileStatus.Changed, file.Instance, Action(file.OnChange), before.Content, file.Content));
+                files.Add(new FileChange(host, file.Path, FileStatus.Changed, file.Instance, file.OnChange, before.Content, file.Content));
             }
         }
 
-        files.AddRange(old.Files.Select(f => f.File).Where(f => !newFiles.ContainsKey(f.Path)).Select(Destroyed));
+        files.AddRange(oldRendered.Where(f => !newFiles.ContainsKey(f.Path)).Select(Destroyed));
 
         var addressChanged = old.Host.Address != current.Host.Address;
         if (!addressChanged && added.Count == 0 && removed.Count == 0 && replaced.Count == 0 && files.Count == 0)
@@ -137,58 +132,19 @@ public static class StackDiffer
     private static List<string> ContainerChanges(ServicePlan before, ServicePlan after)
     {
         var changes = new List<string>();
-        if (before.Image != after.Image)
-        {
-            changes.Add($"image {before.Image} -> {after.Image}");
-        }
-
         if (!before.Ports.Equals(after.Ports))
         {
             changes.Add($"ports {string.Join(", ", before.Ports)} -> {string.Join(", ", after.Ports)}");
         }
 
-        if (!before.Args.Equals(after.Args))
-        {
-            changes.Add("arguments");
-        }
-
-        if (!before.Environment.Equals(after.Environment))
-        {
-            changes.Add($"environment {string.Join(" ", before.Environment)} -> {string.Join(" ", after.Environment)}");
-        }
-
-        if (before.DataVolume != after.DataVolume || before.DataPath != after.DataPath)
-        {
-            changes.Add("data volume");
-        }
-
-        if (before.User != after.User)
-        {
-            changes.Add($"user {before.User ?? "(image default)"} -> {after.User ?? "(image default)"}");
-        }
-
-        if (before.Health != after.Health)
-        {
-            changes.Add("health check");
-        }
-
+        // The ports label follows the ports, said above.
+        changes.AddRange(after.Container.ChangesFrom(before.Container).Where(c => c != "labels" || changes.Count == 0));
         return changes;
     }
 
     private static FileChange Created(RenderedFile file) =>
-        new(file.Host, file.Path, FileStatus.Created, file.Instance, Consequence.Create, "", file.Content);
+        new(file.Host, file.Path, FileStatus.Created, file.Instance, file.OnChange, "", file.Content);
 
     private static FileChange Destroyed(RenderedFile file) =>
-        new(file.Host, file.Path, FileStatus.Destroyed, file.Instance, Consequence.Destroy, file.Content, "");
-
-    private static Consequence Action(ChangeAction onChange) => onChange switch
-    {
-        ChangeAction.Reload => Consequence.Reload,
-        ChangeAction.RollingRestart => Consequence.RollingRestart,
-        ChangeAction.NextRestart => Consequence.NextRestart,
-        ChangeAction.SupervisorUpdate => Consequence.SupervisorUpdate,
-        ChangeAction.SupervisordRestart => Consequence.SupervisordRestart,
-        ChangeAction.ApplyFirewall => Consequence.ApplyFirewall,
-        _ => throw new ArgumentOutOfRangeException(nameof(onChange), onChange, null),
-    };
+        new(file.Host, file.Path, FileStatus.Destroyed, file.Instance, file.OnChange, file.Content, "");
 }

@@ -27,6 +27,24 @@ public enum ChangeAction
     ApplyFirewall,
 }
 
+/// <summary>What a changed file costs, in an operator's words: `infra diff` and the README's table say it this way.</summary>
+public static class ChangeActions
+{
+    /// <param name="action">The cost.</param>
+    /// <param name="target">The instance the file configures, or its host for a host-wide file.</param>
+    /// <param name="host">The host the file is on.</param>
+    public static string Describe(this ChangeAction action, string target, string host) => action switch
+    {
+        ChangeAction.Reload => $"reload {target} (no dropped requests)",
+        ChangeAction.RollingRestart => $"rolling restart {target} (one host at a time)",
+        ChangeAction.NextRestart => $"no action until the next restart of {target} (seed hosts matter only when a node joins)",
+        ChangeAction.SupervisorUpdate => $"bin/supervisorctl resize, then update, on {host} (a new process count starts or stops only those processes; any other program change restarts its group whole)",
+        ChangeAction.SupervisordRestart => $"bin/supervisorctl reload on {host} (supervisord loads its extension at start; restarts every process on the host)",
+        ChangeAction.ApplyFirewall => $"apply the firewall rules on {host} (nft -f swaps the ruleset atomically)",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+    };
+}
+
 /// <summary>
 /// One generated file: the host it goes to, its path inside that host's config folder, and the instance it
 /// configures (none for host-wide files such as the firewall or supervisord.conf).
@@ -55,19 +73,21 @@ public sealed record RenderedFile(string Host, string Path, string Content, stri
 /// <summary>Every file of a topology, host by host, in a stable order.</summary>
 public static class Render
 {
-    public static IReadOnlyList<RenderedFile> All(StackTopology topology)
+    public static IReadOnlyList<RenderedFile> All(StackTopology topology, RunMode? mode = null)
     {
         var files = new List<RenderedFile>();
         foreach (var host in topology.Hosts)
         {
-            files.AddRange(ForHost(topology, host));
+            files.AddRange(ForHost(topology, host, mode));
         }
 
         return files;
     }
 
-    public static IEnumerable<RenderedFile> ForHost(StackTopology topology, Host host)
+    /// <summary>A host's files as the services run in <paramref name="mode"/> (by default the layout's own: see <see cref="StackTopology.DefaultRunMode"/>).</summary>
+    public static IEnumerable<RenderedFile> ForHost(StackTopology topology, Host host, RunMode? mode = null)
     {
+        var supervisord = (mode ?? topology.DefaultRunMode) == RunMode.Supervisord;
         foreach (var instance in topology.On(host.Name))
         {
             yield return instance.Role switch
@@ -76,18 +96,18 @@ public static class Render
                 Spec.Role.Nginx => new(host.Name, FilePaths.Nginx, NginxConfig.Render(topology, instance), instance.Name, ChangeAction.Reload),
                 Spec.Role.Haproxy => new(host.Name, FilePaths.Haproxy, HaproxyConfig.Render(topology, instance), instance.Name, ChangeAction.Reload),
                 Spec.Role.App => new(host.Name, FilePaths.App(instance), AppConfig.Render(topology, instance), instance.Name, ChangeAction.RollingRestart),
-                Spec.Role.Crate => new(host.Name, FilePaths.Crate(instance), CrateConfig.Render(topology, instance), instance.Name, ChangeAction.NextRestart),
+                Spec.Role.Crate => new(host.Name, FilePaths.Crate(instance), CrateConfig.Render(topology, instance, mode), instance.Name, ChangeAction.NextRestart),
                 _ => throw new InvalidOperationException($"no renderer for {instance.Role}"),
             };
 
             // supervisord points CrateDB at this folder (-Cpath.conf), and CrateDB will not start without a log4j2.properties there.
-            if (instance.Role == Spec.Role.Crate && topology.IsProcessManaged)
+            if (instance.Role == Spec.Role.Crate && supervisord)
             {
                 yield return new(host.Name, FilePaths.CrateLogging(instance), CrateConfig.Logging(topology, instance), instance.Name, ChangeAction.NextRestart);
             }
         }
 
-        if (topology.IsProcessManaged)
+        if (supervisord)
         {
             yield return new(host.Name, FilePaths.Supervisord, SupervisordConfig.Render(topology, host), null, ChangeAction.SupervisorUpdate);
             foreach (var program in SupervisordConfig.Programs)

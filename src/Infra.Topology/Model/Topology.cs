@@ -53,6 +53,16 @@ public enum EdgeKind
     Discovery,
 }
 
+/// <summary>How a stack's services run; it decides file paths (CrateDB's data on a volume or in a folder) and which files exist.</summary>
+public enum RunMode
+{
+    /// <summary>Every service a container on host networking: how `pulumi up` deploys every layout.</summary>
+    Containers,
+
+    /// <summary>Processes under supervisord (dev and single-host by hand, as the seed runs them).</summary>
+    Supervisord,
+}
+
 public sealed record Edge(string From, string To, EdgeKind Kind);
 
 /// <summary>The resolved topology: every host, every instance with its ports, every wire between them.</summary>
@@ -64,6 +74,9 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
 
     /// <summary>The process-managed layouts run under supervisord, as the seed's development setup does.</summary>
     public bool IsProcessManaged => Layout is Layout.Dev or Layout.SingleHost;
+
+    /// <summary>How `infra render` and the live tests run this layout: the seed's supervisord picture for dev and single-host.</summary>
+    public RunMode DefaultRunMode => IsProcessManaged ? RunMode.Supervisord : RunMode.Containers;
 
     public IEnumerable<Instance> Of(Role role) => Instances.Where(i => i.Role == role);
 

@@ -4,44 +4,37 @@ using Infra.Topology.Spec;
 
 namespace Infra.Topology.Plan;
 
-/// <summary>A config file as it lands on a host and where the container sees it.</summary>
-public sealed record PlacedFile(string HostPath, string? ContainerPath, RenderedFile File)
+/// <summary>A config file as it lands on a host (mode <paramref name="Mode"/>) and where its container sees it.</summary>
+public sealed record PlacedFile(string HostPath, string? ContainerPath, RenderedFile File, string Mode = "0644")
 {
     public string Sha256 => File.Sha256;
 }
 
-/// <summary>A Docker health check, in `docker run --health-*` terms.</summary>
-public sealed record HealthCheck(EquatableArray<string> Test, string Interval, string Timeout, int Retries, string StartPeriod);
-
-/// <summary>
-/// A command to run on a host, and why (host preparation, delivery, reload, checks). <paramref name="Container"/>:
-/// run it inside that container on its host, for a check of a port the firewall keeps from the operator's machine.
-/// </summary>
-public sealed record HostCommand(string Name, string Script, string Why, string? Container = null);
-
-/// <summary>One container: what runs, on which ports, with which files, and what a config change costs it.</summary>
+/// <summary>One service of a host: its container and the files it reads; what a change to them costs is <paramref name="OnConfigChange"/>.</summary>
 public sealed record ServicePlan(
     string Name,
     Role Role,
-    string Image,
-    EquatableArray<string> Args,
     EquatableArray<int> Ports,
     EquatableArray<PlacedFile> Files,
-    EquatableArray<string> Environment,
-    string? DataVolume,
-    string? DataPath,
-    string? User,
-    HealthCheck Health,
-    ChangeAction OnConfigChange,
-    HostCommand? Apply);
+    ContainerSpec Container,
+    ChangeAction OnConfigChange);
 
-/// <summary>Everything one host gets: preparation, files, containers.</summary>
-public sealed record HostPlan(
-    Host Host,
-    string ConfigDir,
-    EquatableArray<HostCommand> Preparation,
-    EquatableArray<PlacedFile> Files,
-    EquatableArray<ServicePlan> Services);
+/// <summary>What one host gets: its files and its containers.</summary>
+public sealed record HostPlan(Host Host, string ConfigDir, EquatableArray<PlacedFile> Files, EquatableArray<ServicePlan> Services);
 
-/// <summary>The whole stack's plan: what the Pulumi layer maps to resources and the CLI diffs.</summary>
-public sealed record DeploymentPlan(string Stack, EquatableArray<HostPlan> Hosts, EquatableArray<HostCommand> Checks);
+/// <summary>What the stack tells its operator once it is up (IPv6 addresses in brackets).</summary>
+public sealed record StackOutputs(
+    EquatableArray<string> FrontDoorUrls,
+    EquatableArray<string> HaproxyStatsUrls,
+    EquatableArray<string> CrateAdminUrls);
+
+/// <summary>
+/// The whole deployment: what each host gets (<see cref="Hosts"/>) and every step that puts it there
+/// (<see cref="Steps"/>), listed in an order that runs each step after every step it waits for.
+/// </summary>
+public sealed record DeploymentPlan(string Stack, EquatableArray<HostPlan> Hosts, EquatableArray<Step> Steps, StackOutputs Outputs)
+{
+    public Step Step(string id) => Steps.FirstOrDefault(s => s.Id == id) ?? throw new InvalidOperationException($"no step {id} in the plan of {Stack}");
+
+    public IEnumerable<ServicePlan> Services => Hosts.SelectMany(h => h.Services);
+}

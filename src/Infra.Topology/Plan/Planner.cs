@@ -1,11 +1,21 @@
-using System.Globalization;
 using Infra.Topology.Configs;
 using Infra.Topology.Model;
 using Infra.Topology.Spec;
 
 namespace Infra.Topology.Plan;
 
-/// <summary>Turns a topology and its rendered files into per-host containers, files and commands.</summary>
+/// <summary>
+/// Turns a topology into the whole deployment: per host its files and containers, and the graph of steps that
+/// puts them there. Every ordering rule of a deployment lives here:
+/// <list type="bullet">
+/// <item>a host's firewall is applied, and its preparation done, before any of its containers is created;</item>
+/// <item>a container waits for every file it mounts (Docker would make a folder of a missing one);</item>
+/// <item>containers roll out one at a time across the stack, data tier first and the front door last: each waits
+/// until the one before it is healthy (a CrateDB node: back in its cluster) and has taken its config change, so an
+/// image change replaces them one by one and never takes down two of a kind at once;</item>
+/// <item>the post-update checks run after everything else.</item>
+/// </list>
+/// </summary>
 public static class Planner
 {
     public const string ConfigRoot = "/etc/microblog";
@@ -13,10 +23,15 @@ public static class Planner
     /// <summary>CrateDB refuses to start below this mmap count (bootstrap check).</summary>
     public const int CrateMaxMapCount = 262144;
 
+    /// <summary>Where the crate image keeps its data (its Dockerfile: `VOLUME /data`); crate.yml's paths are under it.</summary>
+    public const string CrateDataMount = "/data";
+
+    private const string AppConfigPath = "/etc/microblog/app.conf";
+
     public static DeploymentPlan Plan(StackTopology topology)
     {
         var hosts = topology.Hosts.Select(host => PlanHost(topology, host)).ToEquatableArray();
-        return new DeploymentPlan(topology.Stack, hosts, Checks(topology).ToEquatableArray());
+        return new DeploymentPlan(topology.Stack, hosts, Steps(topology, hosts).ToEquatableArray(), Outputs(topology));
     }
 
     public static string ConfigDirOf(StackTopology topology) => $"{ConfigRoot}/{topology.Stack}";
@@ -24,113 +39,360 @@ public static class Planner
     private static HostPlan PlanHost(StackTopology topology, Host host)
     {
         var configDir = ConfigDirOf(topology);
-        var files = Render.ForHost(topology, host).ToList();
-        var placed = files.Select(f => new PlacedFile($"{configDir}/{f.Path}", ContainerPathOf(f), f)).ToEquatableArray();
-
-        var services = topology.On(host.Name)
-            .Select(instance => PlanService(topology, instance, placed.Where(p => p.File.Instance == instance.Name && p.ContainerPath is not null)))
+        // Under Pulumi every layout runs in containers, dev and single-host too.
+        var placed = Render.ForHost(topology, host, RunMode.Containers)
+            .Select(f => new PlacedFile($"{configDir}/{f.Path}", ContainerPathOf(f), f))
             .ToEquatableArray();
-
-        var preparation = new List<HostCommand>
-        {
-            new("config-dir", $"mkdir -p {configDir} && chmod 755 {configDir}", "every config file lives under one folder per stack"),
-        };
-        if (topology.On(host.Name, Role.Crate).Any())
-        {
-            preparation.Add(new HostCommand(
-                "max-map-count",
-                $"sysctl -w vm.max_map_count={CrateMaxMapCount} && echo 'vm.max_map_count={CrateMaxMapCount}' > /etc/sysctl.d/60-microblog-crate.conf",
-                "CrateDB's bootstrap check refuses to start below this; set now and persisted across reboots"));
-        }
-
-        return new HostPlan(host, configDir, preparation.ToEquatableArray(), placed, services);
+        var services = topology.On(host.Name)
+            .Select(instance => PlanService(topology, instance, placed.Where(p => p.File.Instance == instance.Name).ToEquatableArray()))
+            .ToEquatableArray();
+        return new HostPlan(host, configDir, placed, services);
     }
 
     /// <summary>Where each image expects its config; a file mount, so the image's other config files stay.</summary>
     private static string? ContainerPathOf(RenderedFile file) => file.Path switch
     {
         FilePaths.Nginx => "/etc/nginx/nginx.conf",
-        FilePaths.Haproxy or FilePaths.LoadBalancer => "/usr/local/etc/haproxy/haproxy.cfg",
+        FilePaths.Haproxy or FilePaths.LoadBalancer => HaproxyConfigPath,
         _ when file.Path.EndsWith("/app.conf", StringComparison.Ordinal) => AppConfigPath,
         _ when file.Path.EndsWith("/crate.yml", StringComparison.Ordinal) => "/crate/config/crate.yml",
         _ => null,
     };
 
-    private const string AppConfigPath = "/etc/microblog/app.conf";
+    private const string HaproxyConfigPath = "/usr/local/etc/haproxy/haproxy.cfg";
 
-    private static ServicePlan PlanService(StackTopology topology, Instance instance, IEnumerable<PlacedFile> files)
+    public static string VolumeOf(Instance crate) => $"{crate.Name}-data";
+
+    private static ServicePlan PlanService(StackTopology topology, Instance instance, EquatableArray<PlacedFile> files)
     {
         var spec = topology.Spec;
-        var placed = files.ToEquatableArray();
-        var ports = instance.Ports.ToEquatableArray();
-        var container = instance.Name;
-        var local = $"http://127.0.0.1:{instance.Port}";
-        return instance.Role switch
+        var endpoint = $"http://{Endpoints.Format(instance.Address, instance.Port)}";
+        var mounts = files.Where(f => f.ContainerPath is not null).Select(f => new Mount(MountKind.Bind, f.HostPath, f.ContainerPath!, ReadOnly: true)).ToList();
+        string[] command = [];
+        string[] environment = [];
+        string image;
+        HealthCheck health;
+        ChangeAction onChange;
+        switch (instance.Role)
         {
-            Role.Nginx => Service(instance, spec.Images.Nginx, [], ports, placed, [], null, null,
+            case Role.Nginx:
+                image = spec.Images.Nginx;
                 // The same check the load balancer makes: nginx answering for the apps behind it.
-                Health(["CMD", "curl", "-fsS", "-o", "/dev/null", $"{local}{spec.HealthCheckPath}"]),
-                ChangeAction.Reload, Signal(container, "HUP", "nginx re-reads its config and replaces workers gracefully")),
-            Role.Haproxy or Role.LoadBalancer => Service(instance, spec.Images.Haproxy, [], ports, placed, [], null, null,
-                // The haproxy image has no HTTP client; a config check is what it can run itself.
-                Health(["CMD", "haproxy", "-c", "-q", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]),
-                ChangeAction.Reload, Signal(container, "USR2", "the haproxy master starts new workers and hands over the listeners: no connection is dropped")),
-            Role.App => Service(instance, spec.Images.App, [AppConfigPath], ports, placed, [], null, null,
-                Health(["CMD", "curl", "-fsS", "-o", "/dev/null", $"{local}{spec.HealthCheckPath}"]),
-                ChangeAction.RollingRestart, new HostCommand($"{container}-restart", $"docker restart {container}", "the app reads crate.hosts only at start")),
-            Role.Crate => Service(instance, spec.Images.Crate, [], ports, placed, [$"CRATE_HEAP_SIZE={spec.Crate.HeapSize}"],
-                $"{container}-data", "/data",
-                Health(["CMD", "curl", "-fsS", "-o", "/dev/null", $"{local}/"], startPeriod: "60s"),
-                ChangeAction.NextRestart, null),
-            _ => throw new InvalidOperationException($"no plan for {instance.Role}"),
+                health = Health(["CMD", "curl", "-fsS", "-o", "/dev/null", $"{endpoint}{spec.HealthCheckPath}"]);
+                onChange = ChangeAction.Reload;
+                break;
+            case Role.Haproxy or Role.LoadBalancer:
+                image = spec.Images.Haproxy;
+                // The haproxy image has no HTTP client: its bash asks the stats page, which answers only this host.
+                health = Health(["CMD", "bash", "-c", HaproxyProbe(instance)]);
+                onChange = ChangeAction.Reload;
+                if (instance.Role == Role.LoadBalancer && instance.TlsPort is not null && spec.LoadBalancer?.TlsCertificate is { } certificate)
+                {
+                    // At the same path as on the host, the path haproxy.cfg names.
+                    mounts.Add(new Mount(MountKind.Bind, certificate, certificate, ReadOnly: true));
+                }
+
+                break;
+            case Role.App:
+                image = spec.Images.App;
+                command = [AppConfigPath];
+                health = Health(["CMD", "curl", "-fsS", "-o", "/dev/null", $"{endpoint}{spec.HealthCheckPath}"]);
+                onChange = ChangeAction.RollingRestart;
+                break;
+            case Role.Crate:
+                image = spec.Images.Crate;
+                environment = [$"CRATE_HEAP_SIZE={spec.Crate.HeapSize}"];
+                mounts.Add(new Mount(MountKind.Volume, VolumeOf(instance), CrateDataMount, ReadOnly: false));
+                // Any HTTP answer at the address crate.yml binds: a node without a master yet answers 503, and whether it
+                // is in its cluster is the rollout's question (its ready step), not the container's.
+                health = Health(["CMD", "curl", "-sS", "-o", "/dev/null", $"{endpoint}/"], startPeriod: "60s");
+                onChange = ChangeAction.NextRestart;
+                break;
+            default:
+                throw new InvalidOperationException($"no plan for {instance.Role}");
+        }
+
+        var container = new ContainerSpec(
+            instance.Name,
+            image,
+            command.ToEquatableArray(),
+            environment.ToEquatableArray(),
+            // The haproxy image runs as user haproxy, which cannot bind ports below 1024 on the host network.
+            instance.Role == Role.LoadBalancer && instance.Ports.Any(p => p < 1024) ? "root" : null,
+            mounts.ToEquatableArray(),
+            health,
+            RestartPolicy: "unless-stopped",
+            // Every layout runs on host networking, as the seed does: a service's port is its host's port.
+            NetworkMode: "host",
+            new Label[]
+            {
+                new("microblog.stack", topology.Stack),
+                new("microblog.role", instance.Role.ToString()),
+                new("microblog.ports", string.Join(",", instance.Ports)),
+            }.ToEquatableArray());
+        return new ServicePlan(instance.Name, instance.Role, instance.Ports.ToEquatableArray(), files, container, onChange);
+    }
+
+    private static string HaproxyProbe(Instance instance) =>
+        $"exec 3<>/dev/tcp/{instance.Address}/{instance.Port} && printf 'GET {HaproxyConfig.StatsPath};csv HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && case \"$status\" in *' 200 '*) exit 0;; esac; exit 1";
+
+    private static HealthCheck Health(string[] test, string startPeriod = "10s") =>
+        new(test.ToEquatableArray(), Interval: "5s", Timeout: "3s", Retries: 3, StartPeriod: startPeriod);
+
+    /// <summary>The data tier first (apps need it), the front door last (it needs everything behind it).</summary>
+    private static int RolloutRank(Role role) => role switch
+    {
+        Role.Crate => 0,
+        Role.App => 1,
+        Role.Haproxy => 2,
+        Role.Nginx => 3,
+        Role.LoadBalancer => 4,
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
+    };
+
+    private static SshTarget? Ssh(Host host) => host.Access.Local ? null : new SshTarget(host.Address, host.Access.Ssh.User, host.Access.Ssh.Port);
+
+    private static IEnumerable<Step> Steps(StackTopology topology, IReadOnlyList<HostPlan> hosts)
+    {
+        var steps = new List<Step>();
+        // Per host, what every container there waits for: preparation and the firewall.
+        var gates = new Dictionary<string, List<string>>();
+        var engines = new Dictionary<string, string>();
+        var images = new Dictionary<(string Host, string Image), string>();
+        string? certificateCheck = null;
+        foreach (var plan in hosts)
+        {
+            var host = plan.Host;
+            var ssh = Ssh(host);
+            var name = host.Name;
+            var engine = new EngineStep($"{name}-docker", name, host.Access.DockerEndpoint);
+            steps.Add(engine);
+            engines[name] = engine.Id;
+
+            var configDir = new CommandStep($"{name}-prepare-config-dir", name, null, "every config file lives under one folder per stack",
+                CommandPurpose.Prepare, ssh, Scripts.AsRoot(host, Scripts.ConfigDir(plan.ConfigDir)));
+            var gate = new List<string> { configDir.Id };
+            steps.Add(configDir);
+            if (topology.On(name, Role.Crate).Any())
+            {
+                var maxMapCount = new CommandStep($"{name}-prepare-max-map-count", name, null,
+                    "CrateDB's bootstrap check refuses to start below this; set now and persisted across reboots",
+                    CommandPurpose.Prepare, ssh, Scripts.AsRoot(host, Scripts.MaxMapCount(CrateMaxMapCount)));
+                steps.Add(maxMapCount);
+                gate.Add(maxMapCount.Id);
+            }
+
+            foreach (var file in plan.Files.Where(f => f.File.Instance is null))
+            {
+                var write = Write($"{name}-{Path.GetFileNameWithoutExtension(file.File.Path)}-config", host, null, file, configDir.Id);
+                steps.Add(write);
+                if (file.File.OnChange != ChangeAction.ApplyFirewall)
+                {
+                    continue;
+                }
+
+                if (host.Access.Local)
+                {
+                    // On the operator's own machine the ruleset is written, not applied: its drop policy would cut off
+                    // everything else the machine serves. `sudo nft -f` applies it by hand.
+                    gate.Add(write.Id);
+                    continue;
+                }
+
+                var apply = new CommandStep($"{name}-{Path.GetFileNameWithoutExtension(file.File.Path)}-apply", name, null,
+                    "nft -f swaps the ruleset atomically; every container of the host waits for it, so no port listens unguarded",
+                    CommandPurpose.ApplyFirewall, ssh, Scripts.AsRoot(host, Scripts.ApplyFirewall(file)))
+                {
+                    Triggers = [file.Sha256],
+                    After = [write.Id],
+                };
+                steps.Add(apply);
+                gate.Add(apply.Id);
+            }
+
+            if (topology.Spec.LoadBalancer is { TlsCertificate: { } certificate } && topology.On(name, Role.LoadBalancer).Any())
+            {
+                var check = new CommandStep($"{name}-check-tls-certificate", name, null,
+                    "the operator keeps the load balancer's certificate on its host; the container mounts it read-only",
+                    CommandPurpose.Preflight, ssh, Scripts.AsRoot(host, Scripts.RequireFile(certificate, name, "microblog:loadBalancer.tlsCertificate")));
+                steps.Add(check);
+                certificateCheck = check.Id;
+            }
+
+            foreach (var image in plan.Services.Select(s => (s.Role, s.Container.Image)).DistinctBy(s => s.Image))
+            {
+                var step = new ImageStep($"{name}-image-{ImageKind(image.Role)}", name, engine.Id, image.Image);
+                steps.Add(step);
+                images[(name, image.Image)] = step.Id;
+            }
+
+            gates[name] = gate;
+        }
+
+        var crateNodes = topology.Of(Role.Crate).ToList();
+        var quorum = crateNodes.Count / 2 + 1;
+        var rollout = hosts
+            .SelectMany((plan, hostIndex) => plan.Services.Select((service, index) => (plan, service, hostIndex, index)))
+            .OrderBy(s => RolloutRank(s.service.Role)).ThenBy(s => s.hostIndex).ThenBy(s => s.index)
+            .ToList();
+        string? previous = null;
+        var settled = steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.ApplyFirewall).Select(s => s.Id).ToList();
+        foreach (var (plan, service, _, _) in rollout)
+        {
+            var host = plan.Host;
+            var ssh = Ssh(host);
+            var writes = service.Files
+                .Select(file => Write(
+                    service.Files.Count == 1 ? $"{service.Name}-config" : $"{service.Name}-config-{Path.GetFileName(file.HostPath)}",
+                    host, service.Name, file, $"{host.Name}-prepare-config-dir"))
+                .ToList();
+            steps.AddRange(writes);
+
+            var waitsFor = new List<string> { images[(host.Name, service.Container.Image)] };
+            waitsFor.AddRange(writes.Select(w => w.Id));
+            waitsFor.AddRange(gates[host.Name]);
+            if (service.Role == Role.LoadBalancer && certificateCheck is not null)
+            {
+                waitsFor.Add(certificateCheck);
+            }
+
+            foreach (var volume in service.Container.Mounts.Where(m => m.Kind == MountKind.Volume))
+            {
+                var step = new VolumeStep($"{service.Name}-data", host.Name, service.Name, engines[host.Name], volume.Source);
+                steps.Add(step);
+                waitsFor.Add(step.Id);
+            }
+
+            if (previous is not null)
+            {
+                waitsFor.Add(previous);
+            }
+
+            var container = new ContainerStep($"{service.Name}-container", host.Name, service.Name,
+                $"{Describe(service.Role)}; replaced one at a time when its image or spec changes",
+                engines[host.Name], images[(host.Name, service.Container.Image)], service.Container)
+            {
+                After = waitsFor.ToEquatableArray(),
+            };
+            steps.Add(container);
+
+            var readyScript = service.Role == Role.Crate
+                ? ReadyNode(topology, service, crateNodes, quorum)
+                : Scripts.WaitHealthy(service.Name);
+            var ready = new CommandStep($"{service.Name}-ready", host.Name, service.Name,
+                service.Role == Role.Crate
+                    ? "a new or replaced node is healthy and back in its cluster before the rollout goes on"
+                    : "a new or replaced container is healthy before the rollout goes on",
+                CommandPurpose.Ready, ssh, readyScript)
+            {
+                Triggers = [service.Container.Fingerprint],
+                After = [container.Id],
+            };
+            steps.Add(ready);
+            settled.Add(container.Id);
+            settled.Add(ready.Id);
+            previous = ready.Id;
+
+            if (Apply(service, ssh, writes, ready) is { } apply)
+            {
+                steps.Add(apply);
+                settled.Add(apply.Id);
+                previous = apply.Id;
+            }
+        }
+
+        var triggers = hosts.SelectMany(h => h.Files).Select(f => f.Sha256)
+            .Concat(hosts.SelectMany(h => h.Services).Select(s => s.Container.Image).Distinct())
+            .ToEquatableArray();
+        steps.AddRange(Checks(topology, hosts).Select(check => check with { Triggers = triggers, After = settled.ToEquatableArray() }));
+        return steps;
+    }
+
+    private static string ReadyNode(StackTopology topology, ServicePlan service, IReadOnlyList<Instance> nodes, int quorum)
+    {
+        var node = topology.Instance(service.Name);
+        var position = nodes.ToList().IndexOf(node);
+        var askVia = nodes.Where(n => n != node).Prepend(node).ToList();
+        return $"( {Scripts.WaitHealthy(service.Name)} ) && {Scripts.InContainer(service.Name, Scripts.WaitJoined(node, askVia, position, quorum))}";
+    }
+
+    /// <summary>The reload or restart a config change costs, re-run whenever one of the service's files changes.</summary>
+    private static CommandStep? Apply(ServicePlan service, SshTarget? ssh, IReadOnlyList<CommandStep> writes, CommandStep ready)
+    {
+        var (script, why) = (service.OnConfigChange, service.Role) switch
+        {
+            (ChangeAction.Reload, Role.Nginx) => (Scripts.Signal(service.Name, "HUP"), "nginx re-reads its config and replaces workers gracefully"),
+            (ChangeAction.Reload, _) => (Scripts.Signal(service.Name, "USR2"), "the haproxy master starts new workers and hands over the listeners: no connection is dropped"),
+            (ChangeAction.RollingRestart, _) => (Scripts.RestartUntilHealthy(service.Name), "the app reads crate.hosts only at start: restarted one at a time, each healthy before the next"),
+            _ => (null, null),
+        };
+        if (script is null || writes.Count == 0)
+        {
+            return null;
+        }
+
+        var suffix = service.OnConfigChange == ChangeAction.Reload ? "reload" : "restart";
+        return new CommandStep($"{service.Name}-{suffix}", ready.Host, service.Name, why!,
+            service.OnConfigChange == ChangeAction.Reload ? CommandPurpose.Reload : CommandPurpose.Restart, ssh, script)
+        {
+            Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
+            After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
         };
     }
 
-    private static ServicePlan Service(
-        Instance instance, string image, string[] args, EquatableArray<int> ports, EquatableArray<PlacedFile> files, string[] env,
-        string? volume, string? dataPath, HealthCheck health, ChangeAction onChange, HostCommand? apply) =>
-        new(instance.Name, instance.Role, image, args.ToEquatableArray(), ports, files, env.ToEquatableArray(), volume, dataPath,
-            // The haproxy image runs as user haproxy, which cannot bind ports below 1024 on the host network.
-            instance.Role == Role.LoadBalancer && instance.Ports.Any(p => p < 1024) ? "root" : null,
-            health, onChange, apply);
+    private static CommandStep Write(string id, Host host, string? service, PlacedFile file, string configDir) =>
+        new(id, host.Name, service, $"{file.HostPath}: {Reader(file)}", CommandPurpose.WriteFile, Ssh(host), Scripts.AsRoot(host, Scripts.Write(file)))
+        {
+            Stdin = file.File.Content,
+            Triggers = [file.Sha256],
+            After = [configDir],
+            File = file,
+        };
 
-    private static HostCommand Signal(string container, string signal, string why) =>
-        new($"{container}-reload", $"docker kill --signal={signal} {container}", why);
-
-    private static HealthCheck Health(string[] test, string startPeriod = "10s") =>
-        new(test.ToEquatableArray(), Interval: "10s", Timeout: "3s", Retries: 3, StartPeriod: startPeriod);
+    private static string Reader(PlacedFile file) =>
+        file.ContainerPath is { } path ? $"mounted read-only at {path} in {file.File.Instance}" : "read on the host";
 
     /// <summary>After an update: every CrateDB node in the cluster, and the front door answering its health path.</summary>
-    private static IEnumerable<HostCommand> Checks(StackTopology topology)
+    private static IEnumerable<CommandStep> Checks(StackTopology topology, IReadOnlyList<HostPlan> hosts)
     {
         var nodes = topology.Of(Role.Crate).ToList();
         if (nodes.Count > 0)
         {
             var first = nodes[0];
-            var expected = nodes.Count.ToString(CultureInfo.InvariantCulture);
-            var url = $"http://{first.Address}:{first.Port}/_sql";
-            yield return new HostCommand(
-                "crate-cluster",
-                Retry(
-                    $"n=$(curl -fsS -H 'Content-Type: application/json' -X POST {url} -d '{{\"stmt\":\"select count(*) from sys.nodes\"}}' | sed -E 's/.*\"rows\":\\[\\[([0-9]+)\\]\\].*/\\1/')",
-                    $"[ \"$n\" = \"{expected}\" ]",
-                    $"CrateDB at {url} reports $n of {expected} nodes in cluster {topology.Spec.ClusterName}"),
-                $"every CrateDB node ({expected}) has joined the cluster",
+            var host = hosts.Single(h => h.Host.Name == first.Host).Host;
+            yield return new CommandStep("check-crate-cluster", host.Name, null, $"every CrateDB node ({nodes.Count}) has joined the cluster",
+                CommandPurpose.Check, Ssh(host),
                 // Only app and crate hosts may reach CrateDB's http port; the node's own container can.
-                Container: first.Name);
+                Scripts.InContainer(first.Name, Scripts.CrateClusterCheck(first, nodes.Count, topology.Spec.ClusterName)));
         }
 
         foreach (var door in topology.FrontDoor)
         {
-            var url = $"http://{door.Address}:{door.Port}{topology.Spec.HealthCheckPath}";
-            yield return new HostCommand(
-                $"front-door-{door.Name}",
-                Retry($"code=$(curl -s -o /dev/null -w '%{{http_code}}' {url})", "[ \"$code\" = 200 ]", $"the front door {url} answered $code, not 200"),
-                "the front door answers its health path");
+            // From the operator's machine: the front door as clients meet it.
+            yield return new CommandStep($"check-front-door-{door.Name}", null, null, "the front door answers its health path",
+                CommandPurpose.Check, null, Scripts.FrontDoorCheck($"http://{Endpoints.Format(door.Address, door.Port)}{topology.Spec.HealthCheckPath}"));
         }
     }
 
-    /// <summary>A bounded retry: services take a while to come up after an update.</summary>
-    private static string Retry(string probe, string test, string failure) =>
-        $"for i in $(seq 1 30); do {probe}; if {test}; then exit 0; fi; sleep 2; done; echo \"{failure}\" >&2; exit 1";
+    private static StackOutputs Outputs(StackTopology topology) => new(
+        topology.FrontDoor
+            .SelectMany(door => door.TlsPort is { } tls
+                ? new[] { $"http://{Endpoints.Format(door.Address, door.Port)}/", $"https://{Endpoints.Format(door.Address, tls)}/" }
+                : [$"http://{Endpoints.Format(door.Address, door.Port)}/"])
+            .ToEquatableArray(),
+        topology.Of(Role.Haproxy).Select(h => $"http://{Endpoints.Format(h.Address, h.Port)}{HaproxyConfig.StatsPath}").ToEquatableArray(),
+        topology.Of(Role.Crate).Select(c => $"http://{Endpoints.Format(c.Address, c.Port)}/").ToEquatableArray());
+
+    private static string Describe(Role role) => role switch
+    {
+        Role.LoadBalancer => "the front load balancer (haproxy)",
+        Role.Nginx => "the reverse proxy (nginx)",
+        Role.Haproxy => "haproxy in front of every app",
+        Role.App => "an app instance",
+        Role.Crate => "a CrateDB node on its data volume",
+        _ => role.ToString(),
+    };
+
+    /// <summary>Names the image step after what it runs, so a version bump updates it in place of renaming it.</summary>
+    private static string ImageKind(Role role) => TopologyResolver.RoleName(role == Role.LoadBalancer ? Role.Haproxy : role);
 }

@@ -49,6 +49,13 @@ internal static partial class SpecValidator
             yield return Error($"{Ns}:hosts", "no hosts: list at least one (`- name: host1`, `address: 192.0.2.11`)");
         }
 
+        if (spec.LoadBalancer?.TlsCertificate is { } certificate && (!CertificatePathPattern().IsMatch(certificate) || certificate.Split('/').Contains("..")))
+        {
+            yield return Error(
+                $"{Ns}:loadBalancer.tlsCertificate",
+                $"\"{certificate}\" is not a usable certificate path: write the absolute path of the PEM file (certificate chain and private key) on the load balancer host, of letters, digits and . _ - /, e.g. /etc/ssl/private/front.pem");
+        }
+
         var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var addresses = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var all = spec.Hosts.Select((h, i) => (Path: $"{Ns}:hosts[{i}]", h.Name, h.Address, h.Ssh, h.DockerEndpoint)).ToList();
@@ -304,6 +311,9 @@ internal static partial class SpecValidator
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex ClusterNamePattern();
+
+    [GeneratedRegex("^/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$")]
+    private static partial Regex CertificatePathPattern();
 
     [GeneratedRegex("^[0-9]+[kmgKMG]?$")]
     private static partial Regex HeapPattern();

@@ -1,22 +1,18 @@
 using System.Collections.Immutable;
-using Infra.Topology.Configs;
-using Infra.Topology.Model;
 using Infra.Topology.Plan;
-using Infra.Topology.Spec;
 using Pulumi;
-using LocalCommand = Pulumi.Command.Local.Command;
-using LocalCommandArgs = Pulumi.Command.Local.CommandArgs;
 
 namespace Infra.Components;
 
 public sealed class TopologyArgs
 {
-    public required StackTopology Topology { get; init; }
-
     public required DeploymentPlan Plan { get; init; }
 }
 
-/// <summary>The whole stack: a HostStack per host, app restarts rolled host by host, and the post-update checks.</summary>
+/// <summary>
+/// The whole stack: a HostStack per host, a component per service under it, and every step of the plan as a
+/// resource under the component it belongs to; the post-update checks, which look at the whole stack, under this one.
+/// </summary>
 public sealed class Topology : ComponentResource
 {
     [Output("frontDoorUrls")]
@@ -35,53 +31,34 @@ public sealed class Topology : ComponentResource
 
     public IReadOnlyList<HostStack> Hosts { get; }
 
+    public StepResources Steps { get; }
+
     public Topology(string name, TopologyArgs args, ComponentResourceOptions? options = null)
         : base("microblog:infra:Topology", name, options)
     {
-        var hosts = new List<HostStack>();
-        Resource? restartAfter = null;
-        foreach (var hostPlan in args.Plan.Hosts)
+        var plan = args.Plan;
+        // Components first: a resource's parent must be registered before it.
+        var hosts = plan.Hosts.ToDictionary(
+            h => h.Host.Name,
+            h => new HostStack(h.Host.Name, new HostStackArgs { Plan = h }, new ComponentResourceOptions { Parent = this }),
+            StringComparer.Ordinal);
+        var services = hosts.Values
+            .SelectMany(h => h.ServiceComponents)
+            .ToDictionary(s => s.GetResourceName(), s => s, StringComparer.Ordinal);
+
+        Hosts = hosts.Values.ToList();
+        Steps = StepResources.Map(plan.Steps, step => step switch
         {
-            var host = new HostStack(hostPlan.Host.Name, new HostStackArgs { Stack = args.Plan.Stack, Plan = hostPlan, RestartAfter = restartAfter },
-                new ComponentResourceOptions { Parent = this });
-            hosts.Add(host);
-            restartAfter = host.LastRestart;
-        }
+            CommandStep { Purpose: CommandPurpose.Check } or { Host: null } => this,
+            { Service: { } service } => services[service],
+            _ => hosts[step.Host],
+        });
 
-        Hosts = hosts;
-        var settled = hosts.SelectMany(h => h.Settled).ToList();
-        var triggers = hosts.SelectMany(h => h.DeliveredFiles).Select(f => f.Sha256)
-            .Concat(args.Plan.Hosts.SelectMany(h => h.Services).Select(s => s.Image).Distinct());
-        foreach (var check in args.Plan.Checks)
-        {
-            var checkName = $"check-{check.Name}";
-            var run = new ShellRun(check.Script, Triggers: triggers.ToList());
-            // After every container, reload and restart: a failing check fails `pulumi up`.
-            var after = new CustomResourceOptions { Parent = this, DependsOn = settled };
-            if (check.Container is { } container)
-            {
-                var host = args.Plan.Hosts.Single(h => h.Services.Any(s => s.Name == container)).Host;
-                _ = new HostShell(host).Run(checkName, Delivery.InContainer(container, run), after);
-                continue;
-            }
-
-            // From the operator's machine: the front door as clients meet it.
-            var command = new LocalCommandArgs { Create = run.Script };
-            foreach (var trigger in run.Triggers!)
-            {
-                command.Triggers.Add(HostShell.Trigger(trigger));
-            }
-
-            _ = new LocalCommand(checkName, command, after);
-        }
-
-        var topology = args.Topology;
-        FrontDoorUrls = Output.Create(topology.FrontDoor
-            .SelectMany(door => door.TlsPort is { } tls ? new[] { $"http://{door.Address}:{door.Port}/", $"https://{door.Address}:{tls}/" } : [$"http://{door.Address}:{door.Port}/"])
-            .ToImmutableArray());
-        HaproxyStatsUrls = Output.Create(topology.Of(Role.Haproxy).Select(h => $"http://{h.Address}:{h.Port}{HaproxyConfig.StatsPath}").ToImmutableArray());
-        CrateAdminUrls = Output.Create(topology.Of(Role.Crate).Select(c => $"http://{c.Address}:{c.Port}/").ToImmutableArray());
-        Services = Output.Create(args.Plan.Hosts.ToImmutableDictionary(
+        var outputs = plan.Outputs;
+        FrontDoorUrls = Output.Create(outputs.FrontDoorUrls.ToImmutableArray());
+        HaproxyStatsUrls = Output.Create(outputs.HaproxyStatsUrls.ToImmutableArray());
+        CrateAdminUrls = Output.Create(outputs.CrateAdminUrls.ToImmutableArray());
+        Services = Output.Create(plan.Hosts.ToImmutableDictionary(
             h => h.Host.Name,
             h => h.Services.ToImmutableDictionary(s => s.Name, s => s.Ports.ToImmutableArray())));
         RegisterOutputs(new Dictionary<string, object?>

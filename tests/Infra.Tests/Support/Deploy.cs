@@ -6,9 +6,11 @@ using Pulumi.Utilities;
 
 namespace Infra.Tests.Support;
 
-/// <summary>A resource as the program declared it: its parent and what it waits for, which mocks do not see.</summary>
-public sealed record Declared(Resource Resource, Resource? Parent, ImmutableArray<Resource> DependsOn)
+/// <summary>A resource as the program declared it: its options (parent, provider, what it waits for), which mocks do not see.</summary>
+public sealed record Declared(Resource Resource, ResourceOptions Options, ImmutableArray<Resource> DependsOn)
 {
+    public Resource? Parent => Options.Parent;
+
     public string Type => Resource.GetResourceType();
 
     public string Name => Resource.GetResourceName();
@@ -23,6 +25,8 @@ public sealed record Deployed(ImmutableArray<Resource> Resources, RecordingMocks
     public Declared Of(string name) => Declared.Single(d => d.Name == name);
 
     public MicroblogStack Stack => Resources.OfType<MicroblogStack>().Single();
+
+    public Declared Of(Resource resource) => Declared.Single(d => d.Resource == resource);
 
     /// <summary>The engine's view: inputs of each registered resource by name, as canonical JSON.</summary>
     public IReadOnlyDictionary<string, string> Inputs => Mocks.Created.ToDictionary(c => c.Name!, c => Canonical.Json(c.Inputs));
@@ -41,7 +45,7 @@ public static class Deploy
     public static async Task<Deployed> Config(string stack, IReadOnlyDictionary<string, string> config, IMocks? mocks = null)
     {
         var recording = new RecordingMocks();
-        var declared = new List<(Resource Resource, Resource? Parent, InputList<Resource> DependsOn)>();
+        var declared = new List<(Resource Resource, ResourceOptions Options)>();
         var options = new StackOptions
         {
             ResourceTransformations =
@@ -55,7 +59,7 @@ public static class Deploy
 
                     lock (declared)
                     {
-                        declared.Add((args.Resource, args.Options.Parent, args.Options.DependsOn));
+                        declared.Add((args.Resource, args.Options));
                     }
 
                     return null;
@@ -69,9 +73,9 @@ public static class Deploy
             mocks ?? recording, new StackProvider(options), new TestOptions { IsPreview = false, ProjectName = Project, StackName = stack });
 
         var resolved = new List<Declared>();
-        foreach (var (resource, parent, dependsOn) in declared)
+        foreach (var (resource, declaredOptions) in declared)
         {
-            resolved.Add(new Declared(resource, parent, await OutputUtilities.GetValueAsync((Output<ImmutableArray<Resource>>)dependsOn)));
+            resolved.Add(new Declared(resource, declaredOptions, await OutputUtilities.GetValueAsync((Output<ImmutableArray<Resource>>)declaredOptions.DependsOn)));
         }
 
         return new Deployed(resources, recording, resolved);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Infra.Topology.Model;
 using Infra.Topology.Plan;
 using Infra.Topology.Spec;
 using Pulumi;
@@ -6,10 +7,25 @@ using Pulumi.Utilities;
 
 namespace Infra.Tests.Support;
 
-/// <summary>The core's plan of a committed stack: what the Pulumi program is expected to deploy.</summary>
+/// <summary>The core's plan of a stack: what the Pulumi program is expected to deploy.</summary>
 public static class Plans
 {
     public static DeploymentPlan Of(string stack) => Planner.Plan(Repo.Topology(stack));
+
+    /// <summary>The plan of one of <see cref="StackConfigs"/>, from the same config the program reads.</summary>
+    public static DeploymentPlan OfConfig(string name)
+    {
+        var (stack, config) = StackConfigs.Of(name);
+        var result = SpecLoader.LoadPulumiConfig(config, stack);
+        Assert.True(result.Spec is not null, string.Join("\n", result.Errors));
+        return Planner.Plan(TopologyResolver.Resolve(result.Spec));
+    }
+
+    public static Task<Deployed> Deploy(string name)
+    {
+        var (stack, config) = StackConfigs.Of(name);
+        return Support.Deploy.Config(stack, config);
+    }
 
     public static string ComponentOf(Role role) => role switch
     {

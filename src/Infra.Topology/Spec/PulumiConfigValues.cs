@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Infra;
+namespace Infra.Topology.Spec;
 
 /// <summary>
 /// Every config value of the stack, as the Pulumi CLI hands it to the program. Pulumi's .NET SDK has no

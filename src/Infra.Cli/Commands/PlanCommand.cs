@@ -1,0 +1,180 @@
+using System.CommandLine;
+using System.Globalization;
+using Infra.Cli.Output;
+using Infra.Cli.Stacks;
+using Infra.Topology.Plan;
+
+namespace Infra.Cli.Commands;
+
+/// <summary>`infra plan STACK`: every step `pulumi up` takes for the stack, in order, with what it runs and waits for.</summary>
+public static class PlanCommand
+{
+    public const string Epilog = """
+        Each step is one Pulumi resource, named as in `pulumi preview`: the Docker engine of a host, a command over
+        SSH (or on this machine for localhost stacks and the front-door check), an image pull, a volume, a container.
+        A step starts once every step it waits for is done; steps that wait for nothing in common run side by side.
+        A command runs again when its script, its input or one of its triggers (content hashes, container specs) changes;
+        a container is replaced when its spec changes. --scripts prints each command's shell text and each container's spec.
+
+        Exit codes: 0 ok, 1 a missing or invalid stack, 2 usage error.
+
+        Examples:
+          infra plan two-host
+          infra plan two-host --scripts
+          infra plan split-role --json
+        """;
+
+    public static Command Build(CliContext context)
+    {
+        var stack = StackArgument.Declare<string>("STACK", ArgumentArity.ExactlyOne);
+        var scripts = new Option<bool>("--scripts") { Description = "print each command's shell text and each container's spec under its step" };
+        var json = new Option<bool>("--json") { Description = "print {stack, steps: [{id, kind, host, service, after, ...}], outputs} for scripts" };
+        var command = new Command("plan", "Every step `pulumi up` takes for a stack, in order: what it runs, on which host, and what it waits for.")
+        {
+            stack,
+            scripts,
+            json,
+        };
+        command.SetAction(parse => context.Guard(ExitCodes.Invalid, () =>
+        {
+            var loaded = context.Stacks.Load(parse.GetValue(stack)!);
+            context.Warn(loaded.Warnings);
+            var plan = Planner.Plan(loaded.Topology);
+            if (parse.GetValue(json))
+            {
+                Json.Write(context.Out, new Report(plan.Stack, loaded.Source.File, plan.Steps.Select(JsonStep.Of).ToList(), plan.Outputs));
+            }
+            else
+            {
+                WriteText(context.Out, plan, parse.GetValue(scripts));
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static void WriteText(TextWriter output, DeploymentPlan plan, bool scripts)
+    {
+        output.WriteLine($"{plan.Stack}: {CliContext.Count(plan.Steps.Count, "step")}, in the order `pulumi up` takes them");
+        var number = 0;
+        var width = plan.Steps.Count.ToString(CultureInfo.InvariantCulture).Length;
+        foreach (var step in plan.Steps)
+        {
+            number++;
+            var where = step.Host is null ? "on this machine" : $"on {step.Host}";
+            output.WriteLine();
+            output.WriteLine($"{number.ToString(CultureInfo.InvariantCulture).PadLeft(width)}. {step.Id} ({KindOf(step)} {where}): {Summary(step)}");
+            var indent = new string(' ', width + 2);
+            if (step.After.Count > 0)
+            {
+                output.WriteLine($"{indent}after: {string.Join(", ", step.After)}");
+            }
+
+            if (step is CommandStep { Triggers.Count: > 0 } command)
+            {
+                output.WriteLine($"{indent}runs again when: {string.Join(", ", command.Triggers.Select(Short))}");
+            }
+
+            if (!scripts)
+            {
+                continue;
+            }
+
+            foreach (var line in Details(step))
+            {
+                output.WriteLine($"{indent}{line}");
+            }
+        }
+
+        output.WriteLine();
+        output.WriteLine($"outputs: front door {string.Join(", ", plan.Outputs.FrontDoorUrls)}");
+    }
+
+    private static string KindOf(Step step) => step switch
+    {
+        CommandStep => "command",
+        EngineStep => "Docker engine",
+        _ => step.Kind.ToString().ToLowerInvariant(),
+    };
+
+    private static string Summary(Step step) => step switch
+    {
+        CommandStep command => command.Purpose == CommandPurpose.WriteFile ? $"write {command.File!.HostPath} ({command.Why.Split(": ", 2)[1]})" : command.Why,
+        ImageStep image => $"pull {image.Image}",
+        VolumeStep volume => $"volume {volume.Name} (kept when its container or the stack goes)",
+        ContainerStep container => $"{container.Spec.Image}: {container.Why}",
+        EngineStep engine => engine.Endpoint,
+        _ => step.Why,
+    };
+
+    private static IEnumerable<string> Details(Step step)
+    {
+        switch (step)
+        {
+            case CommandStep command:
+                yield return command.Ssh is { } ssh ? $"over ssh {ssh.User}@{ssh.Address}:{ssh.Port}: {command.Script}" : $"here: {command.Script}";
+                if (command.Stdin is { } stdin)
+                {
+                    yield return $"stdin: {stdin.Length} bytes (infra render shows the file)";
+                }
+
+                break;
+            case ContainerStep container:
+                var spec = container.Spec;
+                yield return $"docker: --name {spec.Name} --network {spec.NetworkMode} --restart {spec.RestartPolicy}" + (spec.User is { } user ? $" --user {user}" : "");
+                foreach (var mount in spec.Mounts)
+                {
+                    yield return $"mount {(mount.Kind == MountKind.Volume ? "volume " : "")}{mount.Source} at {mount.Target}{(mount.ReadOnly ? " (read-only)" : "")}";
+                }
+
+                foreach (var variable in spec.Environment)
+                {
+                    yield return $"env {variable}";
+                }
+
+                if (spec.Command.Count > 0)
+                {
+                    yield return $"command {string.Join(' ', spec.Command)}";
+                }
+
+                yield return $"health: {string.Join(' ', spec.Health.Test)} (every {spec.Health.Interval}, {spec.Health.Retries} tries)";
+                break;
+        }
+    }
+
+    /// <summary>Hashes are long; the first 12 hex digits tell changes apart, as git's short ids do.</summary>
+    private static string Short(string trigger) => trigger.Length == 64 && trigger.All(char.IsAsciiHexDigitLower) ? trigger[..12] : trigger;
+
+    public sealed record Report(string Stack, string File, IReadOnlyList<JsonStep> Steps, StackOutputs Outputs);
+
+    public sealed record JsonStep(
+        string Id,
+        StepKind Kind,
+        string? Host,
+        string? Service,
+        string Why,
+        IReadOnlyList<string> After,
+        CommandPurpose? Purpose,
+        SshTarget? Ssh,
+        string? Script,
+        string? Stdin,
+        IReadOnlyList<string>? Triggers,
+        string? Endpoint,
+        string? Image,
+        string? Volume,
+        ContainerSpec? Container)
+    {
+        public static JsonStep Of(Step step)
+        {
+            var command = step as CommandStep;
+            return new JsonStep(
+                step.Id, step.Kind, step.Host, step.Service, step.Why, step.After.ToList(),
+                command?.Purpose, command?.Ssh, command?.Script, command?.Stdin, command?.Triggers.ToList(),
+                (step as EngineStep)?.Endpoint,
+                step switch { ImageStep i => i.Image, ContainerStep c => c.ImageStep, _ => null },
+                (step as VolumeStep)?.Name,
+                (step as ContainerStep)?.Spec);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using Infra.Topology.Configs;
+
+namespace Infra.Topology.Plan;
+
+/// <summary>What an update does to one step.</summary>
+public enum StepChangeKind
+{
+    /// <summary>A new step: the resource is created (a command runs for the first time).</summary>
+    Create,
+
+    /// <summary>A command whose script, stdin or triggers changed: it runs again.</summary>
+    Run,
+
+    /// <summary>A container, image, volume or engine that changed: deleted and created anew.</summary>
+    Replace,
+
+    /// <summary>A step the new plan no longer has: the resource is deleted, after everything else.</summary>
+    Delete,
+}
+
+/// <summary>One step an update touches, and what that does to the running system in an operator's words.</summary>
+public sealed record StepChange(Step Step, StepChangeKind Change, string Effect);
+
+/// <summary>
+/// What going from one plan to another runs, replaces, creates and deletes, in the order it happens: the new plan's
+/// order (each step after the steps it waits for), then the deletions, last to first, as Pulumi deletes.
+/// </summary>
+public static class PlanChanges
+{
+    public static IReadOnlyList<StepChange> Compare(DeploymentPlan before, DeploymentPlan after)
+    {
+        var old = before.Steps.ToDictionary(s => s.Id);
+        var current = after.Steps.Select(s => s.Id).ToHashSet();
+        var changes = new List<StepChange>();
+        foreach (var step in after.Steps)
+        {
+            if (!old.TryGetValue(step.Id, out var was))
+            {
+                changes.Add(new StepChange(step, StepChangeKind.Create, Created(step)));
+            }
+            else if (Changed(was, step) is { } change)
+            {
+                changes.Add(change);
+            }
+        }
+
+        changes.AddRange(before.Steps.Reverse().Where(s => !current.Contains(s.Id)).Select(s => new StepChange(s, StepChangeKind.Delete, Deleted(s))));
+        return changes;
+    }
+
+    private static StepChange? Changed(Step was, Step step) => (was, step) switch
+    {
+        (EngineStep a, EngineStep b) when a.Endpoint != b.Endpoint =>
+            new(step, StepChangeKind.Replace, $"the Docker engine of {b.Host} moves from {a.Endpoint} to {b.Endpoint}"),
+        (ImageStep a, ImageStep b) when a.Image != b.Image =>
+            new(step, StepChangeKind.Replace, $"pull {b.Image} on {b.Host} (was {a.Image})"),
+        (VolumeStep a, VolumeStep b) when a.Name != b.Name =>
+            new(step, StepChangeKind.Replace, $"a new volume {b.Name}; {a.Name} and its data are kept until an operator drops them"),
+        (ContainerStep a, ContainerStep b) when a.Spec != b.Spec =>
+            new(step, StepChangeKind.Replace, $"replace {b.Service} ({string.Join("; ", b.Spec.ChangesFrom(a.Spec))}), after every step before it in the rollout"),
+        (CommandStep a, CommandStep b) when a.Script != b.Script || a.Stdin != b.Stdin || !a.Triggers.Equals(b.Triggers) || a.Ssh != b.Ssh =>
+            new(step, StepChangeKind.Run, Ran(b)),
+        _ => null,
+    };
+
+    /// <summary>What a command running again does.</summary>
+    public static string Ran(CommandStep step) => step.Purpose switch
+    {
+        CommandPurpose.WriteFile when step.File is { } file => $"write {file.HostPath} on {step.Host}" + file.File.OnChange switch
+        {
+            ChangeAction.NextRestart => $" ({step.Service} reads it at its next restart)",
+            ChangeAction.ApplyFirewall => "",
+            _ => "",
+        },
+        CommandPurpose.Prepare => $"prepare {step.Host} again",
+        CommandPurpose.ApplyFirewall => $"apply the firewall on {step.Host} (nft -f swaps the ruleset atomically)",
+        CommandPurpose.Preflight => $"check {step.Host} again before its containers",
+        CommandPurpose.Reload => $"reload {step.Service} (no dropped requests)",
+        CommandPurpose.Restart => $"restart {step.Service}, healthy before the rollout goes on",
+        CommandPurpose.Ready => $"check again that {step.Service} is ready (its check changed; it passes at once when nothing else did)",
+        CommandPurpose.Check => $"check again: {step.Why}",
+        _ => step.Why,
+    };
+
+    private static string Created(Step step) => step switch
+    {
+        EngineStep engine => $"connect to the Docker engine of {engine.Host} at {engine.Endpoint}",
+        ImageStep image => $"pull {image.Image} on {image.Host}",
+        VolumeStep volume => $"create volume {volume.Name} on {volume.Host}",
+        ContainerStep container => $"create {container.Service} on {container.Host}",
+        CommandStep { Purpose: CommandPurpose.WriteFile, File: { } file } command => $"write {file.HostPath} on {command.Host}",
+        CommandStep command => command.Purpose switch
+        {
+            CommandPurpose.Ready => $"wait until {command.Service} is ready",
+            CommandPurpose.Reload or CommandPurpose.Restart => $"{command.Purpose.ToString().ToLowerInvariant()} {command.Service} once, as any new command runs (harmless on a new container)",
+            _ => command.Why,
+        },
+        _ => step.Why,
+    };
+
+    private static string Deleted(Step step) => step switch
+    {
+        ContainerStep container => $"remove {container.Service} from {container.Host}",
+        VolumeStep volume => $"forget volume {volume.Name} on {volume.Host}: it is kept, with its data, until an operator drops it",
+        ImageStep image => $"forget {image.Image} on {image.Host} (the image stays on the host)",
+        EngineStep engine => $"forget the Docker engine of {engine.Host}",
+        CommandStep { Purpose: CommandPurpose.WriteFile, File: { } file } command => $"forget {file.HostPath} on {command.Host} (the file stays on the host)",
+        _ => $"forget {step.Id} (nothing runs)",
+    };
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using Infra.Topology.Configs;
+using Infra.Topology.Model;
+
+namespace Infra.Topology.Plan;
+
+/// <summary>The shell text of every command step, exactly as it runs on a host or on the operator's machine.</summary>
+public static class Scripts
+{
+    /// <summary>How long a new or restarted container may take to report healthy before the rollout stops.</summary>
+    public const int HealthWaitSeconds = 120;
+
+    /// <summary>How long a CrateDB node may take to join its cluster before the rollout stops.</summary>
+    public const int JoinWaitSeconds = 180;
+
+    /// <summary>A post-update check's retries: services take a while to settle after an update.</summary>
+    private const int CheckAttempts = 30;
+
+    public static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// Writing under /etc, sysctl and nft need root: sudo -n, unless the SSH user is root. Docker commands run as the
+    /// SSH user (in the docker group), as the operator does on a localhost stack.
+    /// </summary>
+    public static string AsRoot(Host host, string script) =>
+        !host.Access.Local && host.Access.Ssh.User == "root" ? script : $"sudo -n sh -c {Quote(script)}";
+
+    /// <summary>
+    /// `cat >` rewrites the file in place, keeping its inode: a single-file bind mount keeps pointing at that inode,
+    /// so the running container sees the new content (a write-and-rename would leave it the old file).
+    /// </summary>
+    public static string Write(PlacedFile file) =>
+        $"mkdir -p {Quote(Path.GetDirectoryName(file.HostPath)!)} && cat > {Quote(file.HostPath)} && chmod {file.Mode} {Quote(file.HostPath)}";
+
+    public static string ApplyFirewall(PlacedFile file) => $"nft -f {Quote(file.HostPath)}";
+
+    public static string ConfigDir(string configDir) => $"mkdir -p {Quote(configDir)} && chmod 755 {Quote(configDir)}";
+
+    public static string MaxMapCount(int count) =>
+        $"sysctl -w vm.max_map_count={count} && echo 'vm.max_map_count={count}' > /etc/sysctl.d/60-microblog-crate.conf";
+
+    /// <summary>Docker would create a folder where a bind-mounted file is missing: say what to put where instead.</summary>
+    public static string RequireFile(string path, string host, string key) =>
+        $"test -r {Quote(path)} || {{ echo {Quote($"{host}: {path} is missing or unreadable: put the PEM file (certificate chain and private key) there ({key})")} >&2; exit 1; }}";
+
+    public static string Signal(string container, string signal) => $"docker kill --signal={signal} {container}";
+
+    public static string RestartUntilHealthy(string container) => $"docker restart {container} && {{ {WaitHealthy(container)}; }}";
+
+    /// <summary>Docker's own health status: the same check, on the same schedule, the container reports to operators.</summary>
+    public static string WaitHealthy(string container) =>
+        $"for i in $(seq 1 {HealthWaitSeconds / 2}); do " +
+        $"[ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {container})\" = healthy ] && exit 0; sleep 2; done; " +
+        $"echo \"{container} is not healthy {HealthWaitSeconds}s after it started\" >&2; exit 1";
+
+    /// <summary>Runs inside a container on the host network: it reaches what the host itself reaches.</summary>
+    public static string InContainer(string container, string script) => $"docker exec {container} sh -c {Quote(script)}";
+
+    /// <summary>
+    /// Until <paramref name="node"/> is listed in its cluster, asked through itself and then every other node. When no
+    /// node answers with a node list, the cluster has not formed: that is expected (and accepted) only while fewer
+    /// master-eligible nodes have started than it takes to elect a master, as on a first deploy.
+    /// </summary>
+    public static string WaitJoined(Instance node, IReadOnlyList<Instance> askVia, int startedBefore, int quorum)
+    {
+        var urls = string.Join(' ', askVia.Select(n => Quote($"http://{Endpoints.Format(n.Address, n.Port)}/_sql")));
+        var started = (startedBefore + 1).ToString(CultureInfo.InvariantCulture);
+        var q = quorum.ToString(CultureInfo.InvariantCulture);
+        return
+            $"for i in $(seq 1 {JoinWaitSeconds / 2}); do formed=no; " +
+            $"for url in {urls}; do " +
+            "r=$(curl -fsS -H 'Content-Type: application/json' -X POST \"$url\" -d '{\"stmt\":\"select name from sys.nodes\"}' 2>/dev/null) || continue; " +
+            $"formed=yes; case \"$r\" in *'\"{node.Name}\"'*) exit 0;; esac; done; " +
+            $"if [ $formed = no ] && [ {started} -lt {q} ]; then echo \"{node.Name}: no cluster yet ({started} of the {q} master-eligible nodes it takes have started)\"; exit 0; fi; " +
+            "sleep 2; done; " +
+            $"echo \"{node.Name} has not joined cluster after {JoinWaitSeconds}s\" >&2; exit 1";
+    }
+
+    public static string CrateClusterCheck(Instance via, int expected, string clusterName)
+    {
+        var url = $"http://{Endpoints.Format(via.Address, via.Port)}/_sql";
+        var count = expected.ToString(CultureInfo.InvariantCulture);
+        return Retry(
+            $"n=$(curl -fsS -H 'Content-Type: application/json' -X POST {Quote(url)} -d '{{\"stmt\":\"select count(*) from sys.nodes\"}}' | sed -E 's/.*\"rows\":\\[\\[([0-9]+)\\]\\].*/\\1/')",
+            $"[ \"$n\" = \"{count}\" ]",
+            $"CrateDB at {url} reports $n of {count} nodes in cluster {clusterName}");
+    }
+
+    public static string FrontDoorCheck(string url) =>
+        Retry($"code=$(curl -s -o /dev/null -w '%{{http_code}}' {Quote(url)})", "[ \"$code\" = 200 ]", $"the front door {url} answered $code, not 200");
+
+    private static string Retry(string probe, string test, string failure) =>
+        $"for i in $(seq 1 {CheckAttempts}); do {probe}; if {test}; then exit 0; fi; sleep 2; done; echo \"{failure}\" >&2; exit 1";
+}

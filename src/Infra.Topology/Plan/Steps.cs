@@ -1,0 +1,114 @@
+namespace Infra.Topology.Plan;
+
+/// <summary>What a step is, and so which resource the Pulumi layer makes of it.</summary>
+public enum StepKind
+{
+    /// <summary>A host's Docker engine (a Docker provider).</summary>
+    Engine,
+
+    /// <summary>A shell command on a host over SSH, or on the operator's machine (a Command resource).</summary>
+    Command,
+
+    /// <summary>An image pulled on a host (a RemoteImage).</summary>
+    Image,
+
+    /// <summary>A named Docker volume that outlives its container (a Volume).</summary>
+    Volume,
+
+    /// <summary>A container (a Container).</summary>
+    Container,
+}
+
+/// <summary>What a command is for: it decides how `infra plan` and `infra diff` describe it running again.</summary>
+public enum CommandPurpose
+{
+    /// <summary>Host preparation: config folder, kernel settings.</summary>
+    Prepare,
+
+    /// <summary>A file written on the host (its content on stdin).</summary>
+    WriteFile,
+
+    /// <summary>`nft -f`: the host's ruleset swapped atomically.</summary>
+    ApplyFirewall,
+
+    /// <summary>Checks something an operator provides on the host (a TLS certificate) before a container mounts it.</summary>
+    Preflight,
+
+    /// <summary>A signal that makes a service re-read its config without dropping a request.</summary>
+    Reload,
+
+    /// <summary>A restart that waits until the service is healthy again.</summary>
+    Restart,
+
+    /// <summary>Waits until a new or replaced container is healthy (and a CrateDB node is in the cluster).</summary>
+    Ready,
+
+    /// <summary>A post-update check; a failing one fails the update.</summary>
+    Check,
+}
+
+/// <summary>Where a command runs over SSH: the host's address and the stack's SSH user and port (the operator's ssh-agent holds the key).</summary>
+public sealed record SshTarget(string Address, string User, int Port);
+
+/// <summary>
+/// One step of a deployment: a resource under Pulumi, one action of the lab's plan runner. <see cref="Id"/> is the
+/// resource name (stable: a renamed step is a replaced resource); <see cref="After"/> lists the steps it waits for.
+/// </summary>
+public abstract record Step(string Id, string? Host, string? Service, string Why)
+{
+    public abstract StepKind Kind { get; }
+
+    public EquatableArray<string> After { get; init; } = EquatableArray<string>.Empty;
+}
+
+/// <summary>The host's Docker engine at <paramref name="Endpoint"/> (ssh://user@host, or the local socket).</summary>
+public sealed record EngineStep(string Id, string Host, string Endpoint)
+    : Step(Id, Host, null, "every image, volume and container of the host goes through its Docker engine")
+{
+    public override StepKind Kind => StepKind.Engine;
+}
+
+/// <summary>
+/// A shell command: <paramref name="Script"/> exactly as it runs (sudo included), over SSH when <paramref name="Ssh"/>
+/// is set, else on the operator's machine. It runs when created and again whenever its script, stdin or triggers change.
+/// </summary>
+public sealed record CommandStep(string Id, string? Host, string? Service, string Why, CommandPurpose Purpose, SshTarget? Ssh, string Script)
+    : Step(Id, Host, Service, Why)
+{
+    public override StepKind Kind => StepKind.Command;
+
+    public string? Stdin { get; init; }
+
+    public EquatableArray<string> Triggers { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>For <see cref="CommandPurpose.WriteFile"/>: the file it writes.</summary>
+    public PlacedFile? File { get; init; }
+}
+
+/// <summary>An image pulled through the host's engine and kept when nothing uses it any more.</summary>
+public sealed record ImageStep(string Id, string Host, string Engine, string Image)
+    : Step(Id, Host, null, "the host pulls each image it runs once")
+{
+    public override StepKind Kind => StepKind.Image;
+
+    public bool KeepLocally => true;
+}
+
+/// <summary>A named volume; it is kept when its container or the stack goes, so no data goes with them.</summary>
+public sealed record VolumeStep(string Id, string Host, string Service, string Engine, string Name)
+    : Step(Id, Host, Service, "the node's data outlives its container: an image change replaces the container, not the data")
+{
+    public override StepKind Kind => StepKind.Volume;
+
+    public bool RetainOnDelete => true;
+}
+
+/// <summary>A container as <paramref name="Spec"/> describes it, from the image <paramref name="ImageStep"/> pulls.</summary>
+public sealed record ContainerStep(string Id, string Host, string Service, string Why, string Engine, string ImageStep, ContainerSpec Spec)
+    : Step(Id, Host, Service, Why)
+{
+    public override StepKind Kind => StepKind.Container;
+
+    /// <summary>Host networking and a fixed name: the old container must be gone before its replacement binds the same ports.</summary>
+    public bool DeleteBeforeReplace => true;
+}

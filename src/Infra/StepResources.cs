@@ -1,0 +1,148 @@
+using Infra.Topology.Plan;
+using Pulumi;
+using Pulumi.Command.Remote.Inputs;
+using Pulumi.Docker.Inputs;
+using Docker = Pulumi.Docker;
+using LocalCommand = Pulumi.Command.Local.Command;
+using LocalCommandArgs = Pulumi.Command.Local.CommandArgs;
+using RemoteCommand = Pulumi.Command.Remote.Command;
+using RemoteCommandArgs = Pulumi.Command.Remote.CommandArgs;
+
+namespace Infra;
+
+/// <summary>
+/// The plan's steps as Pulumi resources, one each, named by the step's id. Made in the plan's order, every step a
+/// step waits for already exists: its After list becomes DependsOn, nothing more, and each value comes from the step.
+/// </summary>
+public sealed class StepResources
+{
+    private readonly Dictionary<string, Resource> _byId = new(StringComparer.Ordinal);
+
+    private StepResources()
+    {
+    }
+
+    public IReadOnlyDictionary<string, Resource> ById => _byId;
+
+    /// <param name="steps">The plan's steps, each after every step it waits for.</param>
+    /// <param name="parentOf">The component a step's resource belongs to.</param>
+    public static StepResources Map(IEnumerable<Step> steps, Func<Step, Resource> parentOf)
+    {
+        var resources = new StepResources();
+        foreach (var step in steps)
+        {
+            resources._byId.Add(step.Id, resources.Create(step, parentOf(step)));
+        }
+
+        return resources;
+    }
+
+    private Resource Create(Step step, Resource parent) => step switch
+    {
+        EngineStep engine => new Docker.Provider(engine.Id, new Docker.ProviderArgs { Host = engine.Endpoint }, Options(step, parent)),
+        CommandStep command => Command(command, Options(step, parent)),
+        ImageStep image => new Docker.RemoteImage(image.Id, new Docker.RemoteImageArgs { Name = image.Image, KeepLocally = image.KeepLocally },
+            Options(step, parent, image.Engine)),
+        VolumeStep volume => new Docker.Volume(volume.Id, new Docker.VolumeArgs { Name = volume.Name },
+            Options(step, parent, volume.Engine, retainOnDelete: volume.RetainOnDelete)),
+        ContainerStep container => new Docker.Container(container.Id, Container(container),
+            Options(step, parent, container.Engine, deleteBeforeReplace: container.DeleteBeforeReplace)),
+        _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, null),
+    };
+
+    private CustomResourceOptions Options(Step step, Resource parent, string? engine = null, bool retainOnDelete = false, bool deleteBeforeReplace = false)
+    {
+        var options = new CustomResourceOptions
+        {
+            Parent = parent,
+            DependsOn = step.After.Select(id => _byId[id]).ToList(),
+            RetainOnDelete = retainOnDelete,
+            DeleteBeforeReplace = deleteBeforeReplace,
+        };
+        if (engine is not null)
+        {
+            options.Provider = (ProviderResource)_byId[engine];
+        }
+
+        return options;
+    }
+
+    private static CustomResource Command(CommandStep step, CustomResourceOptions options)
+    {
+        if (step.Ssh is not { } ssh)
+        {
+            var local = new LocalCommandArgs { Create = step.Script };
+            if (step.Stdin is not null)
+            {
+                local.Stdin = step.Stdin;
+            }
+
+            local.Triggers.Add(Triggers(step));
+            return new LocalCommand(step.Id, local, options);
+        }
+
+        var remote = new RemoteCommandArgs
+        {
+            Connection = new ConnectionArgs { Host = ssh.Address, User = ssh.User, Port = ssh.Port },
+            Create = step.Script,
+        };
+        if (step.Stdin is not null)
+        {
+            remote.Stdin = step.Stdin;
+        }
+
+        remote.Triggers.Add(Triggers(step));
+        return new RemoteCommand(step.Id, remote, options);
+    }
+
+    // Triggers is InputList<object>; a plain string would be ambiguous between its implicit conversions.
+    private static Input<object>[] Triggers(CommandStep step) => step.Triggers.Select(t => (Input<object>)Output.Create<object>(t)).ToArray();
+
+    private Docker.ContainerArgs Container(ContainerStep step)
+    {
+        var spec = step.Spec;
+        var args = new Docker.ContainerArgs
+        {
+            Name = spec.Name,
+            Image = ((Docker.RemoteImage)_byId[step.ImageStep]).ImageId,
+            Envs = spec.Environment.ToList(),
+            Healthcheck = new ContainerHealthcheckArgs
+            {
+                Tests = spec.Health.Test.ToList(),
+                Interval = spec.Health.Interval,
+                Timeout = spec.Health.Timeout,
+                Retries = spec.Health.Retries,
+                StartPeriod = spec.Health.StartPeriod,
+            },
+            Restart = spec.RestartPolicy,
+            NetworkMode = spec.NetworkMode,
+        };
+        // An empty command would override the image's own; no user keeps the image's.
+        if (spec.Command.Count > 0)
+        {
+            args.Command = spec.Command.ToList();
+        }
+
+        if (spec.User is not null)
+        {
+            args.User = spec.User;
+        }
+
+        foreach (var mount in spec.Mounts)
+        {
+            args.Volumes.Add(mount.Kind switch
+            {
+                MountKind.Bind => new ContainerVolumeArgs { HostPath = mount.Source, ContainerPath = mount.Target, ReadOnly = mount.ReadOnly },
+                MountKind.Volume => new ContainerVolumeArgs { VolumeName = mount.Source, ContainerPath = mount.Target, ReadOnly = mount.ReadOnly },
+                _ => throw new ArgumentOutOfRangeException(nameof(step), mount.Kind, null),
+            });
+        }
+
+        foreach (var label in spec.Labels)
+        {
+            args.Labels.Add(new ContainerLabelArgs { Label = label.Key, Value = label.Value });
+        }
+
+        return args;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Infra.Cli.Tests.Support;
+
+namespace Infra.Cli.Tests;
+
+/// <summary>`infra plan`: every step `pulumi up` takes, in order, and `infra diff`'s steps of a change.</summary>
+public class PlanTests
+{
+    [Fact]
+    public void Plan_lists_every_step_in_order_with_what_it_waits_for()
+    {
+        var result = InfraCli.Run("plan", "two-host");
+
+        Assert.True(result.Exit == 0, result.ToString());
+        var output = result.Out;
+        Assert.StartsWith("two-host: 61 steps, in the order `pulumi up` takes them\n", output);
+        Assert.Contains("\n 1. host1-docker (Docker engine on host1): ssh://deploy@192.0.2.11\n", output);
+        Assert.Contains("\n 5. host1-nftables-apply (command on host1): nft -f swaps the ruleset atomically", output);
+        Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, host1-nftables-apply, host2-crate-4200-ready\n", output);
+        Assert.Contains("(command on this machine): the front door answers its health path\n", output);
+        Assert.EndsWith("\noutputs: front door http://192.0.2.10:80/\n", output);
+        Assert.True(output.IndexOf("host1-app-9210-container", StringComparison.Ordinal) < output.IndexOf("host2-app-9210-container", StringComparison.Ordinal));
+        Assert.DoesNotContain("over ssh", output);
+    }
+
+    [Fact]
+    public void Plan_with_scripts_prints_each_commands_shell_text_and_each_containers_spec()
+    {
+        var result = InfraCli.Run("plan", "two-host", "--scripts");
+
+        Assert.True(result.Exit == 0, result.ToString());
+        Assert.Contains("    over ssh deploy@192.0.2.12:22: docker kill --signal=USR2 host2-haproxy\n", result.Out);
+        Assert.Contains("    mount volume host1-crate-4200-data at /data\n", result.Out);
+        Assert.Contains("    health: CMD curl -sS -o /dev/null http://192.0.2.11:4200/ (every 5s, 3 tries)\n", result.Out);
+        Assert.Contains("    here: for i in $(seq 1 30); do code=$(curl", result.Out);
+    }
+
+    [Fact]
+    public void Plan_json_has_every_step_with_its_kind_and_what_it_runs()
+    {
+        var result = InfraCli.Run("plan", "dev", "--json");
+
+        Assert.True(result.Exit == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Out);
+        var steps = json.RootElement.GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal("localhost-docker", steps[0].GetProperty("id").GetString());
+        Assert.Equal("unix:///var/run/docker.sock", steps[0].GetProperty("endpoint").GetString());
+        var crate = steps.Single(s => s.GetProperty("id").GetString() == "localhost-crate-4200-container");
+        Assert.Equal("container", crate.GetProperty("kind").GetString());
+        Assert.Equal("/crate/config/crate.yml", crate.GetProperty("container").GetProperty("mounts")[0].GetProperty("target").GetString());
+        var write = steps.Single(s => s.GetProperty("id").GetString() == "localhost-crate-4200-config");
+        Assert.Contains("path.data: /data/data", write.GetProperty("stdin").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, write.GetProperty("ssh").ValueKind);
+    }
+
+    [Fact]
+    public void An_invalid_stack_plans_nothing_and_says_why()
+    {
+        using var project = new TempProject().WithStack("broken", TempProject.CommittedStack("two-host").Replace("192.0.2.12", "192.0.2.300"));
+
+        var result = project.Run("plan", "broken");
+
+        Assert.Equal(1, result.Exit);
+        Assert.Empty(result.Out);
+        Assert.Contains("microblog:hosts[1].address", result.Error);
+    }
+
+    [Fact]
+    public void Diff_of_a_new_app_image_shows_the_rollout_one_app_at_a_time()
+    {
+        using var project = new TempProject()
+            .WithStack("prod", TempProject.CommittedStack("two-host"))
+            .WithStack("next", TempProject.CommittedStack("two-host").Replace("microblog/app:1.0.0", "microblog/app:1.1.0"));
+
+        var result = project.Run("diff", "prod", "next");
+
+        Assert.Equal(1, result.Exit);
+        var steps = result.Out[result.Out.IndexOf("pulumi up, in order", StringComparison.Ordinal)..].Split('\n').Skip(1).TakeWhile(l => l.Length > 0).ToList();
+        Assert.Equal(
+        [
+            "  replace host1-image-app            pull registry.example.com/microblog/app:1.1.0 on host1 (was registry.example.com/microblog/app:1.0.0)",
+            "  replace host2-image-app            pull registry.example.com/microblog/app:1.1.0 on host2 (was registry.example.com/microblog/app:1.0.0)",
+            "  replace host1-app-9210-container   replace host1-app-9210 (image registry.example.com/microblog/app:1.0.0 -> registry.example.com/microblog/app:1.1.0), after every step before it in the rollout",
+            "  run     host1-app-9210-ready       check again that host1-app-9210 is ready (its check changed; it passes at once when nothing else did)",
+            "  replace host2-app-9210-container   replace host2-app-9210 (image registry.example.com/microblog/app:1.0.0 -> registry.example.com/microblog/app:1.1.0), after every step before it in the rollout",
+            "  run     host2-app-9210-ready       check again that host2-app-9210 is ready (its check changed; it passes at once when nothing else did)",
+            "  run     check-crate-cluster        check again: every CrateDB node (2) has joined the cluster",
+            "  run     check-front-door-front-lb  check again: the front door answers its health path",
+        ], steps);
+    }
+
+    [Fact]
+    public void Diff_json_lists_the_steps_a_change_runs()
+    {
+        var result = InfraCli.Run("diff", "two-host", "three-host", "--json");
+
+        using var json = JsonDocument.Parse(result.Out);
+        var steps = json.RootElement.GetProperty("steps").EnumerateArray().Select(s => $"{s.GetProperty("change").GetString()} {s.GetProperty("id").GetString()}").ToList();
+        Assert.Contains("run host1-haproxy-reload", steps);
+        Assert.Contains("create host3-app-9210-container", steps);
+        Assert.True(steps.IndexOf("create host3-crate-4200-ready") < steps.IndexOf("create host3-app-9210-container"));
+    }
+}

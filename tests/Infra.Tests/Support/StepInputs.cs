@@ -1,0 +1,85 @@
+using Infra.Topology.Plan;
+
+namespace Infra.Tests.Support;
+
+/// <summary>
+/// What the engine should be told for a step: the step's own values under the provider's input names, nothing
+/// else. A mapping that drops, adds or alters a value makes the resource's inputs differ from these.
+/// </summary>
+public static class StepInputs
+{
+    public static string Of(Step step, DeploymentPlan plan) => Canonical.Json(step switch
+    {
+        EngineStep engine => new Dictionary<string, object?> { ["host"] = engine.Endpoint },
+        CommandStep command => Command(command),
+        ImageStep image => new Dictionary<string, object?> { ["name"] = image.Image, ["keepLocally"] = image.KeepLocally },
+        VolumeStep volume => new Dictionary<string, object?> { ["name"] = volume.Name },
+        ContainerStep container => Container(container.Spec, (ImageStep)plan.Step(container.ImageStep)),
+        _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, null),
+    });
+
+    private static Dictionary<string, object?> Command(CommandStep step)
+    {
+        var inputs = new Dictionary<string, object?> { ["create"] = step.Script, ["triggers"] = step.Triggers.ToList() };
+        if (step.Stdin is not null)
+        {
+            inputs["stdin"] = step.Stdin;
+        }
+
+        if (step.Ssh is { } ssh)
+        {
+            inputs["connection"] = new Dictionary<string, object?>
+            {
+                ["host"] = ssh.Address,
+                ["user"] = ssh.User,
+                ["port"] = ssh.Port,
+                // ConnectionArgs' own defaults (pulumi-command's SDK sets them in its constructor); the program sets neither.
+                ["dialErrorLimit"] = 10,
+                ["perDialTimeout"] = 15,
+            };
+        }
+
+        return inputs;
+    }
+
+    private static Dictionary<string, object?> Container(ContainerSpec spec, ImageStep image)
+    {
+        var inputs = new Dictionary<string, object?>
+        {
+            ["name"] = spec.Name,
+            // The id the RemoteImage of the step reports (the mock engine derives it from the image reference).
+            ["image"] = RecordingMocks.ImageIdOf(image.Image),
+            ["envs"] = spec.Environment.ToList(),
+            ["healthcheck"] = new Dictionary<string, object?>
+            {
+                ["tests"] = spec.Health.Test.ToList(),
+                ["interval"] = spec.Health.Interval,
+                ["timeout"] = spec.Health.Timeout,
+                ["retries"] = spec.Health.Retries,
+                ["startPeriod"] = spec.Health.StartPeriod,
+            },
+            ["restart"] = spec.RestartPolicy,
+            ["networkMode"] = spec.NetworkMode,
+            ["labels"] = spec.Labels.Select(l => new Dictionary<string, object?> { ["label"] = l.Key, ["value"] = l.Value }).ToList(),
+            ["volumes"] = spec.Mounts.Select(Volume).ToList(),
+        };
+        if (spec.Command.Count > 0)
+        {
+            inputs["command"] = spec.Command.ToList();
+        }
+
+        if (spec.User is not null)
+        {
+            inputs["user"] = spec.User;
+        }
+
+        return inputs;
+    }
+
+    private static Dictionary<string, object?> Volume(Mount mount) => new()
+    {
+        [mount.Kind == MountKind.Bind ? "hostPath" : "volumeName"] = mount.Source,
+        ["containerPath"] = mount.Target,
+        ["readOnly"] = mount.ReadOnly,
+    };
+}

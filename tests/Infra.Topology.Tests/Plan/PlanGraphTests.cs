@@ -1,0 +1,218 @@
+using Infra.Topology.Configs;
+using Infra.Topology.Model;
+using Infra.Topology.Plan;
+using Infra.Topology.Spec;
+using Infra.Topology.Tests.Support;
+
+namespace Infra.Topology.Tests.Plan;
+
+/// <summary>The plan as a graph: every step once, each after the steps it waits for, in the orders a deployment needs.</summary>
+public class PlanGraphTests
+{
+    public static TheoryData<string> Stacks => new(Repo.StackNames);
+
+    [Theory]
+    [MemberData(nameof(Stacks))]
+    public void Every_step_has_its_own_id_and_comes_after_every_step_it_waits_for(string stack)
+    {
+        var plan = Planner.Plan(Repo.Topology(stack));
+
+        var seen = new HashSet<string>();
+        foreach (var step in plan.Steps)
+        {
+            Assert.All(step.After, id => Assert.True(seen.Contains(id), $"{step.Id} waits for {id}, which is not before it"));
+            Assert.True(seen.Add(step.Id), $"{step.Id} twice");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stacks))]
+    public void Every_instance_is_one_container_on_its_hosts_engine_and_every_file_is_written_once(string stack)
+    {
+        var topology = Repo.Topology(stack);
+        var plan = Planner.Plan(topology);
+
+        var containers = plan.Steps.OfType<ContainerStep>().ToList();
+        Assert.Equal(topology.Instances.Select(i => i.Name).Order(), containers.Select(c => c.Service).Order());
+        Assert.All(containers, c => Assert.Equal($"{c.Host}-docker", c.Engine));
+        Assert.All(containers, c => Assert.Equal($"{c.Service}-container", c.Id));
+
+        var written = plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.WriteFile).Select(c => (c.Host, c.File!.HostPath)).ToList();
+        var files = Render.All(topology, RunMode.Containers).Select(f => (Host: (string?)f.Host, $"/etc/microblog/{stack}/{f.Path}")).ToList();
+        Assert.Equal(files.Order(), written.Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Stacks))]
+    public void Every_file_write_sends_the_rendered_content_on_stdin_and_runs_again_when_it_changes(string stack)
+    {
+        var plan = Planner.Plan(Repo.Topology(stack));
+
+        foreach (var write in plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.WriteFile))
+        {
+            Assert.Equal(write.File!.File.Content, write.Stdin);
+            Assert.Equal([write.File.Sha256], write.Triggers);
+            Assert.Contains($"cat > '\\''{write.File.HostPath}'\\'' && chmod 0644 '\\''{write.File.HostPath}'\\''", write.Script, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Remote_host_work_runs_over_ssh_as_the_stack_user_and_root_work_through_sudo()
+    {
+        var plan = Planner.Plan(Repo.Topology("two-host"));
+
+        var write = (CommandStep)plan.Step("host2-app-9210-config");
+        Assert.Equal(new SshTarget("192.0.2.12", "deploy", 22), write.Ssh);
+        Assert.StartsWith("sudo -n sh -c 'mkdir -p '\\''/etc/microblog/two-host/app-9210'\\''", write.Script, StringComparison.Ordinal);
+        // Docker commands run as the SSH user, who is in the docker group.
+        Assert.Equal("docker kill --signal=USR2 host2-haproxy", ((CommandStep)plan.Step("host2-haproxy-reload")).Script);
+        Assert.Equal("docker kill --signal=HUP host2-nginx", ((CommandStep)plan.Step("host2-nginx-reload")).Script);
+        Assert.StartsWith("docker restart host2-app-9210 && {", ((CommandStep)plan.Step("host2-app-9210-restart")).Script, StringComparison.Ordinal);
+        // The front door is checked from the operator's machine, as clients meet it.
+        Assert.Null(((CommandStep)plan.Step("check-front-door-front-lb")).Ssh);
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("single-host")]
+    public void Localhost_stacks_run_every_command_on_the_operators_machine_and_write_the_firewall_without_applying_it(string stack)
+    {
+        var plan = Planner.Plan(Repo.Topology(stack));
+
+        Assert.All(plan.Steps.OfType<CommandStep>(), c => Assert.Null(c.Ssh));
+        Assert.DoesNotContain(plan.Steps.OfType<CommandStep>(), c => c.Purpose == CommandPurpose.ApplyFirewall);
+        Assert.Contains("localhost-nftables-config", plan.Steps.Select(s => s.Id));
+    }
+
+    [Theory]
+    [InlineData("two-host")]
+    [InlineData("three-host")]
+    [InlineData("split-role")]
+    public void A_hosts_firewall_is_applied_before_any_of_its_containers_is_created(string stack)
+    {
+        var plan = Planner.Plan(Repo.Topology(stack));
+
+        foreach (var container in plan.Steps.OfType<ContainerStep>())
+        {
+            Assert.Contains($"{container.Host}-nftables-apply", Upstream(plan, container.Id));
+            Assert.Contains($"{container.Host}-prepare-config-dir", container.After);
+        }
+    }
+
+    [Fact]
+    public void Containers_roll_out_one_at_a_time_data_tier_first_front_door_last()
+    {
+        var plan = Planner.Plan(Repo.Topology("three-host"));
+
+        var order = plan.Steps.OfType<ContainerStep>().Select(c => c.Service).ToList();
+        Assert.Equal(
+        [
+            "host1-crate-4200", "host2-crate-4200", "host3-crate-4200",
+            "host1-app-9210", "host2-app-9210", "host3-app-9210",
+            "host1-haproxy", "host2-haproxy", "host3-haproxy",
+            "host1-nginx", "host2-nginx", "host3-nginx",
+            "front-lb",
+        ], order);
+        // Each container waits for the last step of the one before it: its ready check, then its reload or restart.
+        Assert.Contains("host1-crate-4200-ready", plan.Step("host2-crate-4200-container").After);
+        Assert.Contains("host3-crate-4200-ready", plan.Step("host1-app-9210-container").After);
+        Assert.Contains("host1-app-9210-restart", plan.Step("host2-app-9210-container").After);
+        Assert.Contains("host3-haproxy-reload", plan.Step("host1-nginx-container").After);
+        Assert.Equal(["host1-app-9210-config", "host1-app-9210-ready"], plan.Step("host1-app-9210-restart").After);
+        for (var i = 1; i < order.Count; i++)
+        {
+            Assert.Contains($"{order[i - 1]}-ready", Upstream(plan, $"{order[i]}-container"));
+        }
+    }
+
+    [Fact]
+    public void Two_apps_on_one_host_restart_one_after_the_other()
+    {
+        var plan = Planner.Plan(Repo.Topology("single-host"));
+
+        Assert.Contains("localhost-app-9210-restart", Upstream(plan, "localhost-app-9211-restart"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stacks))]
+    public void The_checks_run_after_everything_settled_and_again_whenever_a_file_or_image_changes(string stack)
+    {
+        var plan = Planner.Plan(Repo.Topology(stack));
+
+        var checks = plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.Check).ToList();
+        Assert.NotEmpty(checks);
+        var settled = plan.Steps
+            .Where(s => s is ContainerStep || s is CommandStep { Purpose: CommandPurpose.Ready or CommandPurpose.Reload or CommandPurpose.Restart or CommandPurpose.ApplyFirewall })
+            .Select(s => s.Id)
+            .Order();
+        var triggers = plan.Hosts.SelectMany(h => h.Files).Select(f => f.Sha256).Concat(plan.Services.Select(s => s.Container.Image).Distinct());
+        Assert.All(checks, c =>
+        {
+            Assert.Equal(settled, c.After.Order());
+            Assert.Equal(triggers, c.Triggers);
+        });
+    }
+
+    [Fact]
+    public void The_cluster_check_runs_inside_the_first_nodes_container_on_its_host()
+    {
+        var plan = Planner.Plan(Repo.Topology("three-host"));
+
+        var check = (CommandStep)plan.Step("check-crate-cluster");
+        Assert.Equal("host1", check.Host);
+        Assert.StartsWith("docker exec host1-crate-4200 sh -c 'for i in", check.Script, StringComparison.Ordinal);
+        Assert.Contains("select count(*) from sys.nodes", check.Script, StringComparison.Ordinal);
+        Assert.Contains("[ \"$n\" = \"3\" ]", check.Script, StringComparison.Ordinal);
+        Assert.Contains("http://192.0.2.10:80/health", ((CommandStep)plan.Step("check-front-door-front-lb")).Script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Crate_hosts_get_the_mmap_count_and_each_node_a_data_volume_and_heap()
+    {
+        var plan = Planner.Plan(Repo.Topology("two-host"));
+
+        Assert.Contains("vm.max_map_count=262144", ((CommandStep)plan.Step("host1-prepare-max-map-count")).Script, StringComparison.Ordinal);
+        Assert.DoesNotContain("front-prepare-max-map-count", plan.Steps.Select(s => s.Id));
+        var volume = (VolumeStep)plan.Step("host1-crate-4200-data");
+        Assert.Equal("host1-crate-4200-data", volume.Name);
+        Assert.True(volume.RetainOnDelete);
+        var crate = ((ContainerStep)plan.Step("host1-crate-4200-container")).Spec;
+        Assert.Contains(new Mount(MountKind.Volume, "host1-crate-4200-data", "/data", ReadOnly: false), crate.Mounts);
+        Assert.Equal(["CRATE_HEAP_SIZE=2g"], crate.Environment);
+        Assert.Contains("host1-crate-4200-data", plan.Step("host1-crate-4200-container").After);
+    }
+
+    [Fact]
+    public void Adding_a_host_changes_no_existing_container_only_files_and_the_steps_they_trigger()
+    {
+        // Two-host's file read as stack three-host, as `infra diff` does: one stack gaining a host.
+        var two = Planner.Plan(TopologyResolver.Resolve(SpecLoader.LoadYaml(File.ReadAllText(Repo.StackFile("two-host")), "stacks/Pulumi.three-host.yaml", "three-host").Spec!));
+        var three = Planner.Plan(Repo.Topology("three-host"));
+
+        var changes = PlanChanges.Compare(two, three);
+
+        Assert.DoesNotContain(changes, c => c.Change is StepChangeKind.Replace or StepChangeKind.Delete);
+        Assert.All(changes.Where(c => c.Change == StepChangeKind.Run), c => Assert.Contains(((CommandStep)c.Step).Purpose, new[] { CommandPurpose.WriteFile, CommandPurpose.Reload, CommandPurpose.Restart, CommandPurpose.ApplyFirewall, CommandPurpose.Check, CommandPurpose.Ready }));
+        Assert.Contains(changes, c => c.Step.Id == "host1-haproxy-reload" && c.Change == StepChangeKind.Run && c.Effect == "reload host1-haproxy (no dropped requests)");
+        Assert.Contains(changes, c => c.Step.Id == "host3-app-9210-container" && c.Change == StepChangeKind.Create);
+    }
+
+    /// <summary>Every step <paramref name="id"/> waits for, directly or through others.</summary>
+    internal static HashSet<string> Upstream(DeploymentPlan plan, string id)
+    {
+        var found = new HashSet<string>();
+        var pending = new Stack<string>(plan.Step(id).After);
+        while (pending.TryPop(out var next))
+        {
+            if (found.Add(next))
+            {
+                foreach (var before in plan.Step(next).After)
+                {
+                    pending.Push(before);
+                }
+            }
+        }
+
+        return found;
+    }
+}
