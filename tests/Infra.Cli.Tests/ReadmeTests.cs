@@ -30,7 +30,7 @@ public class ReadmeTests
     {
         using var project = new TempProject()
             .WithStack("dev", TempProject.CommittedStack("dev"))
-            .WithFile("README.md", "# x\n\n## The stacks\n\n<!-- graph:dev -->\nold\n<!-- /graph:dev -->\n\nafter\n");
+            .WithFile("README.md", "# x\n\n## The stacks\n\n<!-- graph:dev -->\nold\n<!-- /graph:dev -->\n\nafter\n\n<!-- change-costs -->\nold\n<!-- /change-costs -->\n");
 
         var stale = project.Run("graph", "--check-readme");
         Assert.Equal(1, stale.Exit);
@@ -41,7 +41,9 @@ public class ReadmeTests
         Assert.Contains("updated dev", update.Out);
         var readme = File.ReadAllText(Path.Combine(project.Root, "README.md"));
         Assert.StartsWith("# x\n\n## The stacks\n\n<!-- graph:dev -->\n```mermaid\nflowchart TB\n", readme);
-        Assert.EndsWith("```\n<!-- /graph:dev -->\n\nafter\n", readme);
+        Assert.Contains("```\n<!-- /graph:dev -->\n\nafter\n\n<!-- change-costs -->\n| file | a change costs | under `pulumi up` |\n", readme);
+        Assert.Contains("| `app-<port>/app.conf` | rolling restart the service (one host at a time) | step `<service>-restart` |\n", readme);
+        Assert.EndsWith("|\n<!-- /change-costs -->\n", readme);
 
         Assert.Equal(0, project.Run("graph", "--check-readme").Exit);
     }
@@ -58,5 +60,6 @@ public class ReadmeTests
         Assert.Equal(1, result.Exit);
         Assert.Contains("README.md has no diagram for stack dev: add the lines <!-- graph:dev --> and <!-- /graph:dev -->", result.Error);
         Assert.Contains("README.md has a diagram for stack gone, which has no stack file", result.Error);
+        Assert.Contains("README.md has no table of change costs: add the lines <!-- change-costs --> and <!-- /change-costs -->", result.Error);
     }
 }

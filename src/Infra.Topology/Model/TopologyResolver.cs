@@ -42,7 +42,9 @@ public static class TopologyResolver
     private static HostAccess Access(string address, SshSpec ssh, string? docker)
     {
         var local = IsLoopback(address);
-        var endpoint = docker ?? (local ? LocalDockerEndpoint : $"ssh://{ssh.User}@{address}" + (ssh.Port == 22 ? "" : $":{ssh.Port}"));
+        // A URL: an IPv6 address goes in brackets, with or without a port.
+        var host = System.Net.IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address;
+        var endpoint = docker ?? (local ? LocalDockerEndpoint : $"ssh://{ssh.User}@{host}" + (ssh.Port == 22 ? "" : $":{ssh.Port}"));
         return new HostAccess(local, endpoint, ssh);
     }
 

@@ -11,6 +11,16 @@ internal sealed class SpecBinder(string file)
 {
     public const string Namespace = "microblog";
 
+    /// <summary>
+    /// microblog-&lt;stack&gt; in the cluster-name grammar, for any Pulumi stack name (Prod, eu.prod): lowercase, every
+    /// other character a '-'.
+    /// </summary>
+    public static string DefaultClusterName(string stack)
+    {
+        var name = "microblog-" + new string(stack.ToLowerInvariant().Select(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '-' ? c : '-').ToArray());
+        return name.Length <= 63 ? name : name[..63];
+    }
+
     internal static readonly string[] TopKeys =
         ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath"];
 
@@ -98,7 +108,7 @@ internal sealed class SpecBinder(string file)
             Error($"{Namespace}:layout", null, $"missing: write `{Namespace}:layout: <{string.Join("|", Layouts.Keys)}>`");
         }
 
-        var clusterName = $"microblog-{stack}";
+        var clusterName = DefaultClusterName(stack);
         if (top.TryGetValue("clusterName", out var clusterEntry))
         {
             clusterName = Scalar(clusterEntry.Node, clusterEntry.Path) ?? clusterName;

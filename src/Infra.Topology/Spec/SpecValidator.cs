@@ -21,19 +21,34 @@ internal static partial class SpecValidator
             yield return Error($"{Ns}:clusterName", $"\"{spec.ClusterName}\" is not a usable cluster name: use lowercase letters, digits, '-' and '_' (e.g. microblog-{spec.Stack})");
         }
 
-        if (!spec.HealthCheckPath.StartsWith('/') || spec.HealthCheckPath.Any(char.IsWhiteSpace))
+        if (Grammar.HealthCheckPath(spec.HealthCheckPath) is { } healthProblem)
         {
-            yield return Error($"{Ns}:healthCheckPath", $"\"{spec.HealthCheckPath}\" must be a URL path starting with '/', e.g. /health");
+            yield return Error($"{Ns}:healthCheckPath", healthProblem);
         }
 
-        if (!HeapPattern().IsMatch(spec.Crate.HeapSize))
+        if (Grammar.HeapSize(spec.Crate.HeapSize) is { } heapProblem)
         {
-            yield return Error($"{Ns}:crate.heapSize", $"\"{spec.Crate.HeapSize}\" is not a heap size: write a number with k, m or g, e.g. 2g");
+            yield return Error($"{Ns}:crate.heapSize", heapProblem);
         }
 
-        if (string.IsNullOrWhiteSpace(spec.Images.App))
+        foreach (var (key, image) in new[] { ("nginx", spec.Images.Nginx), ("haproxy", spec.Images.Haproxy), ("app", spec.Images.App), ("crate", spec.Images.Crate) })
         {
-            yield return Error($"{Ns}:images.app", "missing: the container image of your app, e.g. `registry.example.com/microblog/app:1.0.0`");
+            if (key == "app" && string.IsNullOrWhiteSpace(image))
+            {
+                yield return Error($"{Ns}:images.app", "missing: the container image of your app, e.g. `registry.example.com/microblog/app:1.0.0`");
+            }
+            else if (Grammar.ImageReference(image) is { } imageProblem)
+            {
+                yield return Error($"{Ns}:images.{key}", imageProblem);
+            }
+        }
+
+        foreach (var (key, command) in new[] { ("app", spec.Commands.App), ("crate", spec.Commands.Crate), ("haproxy", spec.Commands.Haproxy) })
+        {
+            if (Grammar.Command(command) is { } commandProblem)
+            {
+                yield return Error($"{Ns}:commands.{key}", commandProblem);
+            }
         }
 
         foreach (var (name, port) in PortBases(spec.Ports))
@@ -49,11 +64,9 @@ internal static partial class SpecValidator
             yield return Error($"{Ns}:hosts", "no hosts: list at least one (`- name: host1`, `address: 192.0.2.11`)");
         }
 
-        if (spec.LoadBalancer?.TlsCertificate is { } certificate && (!CertificatePathPattern().IsMatch(certificate) || certificate.Split('/').Contains("..")))
+        if (spec.LoadBalancer?.TlsCertificate is { } certificate && Grammar.AbsoluteFilePath(certificate, "/etc/ssl/private/front.pem") is { } certificateProblem)
         {
-            yield return Error(
-                $"{Ns}:loadBalancer.tlsCertificate",
-                $"\"{certificate}\" is not a usable certificate path: write the absolute path of the PEM file (certificate chain and private key) on the load balancer host, of letters, digits and . _ - /, e.g. /etc/ssl/private/front.pem");
+            yield return Error($"{Ns}:loadBalancer.tlsCertificate", $"{certificateProblem} (the PEM file with the certificate chain and private key, on the load balancer host)");
         }
 
         var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -109,11 +122,14 @@ internal static partial class SpecValidator
             {
                 yield return Error($"{path}.ssh.user", "empty: write the SSH user, e.g. `user: deploy`");
             }
-
-            if (docker is not null && !docker.StartsWith("ssh://", StringComparison.Ordinal) && !docker.StartsWith("tcp://", StringComparison.Ordinal)
-                && !docker.StartsWith("unix://", StringComparison.Ordinal))
+            else if (Grammar.SshUser(ssh.User) is { } userProblem)
             {
-                yield return Error($"{path}.docker", $"\"{docker}\" is not a Docker endpoint: write ssh://user@host, tcp://host:2376 or unix:///var/run/docker.sock");
+                yield return Error($"{path}.ssh.user", userProblem);
+            }
+
+            if (docker is not null && Grammar.DockerEndpoint(docker) is { } endpointProblem)
+            {
+                yield return Error($"{path}.docker", endpointProblem);
             }
         }
 
@@ -312,9 +328,4 @@ internal static partial class SpecValidator
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex ClusterNamePattern();
 
-    [GeneratedRegex("^/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$")]
-    private static partial Regex CertificatePathPattern();
-
-    [GeneratedRegex("^[0-9]+[kmgKMG]?$")]
-    private static partial Regex HeapPattern();
 }
