@@ -16,7 +16,9 @@ public sealed record CrateSettings(
     int HttpPort,
     int TransportPort,
     int? PsqlPort,
-    IReadOnlyList<string> SeedHosts)
+    IReadOnlyList<string> SeedHosts,
+    IReadOnlyList<string> InitialMasterNodes,
+    string? DataPath)
 {
     public static CrateSettings FromArgs(IReadOnlyList<string> args)
     {
@@ -85,7 +87,9 @@ public sealed record CrateSettings(
             Port("http.port", 4200),
             Port("transport.tcp.port", One("transport.port") is null ? 4300 : Port("transport.port", 4300)),
             psqlEnabled ? Port("psql.port", 5432) : null,
-            values.GetValueOrDefault("discovery.seed_hosts") ?? []);
+            values.GetValueOrDefault("discovery.seed_hosts") ?? [],
+            values.GetValueOrDefault("cluster.initial_master_nodes") ?? [],
+            One("path.data"));
     }
 
     /// <summary>CrateDB's special host values: `_local_` is loopback; the others name interfaces, which the double treats as any.</summary>

@@ -18,6 +18,22 @@ catch (Exception e) when (e is ArgumentException or IOException or FormatExcepti
     return 2;
 }
 
+var cluster = new Cluster(settings);
+if (settings.DataPath is { } dataPath)
+{
+    // Like CrateDB's own nodes/0 folder: the node's identity lives with its data, so a new container on the same
+    // volume is the same node.
+    var nodeDir = Path.Combine(dataPath, "nodes", "0");
+    Directory.CreateDirectory(nodeDir);
+    var idFile = Path.Combine(nodeDir, "node.id");
+    if (!File.Exists(idFile))
+    {
+        File.WriteAllText(idFile, Guid.NewGuid().ToString("N") + "\n");
+    }
+
+    Console.WriteLine($"crate double {settings.NodeName}: data in {dataPath}, node id {File.ReadAllText(idFile).Trim()}");
+}
+
 var listeners = new List<Socket>();
 var tasks = new List<Task>();
 foreach (var address in settings.BindAddresses)
@@ -29,7 +45,7 @@ foreach (var address in settings.BindAddresses)
     {
         var raw = MiniHttpServer.Listen(address, port);
         listeners.Add(raw);
-        tasks.Add(Sink(raw));
+        tasks.Add(Sink(raw, port == settings.TransportPort ? cluster.Hello : null));
     }
 }
 
@@ -41,6 +57,11 @@ return 0;
 
 async Task<HttpResponse> Handle(HttpRequest request)
 {
+    if (request.Path == "/_sql")
+    {
+        return await Sql(request);
+    }
+
     object body = request.Path == "/__seeds"
         ? await Seeds()
         : new Dictionary<string, object?>
@@ -75,8 +96,47 @@ async Task<object> Seeds() => await Task.WhenAll(settings.SeedHosts.Select(async
     }
 }));
 
-// Transport and psql: accept and hold the connection, reading and dropping whatever comes.
-static async Task Sink(Socket listener)
+// The two statements a deployment's checks send; every statement is logged, so a test can assert what was asked.
+async Task<HttpResponse> Sql(HttpRequest request)
+{
+    string? statement = null;
+    try
+    {
+        using var json = JsonDocument.Parse(request.Body);
+        statement = json.RootElement.GetProperty("stmt").GetString();
+    }
+    catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+    {
+    }
+
+    Console.WriteLine($"crate double {settings.NodeName}: statement {statement ?? "(none)"}");
+    var members = await cluster.Members();
+    if (!cluster.HasMaster(members))
+    {
+        return Error(503, 5030, $"no master: {members.Count} of the master-eligible nodes {string.Join(", ", settings.InitialMasterNodes)} are here");
+    }
+
+    var normalized = string.Join(' ', (statement ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+    return normalized switch
+    {
+        "select name from sys.nodes" => Rows(["name"], members.Select(m => new object[] { m })),
+        "select count(*) from sys.nodes" => Rows(["count(*)"], [[members.Count]]),
+        _ => Error(400, 4000, $"the CrateDB double knows only `select name from sys.nodes` and `select count(*) from sys.nodes`, not `{statement}`"),
+    };
+}
+
+static HttpResponse Rows(string[] cols, IEnumerable<object[]> rows)
+{
+    var list = rows.ToList();
+    return new HttpResponse(200, JsonSerializer.Serialize(new { cols, rows = list, rowcount = list.Count, duration = 0 }) + "\n", "application/json");
+}
+
+static HttpResponse Error(int status, int code, string message) =>
+    new(status, JsonSerializer.Serialize(new { error = new { message, code } }) + "\n", "application/json");
+
+// Transport and psql: accept and hold the connection, reading and dropping whatever comes; the transport port
+// first greets with the node and cluster name, which is how the doubles find each other.
+static async Task Sink(Socket listener, byte[]? hello)
 {
     while (true)
     {
@@ -87,6 +147,11 @@ static async Task Sink(Socket listener)
             var buffer = new byte[4096];
             try
             {
+                if (hello is not null)
+                {
+                    await client.SendAsync(hello, SocketFlags.None);
+                }
+
                 while (await client.ReceiveAsync(buffer, SocketFlags.None) > 0)
                 {
                 }

@@ -16,10 +16,19 @@ public static class FirewallConfig
 
     public static IReadOnlyList<Rule> Rules(StackTopology topology, Host host)
     {
+        var admins = topology.Spec.AdminSources;
         var rules = new List<Rule>
         {
-            new("ssh, open to all so an operator cannot lock themselves out", new[] { host.Access.Ssh.Port }.ToEquatableArray(), null),
+            admins.Count == 0
+                ? new("ssh, open to all (microblog:adminSources not set)", new[] { host.Access.Ssh.Port }.ToEquatableArray(), null)
+                : new("ssh, from microblog:adminSources", new[] { host.Access.Ssh.Port }.ToEquatableArray(), admins),
         };
+        // The validator allows a tcp:// endpoint only with admin sources.
+        if (host.Access.DockerEndpoint.StartsWith("tcp://", StringComparison.Ordinal) && admins.Count > 0)
+        {
+            var port = new Uri(host.Access.DockerEndpoint).Port;
+            rules.Add(new("the Docker engine (tcp), from microblog:adminSources", new[] { port }.ToEquatableArray(), admins));
+        }
 
         var frontDoor = topology.FrontDoor.Select(i => i.Name).ToHashSet();
         foreach (var instance in topology.On(host.Name))
@@ -77,8 +86,8 @@ public static class FirewallConfig
                 continue;
             }
 
-            var v4 = from.Where(a => IPAddress.Parse(a).AddressFamily == AddressFamily.InterNetwork).ToList();
-            var v6 = from.Where(a => IPAddress.Parse(a).AddressFamily == AddressFamily.InterNetworkV6).ToList();
+            var v4 = from.Where(a => FamilyOf(a) == AddressFamily.InterNetwork).ToList();
+            var v6 = from.Where(a => FamilyOf(a) == AddressFamily.InterNetworkV6).ToList();
             if (v4.Count > 0)
             {
                 text.Append($"        ip saddr {List(v4)} {ports}\n");
@@ -105,6 +114,10 @@ public static class FirewallConfig
                 : $"{what}: from {names}";
         return new Rule(comment, ports.ToEquatableArray(), remote.Select(s => s.Address).Distinct().ToEquatableArray());
     }
+
+    /// <summary>An address or a CIDR network.</summary>
+    private static AddressFamily FamilyOf(string source) =>
+        IPAddress.TryParse(source, out var address) ? address.AddressFamily : IPNetwork.Parse(source).BaseAddress.AddressFamily;
 
     private static string List(IEnumerable<string> items)
     {

@@ -126,7 +126,11 @@ public static class HaproxyConfig
     /// <summary>The outermost proxy trusts no client-sent forwarding headers and sets its own.</summary>
     internal static void EdgeHeaders(ConfigWriter w, bool tls)
     {
+        w.Comment("the edge: whatever a client says about forwarding is dropped; this proxy says it");
         w.Line("http-request del-header X-Forwarded-For");
+        w.Line("http-request del-header Forwarded");
+        w.Line("http-request del-header X-Forwarded-Host");
+        w.Line("http-request del-header X-Forwarded-Port");
         if (tls)
         {
             w.Line("http-request set-header X-Forwarded-Proto https if { ssl_fc }");
@@ -155,7 +159,8 @@ public static class HaproxyConfig
         w.Line($"retries {Retries}");
         w.Comment("every retry goes to another server: the one that just failed is likely down");
         w.Line("option redispatch 1");
-        w.Line("retry-on all-retryable-errors");
+        w.Comment("retry only what never reached an app or that it dropped unanswered; a 5xx or a slow answer is returned, not replayed onto apps under load");
+        w.Line("retry-on conn-failure empty-response");
         w.Comment("an L7 retry re-sends a request the server may have applied: only safe methods; disable-l7-retry keeps conn-failure retries");
         w.Line("acl retry_safe method GET HEAD OPTIONS");
         w.Line("http-request disable-l7-retry unless retry_safe");

@@ -44,16 +44,38 @@ public static class NginxConfig
             http.Line("uwsgi_temp_path uwsgi_temp;");
             http.Line("scgi_temp_path scgi_temp;");
             http.Blank();
-            http.Comment("the load balancer sets these; a request without them came straight to this host");
-            http.Block("map $http_x_forwarded_proto $forwarded_proto", m =>
+            // Only the load balancer in front may say who the client is: its headers are taken, anyone else's replaced.
+            var trusted = topology.Sources(instance).Where(s => s.Role == Role.LoadBalancer).Select(s => s.Address).Distinct().ToList();
+            http.Comment("the client address, scheme and forwarding chain are taken only from the load balancer in front");
+            foreach (var address in trusted)
             {
-                m.Line("default $http_x_forwarded_proto;");
-                m.Line("\"\" $scheme;");
+                http.Line($"set_real_ip_from {address};");
+            }
+
+            http.Line("real_ip_header X-Real-IP;");
+            http.Block("geo $realip_remote_addr $from_load_balancer", g =>
+            {
+                g.Line("default 0;");
+                foreach (var address in trusted)
+                {
+                    g.Line($"{address} 1;");
+                }
             });
-            http.Block("map $http_x_real_ip $client_ip", m =>
+            http.Block("map $from_load_balancer $forwarded_proto", m =>
             {
-                m.Line("default $http_x_real_ip;");
-                m.Line("\"\" $remote_addr;");
+                m.Line("1 $http_x_forwarded_proto;");
+                m.Line("default $scheme;");
+            });
+            http.Block("map $from_load_balancer $forwarded_for", m =>
+            {
+                // after realip, $remote_addr is the client: the chain gets the load balancer's own address
+                m.Line("1 \"$http_x_forwarded_for, $realip_remote_addr\";");
+                m.Line("default $remote_addr;");
+            });
+            http.Block("map $from_load_balancer $forwarded_host", m =>
+            {
+                m.Line("1 $http_x_forwarded_host;");
+                m.Line("default \"\";");
             });
             http.Blank();
             http.Block($"upstream {upstream}", u =>
@@ -87,14 +109,26 @@ public static class NginxConfig
                     l.Line("proxy_http_version 1.1;");
                     l.Line("proxy_set_header Connection \"\";");
                     l.Line("proxy_set_header Host $host;");
-                    l.Line("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;");
+                    l.Line("proxy_set_header X-Forwarded-For $forwarded_for;");
                     l.Line("proxy_set_header X-Forwarded-Proto $forwarded_proto;");
-                    l.Line("proxy_set_header X-Real-IP $client_ip;");
+                    l.Line("proxy_set_header X-Real-IP $remote_addr;");
+                    l.Comment("an empty value drops the header: RFC 7239 Forwarded is not ours to pass on, X-Forwarded-Host only from the load balancer");
+                    l.Line("proxy_set_header Forwarded \"\";");
+                    l.Line("proxy_set_header X-Forwarded-Host $forwarded_host;");
                     l.Line($"proxy_connect_timeout {Seconds(Connect)};");
                     l.Comment("haproxy retries across apps itself; wait out its worst case so its answer arrives");
                     l.Line($"proxy_read_timeout {Seconds(NginxRead)};");
                     l.Comment("one upstream: retry only a reused keep-alive connection that turned out closed, never a timeout");
                     l.Line("proxy_next_upstream error;");
+                    l.Comment("haproxy closed without an answer (its app died with the request): say nothing either, so the load balancer");
+                    l.Comment("may send a safe request to another nginx; an app's own 502 is passed on as it is, a timeout's 504 too");
+                    l.Line("error_page 502 = @unanswered;");
+                });
+                s.Blank();
+                s.Block("location @unanswered", l =>
+                {
+                    l.Block("if ($request_method !~ ^(GET|HEAD|OPTIONS)$)", i => i.Line("return 502;"));
+                    l.Line("return 444;");
                 });
             });
         });

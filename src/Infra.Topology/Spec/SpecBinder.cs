@@ -22,7 +22,7 @@ internal sealed class SpecBinder(string file)
     }
 
     internal static readonly string[] TopKeys =
-        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath"];
+        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources"];
 
     private static readonly string[] HostKeys = ["name", "address", "ssh", "docker", "roles", "instances"];
     private static readonly string[] LoadBalancerKeys = ["name", "address", "ssh", "docker", "tlsCertificate"];
@@ -205,7 +205,30 @@ internal sealed class SpecBinder(string file)
             Explicit.Add(healthEntry.Path);
         }
 
-        var spec = new StackSpec(stack, file, layout, clusterName, hosts.ToEquatableArray(), loadBalancer, images, commands, ports, crate, healthCheckPath);
+        var adminSources = new List<string>();
+        if (top.TryGetValue("adminSources", out var adminEntry))
+        {
+            Mark(adminEntry.Path, adminEntry.Node);
+            if (adminEntry.Node is ListNode sources)
+            {
+                for (var i = 0; i < sources.Items.Count; i++)
+                {
+                    if (Scalar(sources.Items[i], $"{adminEntry.Path}[{i}]") is { } source)
+                    {
+                        adminSources.Add(source);
+                    }
+                }
+            }
+            else
+            {
+                Error(adminEntry.Path, adminEntry.Node, "must be a list of addresses or networks the operators connect from (`- 203.0.113.0/24`)");
+            }
+        }
+
+        var spec = new StackSpec(stack, file, layout, clusterName, hosts.ToEquatableArray(), loadBalancer, images, commands, ports, crate, healthCheckPath)
+        {
+            AdminSources = adminSources.ToEquatableArray(),
+        };
         return (spec, layoutKnown);
     }
 

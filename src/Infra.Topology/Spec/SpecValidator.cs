@@ -69,6 +69,20 @@ internal static partial class SpecValidator
             yield return Error($"{Ns}:loadBalancer.tlsCertificate", $"{certificateProblem} (the PEM file with the certificate chain and private key, on the load balancer host)");
         }
 
+        for (var i = 0; i < spec.AdminSources.Count; i++)
+        {
+            if (!IPNetwork.TryParse(spec.AdminSources[i], out _) && !IPAddress.TryParse(spec.AdminSources[i], out _))
+            {
+                yield return Error($"{Ns}:adminSources[{i}]", $"\"{spec.AdminSources[i]}\" is not an address or network: write an IP address or a CIDR network, e.g. 203.0.113.0/24");
+            }
+        }
+
+        var remote = spec.Hosts.Select(h => h.Address).Concat(spec.LoadBalancer is { } front ? [front.Address] : []).Any(a => a.Length > 0 && !TopologyResolver.IsLoopback(a));
+        if (remote && spec.AdminSources.Count == 0)
+        {
+            yield return Warning($"{Ns}:adminSources", "not set: SSH on every host is open to every address; list the addresses or networks operators connect from, e.g. `- 203.0.113.0/24`");
+        }
+
         var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var addresses = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var all = spec.Hosts.Select((h, i) => (Path: $"{Ns}:hosts[{i}]", h.Name, h.Address, h.Ssh, h.DockerEndpoint)).ToList();
@@ -130,6 +144,10 @@ internal static partial class SpecValidator
             if (docker is not null && Grammar.DockerEndpoint(docker) is { } endpointProblem)
             {
                 yield return Error($"{path}.docker", endpointProblem);
+            }
+            else if (docker is not null && docker.StartsWith("tcp://", StringComparison.Ordinal) && spec.AdminSources.Count == 0)
+            {
+                yield return Error($"{path}.docker", $"\"{docker}\": a TCP Docker endpoint is opened in the host's firewall to microblog:adminSources only, and none are listed: list them (e.g. `- 203.0.113.0/24`), or use ssh://{ssh.User}@{address}");
             }
         }
 

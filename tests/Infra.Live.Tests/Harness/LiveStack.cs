@@ -121,7 +121,9 @@ public sealed class LiveStack
         var commands = Topology.Spec.Commands;
         var process = instance.Role switch
         {
-            Role.Crate => Lab.Start(host, instance.Name, commands.Crate, ["-Cpath.conf=" + Path.Combine(dir, Path.GetDirectoryName(FilePaths.Crate(instance))!)]),
+            // crate.yml's path.data is the container's volume; a process keeps its data in the lab's folder instead.
+            Role.Crate => Lab.Start(host, instance.Name, commands.Crate,
+                ["-Cpath.conf=" + Path.Combine(dir, Path.GetDirectoryName(FilePaths.Crate(instance))!), "-Cpath.data=" + Path.Combine(dir, Path.GetDirectoryName(FilePaths.Crate(instance))!, "data")]),
             Role.App => Lab.Start(host, instance.Name, commands.App, [Path.Combine(dir, FilePaths.App(instance))], AppEnvironment),
             Role.Haproxy => Lab.Start(host, instance.Name, commands.Haproxy, ["-W", "-db", "-f", Path.Combine(dir, FilePaths.Haproxy)]),
             Role.LoadBalancer => Lab.Start(host, instance.Name, commands.Haproxy, ["-W", "-db", "-f", Path.Combine(dir, FilePaths.LoadBalancer)]),

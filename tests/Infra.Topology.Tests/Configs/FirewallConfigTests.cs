@@ -36,7 +36,7 @@ public partial class FirewallConfigTests
 
         Assert.Equal(["192.0.2.11", "192.0.2.12"], accepted[9210]);
         Assert.Equal(["192.0.2.10"], accepted[80]);
-        Assert.Equal(["any"], accepted[22]);
+        Assert.Equal(["203.0.113.0/24"], accepted[22]);
         Assert.Equal(["192.0.2.11", "192.0.2.12"], accepted[4200]);
         Assert.Equal(["192.0.2.11", "192.0.2.12"], accepted[5432]);
         Assert.Equal(["192.0.2.12"], accepted[4300]);
@@ -93,8 +93,49 @@ public partial class FirewallConfigTests
 
         var accepted = Accepted(FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host1")));
 
-        Assert.Equal(["any"], accepted[2222]);
+        Assert.Equal(["203.0.113.0/24"], accepted[2222]);
         Assert.False(accepted.ContainsKey(22));
+    }
+
+    [Fact]
+    public void Without_admin_sources_ssh_is_open_to_all_and_a_tcp_docker_endpoint_is_refused()
+    {
+        var open = CrateConfigTests.Edited("two-host", yaml => yaml.Replace("  microblog:adminSources:\n    - 203.0.113.0/24\n", "", StringComparison.Ordinal));
+        Assert.Equal(["any"], Accepted(FirewallConfig.Render(open, open.Hosts.Single(h => h.Name == "host1")))[22]);
+
+        var tcp = Repo.LoadEdited("two-host", yaml => yaml.Replace("  microblog:adminSources:\n    - 203.0.113.0/24\n", "", StringComparison.Ordinal)
+            .Replace("      address: 192.0.2.11\n", "      address: 192.0.2.11\n      docker: tcp://192.0.2.11:2376\n", StringComparison.Ordinal));
+        var error = Assert.Single(tcp.Errors);
+        Assert.Equal("microblog:hosts[0].docker", error.KeyPath);
+        Assert.Contains("microblog:adminSources", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tcp_docker_endpoint_is_open_to_the_admin_sources_only()
+    {
+        var topology = CrateConfigTests.Edited("two-host", yaml => yaml
+            .Replace("    - 203.0.113.0/24\n", "    - 203.0.113.0/24\n    - 2001:db8:ff::/48\n    - 198.51.100.7\n", StringComparison.Ordinal)
+            .Replace("      address: 192.0.2.11\n", "      address: 192.0.2.11\n      docker: tcp://192.0.2.11:2376\n", StringComparison.Ordinal));
+
+        var rendered = FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host1"));
+
+        Assert.Contains("ip saddr { 203.0.113.0/24, 198.51.100.7 } tcp dport 2376 accept", rendered, StringComparison.Ordinal);
+        Assert.Contains("ip6 saddr 2001:db8:ff::/48 tcp dport 2376 accept", rendered, StringComparison.Ordinal);
+        Assert.Contains("ip saddr { 203.0.113.0/24, 198.51.100.7 } tcp dport 22 accept", rendered, StringComparison.Ordinal);
+        Assert.DoesNotContain("tcp dport 2376", FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host2")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("203.0.113.0/33")]
+    [InlineData("203.0.113.x")]
+    [InlineData("any")]
+    public void An_admin_source_that_is_not_an_address_or_network_is_an_error(string source)
+    {
+        var result = Repo.LoadEdited("two-host", yaml => yaml.Replace("    - 203.0.113.0/24\n", $"    - \"{source}\"\n", StringComparison.Ordinal));
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("microblog:adminSources[0]", error.KeyPath);
+        Assert.Contains("e.g. 203.0.113.0/24", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

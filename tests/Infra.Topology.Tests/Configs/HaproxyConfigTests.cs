@@ -92,7 +92,7 @@ public class HaproxyConfigTests
         Assert.Contains("http-check expect status 200", lines);
         Assert.Contains("default-server inter 500 fall 2 rise 2 on-marked-down shutdown-sessions", lines);
         Assert.Contains("retries 3", lines);
-        Assert.Contains("retry-on all-retryable-errors", lines);
+        Assert.Contains("retry-on conn-failure empty-response", lines);
         Assert.Contains("acl retry_safe method GET HEAD OPTIONS", lines);
         Assert.Contains("http-request disable-l7-retry unless retry_safe", lines);
         Assert.Contains(lines, l => l.StartsWith("option redispatch", StringComparison.Ordinal));

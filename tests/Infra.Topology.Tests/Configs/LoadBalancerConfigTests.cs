@@ -19,7 +19,7 @@ public class LoadBalancerConfigTests
         var lines = Lines(config);
         Assert.Equal(["bind *:80"], lines.Where(l => l.StartsWith("bind ", StringComparison.Ordinal)));
         Assert.Contains("http-check send meth GET uri /health", lines);
-        Assert.Contains("retry-on all-retryable-errors", lines);
+        Assert.Contains("retry-on conn-failure empty-response", lines);
         Assert.Contains("http-request disable-l7-retry unless retry_safe", lines);
     }
 

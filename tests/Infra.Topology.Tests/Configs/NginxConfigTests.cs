@@ -19,7 +19,8 @@ public class NginxConfigTests
         var upstreamServers = Lines(config).Where(l => l.StartsWith("server ", StringComparison.Ordinal) && l.EndsWith(';')).ToList();
         Assert.Equal([$"server 127.0.0.1:{ownHaproxy.Port};"], upstreamServers);
         Assert.Contains($"proxy_pass http://{ownHaproxy.Name};", Lines(config));
-        Assert.DoesNotContain(topology.Hosts, h => config.Contains(h.Address, StringComparison.Ordinal));
+        // Only the load balancer's address appears, as the one source whose forwarding headers count.
+        Assert.DoesNotContain(topology.Hosts.Where(h => !h.Roles.Contains(Role.LoadBalancer)), h => config.Contains(h.Address, StringComparison.Ordinal));
     }
 
     [Theory]
@@ -35,7 +36,13 @@ public class NginxConfigTests
         Assert.Contains("proxy_http_version 1.1;", lines);
         Assert.Contains("proxy_set_header Connection \"\";", lines);
         Assert.Contains(lines, l => l.StartsWith("keepalive ", StringComparison.Ordinal));
-        Assert.Contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", lines);
+        Assert.Contains("proxy_set_header X-Forwarded-For $forwarded_for;", lines);
+        Assert.Contains("proxy_set_header Forwarded \"\";", lines);
+        foreach (var lb in topology.Of(Role.LoadBalancer))
+        {
+            Assert.Contains($"set_real_ip_from {lb.Address};", lines);
+        }
+
         Assert.Contains("proxy_set_header X-Forwarded-Proto $forwarded_proto;", lines);
         Assert.Contains("proxy_set_header Host $host;", lines);
         Assert.Contains(lines, l => l.StartsWith("proxy_set_header X-Real-IP ", StringComparison.Ordinal));
