@@ -31,7 +31,7 @@ public class PlanTests
         Assert.True(result.Exit == 0, result.ToString());
         Assert.Contains("    over ssh deploy@192.0.2.12:22: docker kill --signal=USR2 host2-haproxy\n", result.Out);
         Assert.Contains("    mount volume host1-crate-4200-data at /data\n", result.Out);
-        Assert.Contains("    health: CMD curl -sS -o /dev/null http://192.0.2.11:4200/ (every 5s, 3 tries)\n", result.Out);
+        Assert.Contains("    health: CMD curl -sS -o /dev/null http://192.0.2.11:4200/ (every 2s, 3 tries)\n", result.Out);
         Assert.Contains("    here: for i in $(seq 1 30); do code=$(curl", result.Out);
     }
 

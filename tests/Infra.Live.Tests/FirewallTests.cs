@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Infra.Live.Tests.Harness;
 using Infra.Topology.Model;
@@ -14,7 +13,7 @@ namespace Infra.Live.Tests;
 /// </summary>
 public sealed class FirewallTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Probe = TimeSpan.FromMilliseconds(700);
+    private static readonly TimeSpan Probe = FirewallMatrix.Probe;
 
     [LiveFact("nginx", "haproxy", "nft")]
     public Task Two_host_ports_answer_exactly_their_wired_sources() => OnlyWiredSourcesReach("two-host");
@@ -26,34 +25,7 @@ public sealed class FirewallTests(ITestOutputHelper output)
     {
         var stack = await LiveStack.Start(lab, Stacks.Spec(stackName));
         var topology = stack.Topology;
-        var froms = topology.Hosts.Select(h => lab[h.Name]).Append(lab.Outside).ToList();
-
-        var probes = new List<(Instance Instance, string Kind, int Port, LabHost From, bool Expected)>();
-        foreach (var instance in topology.Instances)
-        {
-            foreach (var (kind, port) in PortsOf(instance))
-            {
-                var allowed = AllowedHosts(topology, instance, kind);
-                foreach (var from in froms.Where(f => f.Name != instance.Host))
-                {
-                    probes.Add((instance, kind, port, from, allowed is null || allowed.Contains(from.Name)));
-                }
-            }
-        }
-
-        var answers = await Task.WhenAll(probes.Select(p => NetnsLab.CanConnect(p.From, p.Instance.Address, p.Port, Probe)));
-        var table = new StringBuilder();
-        foreach (var group in probes.Zip(answers).GroupBy(x => (x.First.Instance.Name, x.First.Kind, x.First.Port)))
-        {
-            table.AppendLine($"  {group.Key.Name} {group.Key.Kind} :{group.Key.Port} answers {string.Join(", ", group.Where(x => x.Second).Select(x => x.First.From.Name).DefaultIfEmpty("no other host"))}");
-        }
-
-        output.WriteLine($"{probes.Count} connection attempts from {froms.Count} places:\n{table}");
-        var wrong = probes.Zip(answers).Where(x => x.First.Expected != x.Second)
-            .Select(x => $"{x.First.Instance.Name} {x.First.Kind} :{x.First.Port} from {x.First.From.Name}: {(x.Second ? "answered" : "did not answer")}, expected {(x.First.Expected ? "to" : "not to")}")
-            .ToList();
-        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
-        Assert.Contains(probes.Zip(answers), x => !x.Second);
+        var froms = await FirewallMatrix.PortsAnswerExactlyTheirWiredSources(lab, topology, output);
 
         var proxies = topology.Instances.Where(i => i.Role is Role.Haproxy or Role.LoadBalancer).ToList();
         foreach (var proxy in proxies)
@@ -80,37 +52,6 @@ public sealed class FirewallTests(ITestOutputHelper output)
             Assert.True(seeds.EnumerateArray().All(c => c.GetProperty("reachable").GetBoolean()), $"{node.Name}: {seeds}");
         }
     });
-
-    private static IEnumerable<(string Kind, int Port)> PortsOf(Instance instance)
-    {
-        yield return ("http", instance.Port);
-        if (instance.TransportPort is { } transport)
-        {
-            yield return ("transport", transport);
-        }
-
-        if (instance.PsqlPort is { } psql)
-        {
-            yield return ("psql", psql);
-        }
-    }
-
-    /// <summary>The hosts that need a port, from the wiring; null for the front door, which everyone may reach.</summary>
-    private static HashSet<string>? AllowedHosts(StackTopology topology, Instance instance, string kind)
-    {
-        if (topology.FrontDoor.Contains(instance))
-        {
-            return null;
-        }
-
-        if (instance.Role == Role.Crate)
-        {
-            var crates = topology.Of(Role.Crate).Select(c => c.Host);
-            return (kind == "transport" ? crates : crates.Concat(topology.Of(Role.App).Select(a => a.Host))).ToHashSet();
-        }
-
-        return topology.Sources(instance).Select(s => s.Host).ToHashSet();
-    }
 
     private static async Task<int?> StatusOrNone(NetnsLab lab, LabHost from, Instance to, string url)
     {

@@ -137,7 +137,7 @@ public static class Planner
         $"exec 3<>/dev/tcp/{instance.Address}/{instance.Port} && printf 'GET {HaproxyConfig.StatsPath};csv HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && case \"$status\" in *' 200 '*) exit 0;; esac; exit 1";
 
     private static HealthCheck Health(string[] test, string startPeriod = "10s") =>
-        new(test.ToEquatableArray(), Interval: "5s", Timeout: "3s", Retries: 3, StartPeriod: startPeriod);
+        new(test.ToEquatableArray(), Interval: "2s", Timeout: "2s", Retries: 3, StartPeriod: startPeriod);
 
     /// <summary>The data tier first (apps need it), the front door last (it needs everything behind it).</summary>
     private static int RolloutRank(Role role) => role switch
@@ -323,7 +323,7 @@ public static class Planner
         {
             (ChangeAction.Reload, Role.Nginx) => (Scripts.Signal(service.Name, "HUP"), "nginx re-reads its config and replaces workers gracefully"),
             (ChangeAction.Reload, _) => (Scripts.Signal(service.Name, "USR2"), "the haproxy master starts new workers and hands over the listeners: no connection is dropped"),
-            (ChangeAction.RollingRestart, _) => (Scripts.RestartUntilHealthy(service.Name), "the app reads crate.hosts only at start: restarted one at a time, each healthy before the next"),
+            (ChangeAction.RollingRestart, _) => (Scripts.RestartUntilHealthy(service.Name, service.Files.Select(f => f.HostPath)), "the app reads crate.hosts only at start: restarted one at a time, each healthy before the next"),
             _ => (null, null),
         };
         if (script is null || writes.Count == 0)

@@ -45,7 +45,13 @@ public static class Scripts
 
     public static string Signal(string container, string signal) => $"docker kill --signal={signal} {container}";
 
-    public static string RestartUntilHealthy(string container) => $"docker restart {container} && {{ {WaitHealthy(container)}; }}";
+    /// <summary>
+    /// Restarts the container only when it started before its newest config file was written: a container created
+    /// after its files (a first deploy, a replacement) already read them, and a restart would cost a second start.
+    /// </summary>
+    public static string RestartUntilHealthy(string container, IEnumerable<string> files) =>
+        $"if [ \"$(stat -c %Y {string.Join(' ', files.Select(Quote))} | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{{{.State.StartedAt}}}}' {container})\" +%s)\" ]; " +
+        $"then docker restart {container} && ( {WaitHealthy(container)} ); else echo \"{container} started after its config was written: no restart needed\"; fi";
 
     /// <summary>Docker's own health status: the same check, on the same schedule, the container reports to operators.</summary>
     public static string WaitHealthy(string container) =>

@@ -19,7 +19,7 @@ public class DockerCliTests
             "--mount", "type=volume,source=host1-crate-4200-data,target=/data",
             "--label", "microblog.stack=two-host", "--label", "microblog.role=Crate", "--label", "microblog.ports=4200,4300,5432",
             "--health-cmd", "'curl' '-sS' '-o' '/dev/null' 'http://192.0.2.11:4200/'",
-            "--health-interval", "5s", "--health-timeout", "3s", "--health-retries", "3", "--health-start-period", "60s",
+            "--health-interval", "2s", "--health-timeout", "2s", "--health-retries", "3", "--health-start-period", "60s",
             "crate:5.10",
         ], DockerCli.CreateArguments(spec));
     }
