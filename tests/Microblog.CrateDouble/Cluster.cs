@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -7,19 +8,25 @@ using System.Text.Json;
 namespace Microblog.CrateDouble;
 
 /// <summary>
-/// What the double knows of its cluster: itself and every seed host whose transport port greets it with the same
-/// cluster name. A cluster "has a master" once a majority of `cluster.initial_master_nodes` is among them. Enough
-/// to watch a deployment's orchestration (a node joining, a cluster forming); nothing of CrateDB's real consensus.
+/// What the double knows of its cluster: itself and every node of the same cluster name it exchanged a greeting with
+/// on a transport port in the last few seconds, in either direction. Each node greets its seed hosts every second,
+/// so a new node that lists the old ones as seeds is seen by them too, as when a CrateDB node joins. The cluster
+/// "has a master" once a majority of `cluster.initial_master_nodes` is among the members. Enough to watch a
+/// deployment's orchestration; nothing of CrateDB's real consensus.
 /// </summary>
 public sealed class Cluster(CrateSettings settings)
 {
-    /// <summary>The line a node's transport port sends first: `{"node":..,"cluster":..}`.</summary>
+    private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(4);
+    private readonly ConcurrentDictionary<string, DateTime> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>The line each side of a transport connection sends first: `{"node":..,"cluster":..}`.</summary>
     public byte[] Hello { get; } = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { node = settings.NodeName, cluster = settings.ClusterName }) + "\n");
 
-    public async Task<IReadOnlyList<string>> Members()
+    public IReadOnlyList<string> Members()
     {
-        var peers = await Task.WhenAll(settings.SeedHosts.Select(Greet));
-        return peers.OfType<string>().Prepend(settings.NodeName).Distinct().Order(StringComparer.Ordinal).ToList();
+        var now = DateTime.UtcNow;
+        return _seen.Where(kv => now - kv.Value < Fresh).Select(kv => kv.Key).Append(settings.NodeName)
+            .Distinct().Order(StringComparer.Ordinal).ToList();
     }
 
     public bool HasMaster(IReadOnlyList<string> members)
@@ -28,8 +35,36 @@ public sealed class Cluster(CrateSettings settings)
         return masters.Count == 0 || masters.Count(members.Contains) >= masters.Count / 2 + 1;
     }
 
-    /// <summary>The node name a seed's transport port announces, if it belongs to this cluster.</summary>
-    private async Task<string?> Greet(string seed)
+    /// <summary>Greets every seed host once a second, for as long as the node runs.</summary>
+    public async Task Gossip()
+    {
+        while (true)
+        {
+            await Task.WhenAll(settings.SeedHosts.Select(Greet));
+            await Task.Delay(1000);
+        }
+    }
+
+    /// <summary>An incoming transport connection: answer with our greeting, note the peer's, then drain.</summary>
+    public async Task Accept(Socket client)
+    {
+        using var _ = client;
+        try
+        {
+            await client.SendAsync(Hello, SocketFlags.None);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            Note(await ReadLine(client, timeout.Token));
+            var buffer = new byte[4096];
+            while (await client.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task Greet(string seed)
     {
         var colon = seed.LastIndexOf(':');
         var host = colon > 0 ? seed[..colon] : seed;
@@ -40,25 +75,49 @@ public sealed class Cluster(CrateSettings settings)
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             var ip = IPAddress.TryParse(host.Trim('[', ']'), out var parsed) ? parsed : (await Dns.GetHostAddressesAsync(host, timeout.Token))[0];
             await socket.ConnectAsync(new IPEndPoint(ip, port), timeout.Token);
-            var buffer = new byte[512];
-            var read = 0;
-            while (read < buffer.Length && Array.IndexOf(buffer, (byte)'\n', 0, read) < 0)
-            {
-                var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, timeout.Token);
-                if (n == 0)
-                {
-                    return null;
-                }
+            await socket.SendAsync(Hello, SocketFlags.None, timeout.Token);
+            Note(await ReadLine(socket, timeout.Token));
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+        }
+    }
 
-                read += n;
+    private void Note(string? hello)
+    {
+        if (hello is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(hello);
+            if (json.RootElement.GetProperty("cluster").GetString() == settings.ClusterName && json.RootElement.GetProperty("node").GetString() is { } node)
+            {
+                _seen[node] = DateTime.UtcNow;
+            }
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+        }
+    }
+
+    private static async Task<string?> ReadLine(Socket socket, CancellationToken cancel)
+    {
+        var buffer = new byte[512];
+        var read = 0;
+        while (read < buffer.Length && Array.IndexOf(buffer, (byte)'\n', 0, read) < 0)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, cancel);
+            if (n == 0)
+            {
+                return null;
             }
 
-            using var hello = JsonDocument.Parse(Encoding.UTF8.GetString(buffer, 0, read).Split('\n')[0]);
-            return hello.RootElement.GetProperty("cluster").GetString() == settings.ClusterName ? hello.RootElement.GetProperty("node").GetString() : null;
+            read += n;
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or JsonException or KeyNotFoundException)
-        {
-            return null;
-        }
+
+        return Encoding.UTF8.GetString(buffer, 0, read).Split('\n')[0];
     }
 }

@@ -45,13 +45,14 @@ foreach (var address in settings.BindAddresses)
     {
         var raw = MiniHttpServer.Listen(address, port);
         listeners.Add(raw);
-        tasks.Add(Sink(raw, port == settings.TransportPort ? cluster.Hello : null));
+        tasks.Add(port == settings.TransportPort ? Transport(raw) : Sink(raw));
     }
 }
 
 Console.WriteLine($"crate double {settings.NodeName} (cluster {settings.ClusterName}, from {settings.ConfigFile}): " +
     $"{string.Join(",", settings.BindAddresses)} http {settings.HttpPort} transport {settings.TransportPort} psql {settings.PsqlPort?.ToString() ?? "off"}, " +
     $"ready {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after start");
+tasks.Add(cluster.Gossip());
 await Task.WhenAll(tasks);
 return 0;
 
@@ -110,7 +111,7 @@ async Task<HttpResponse> Sql(HttpRequest request)
     }
 
     Console.WriteLine($"crate double {settings.NodeName}: statement {statement ?? "(none)"}");
-    var members = await cluster.Members();
+    var members = cluster.Members();
     if (!cluster.HasMaster(members))
     {
         return Error(503, 5030, $"no master: {members.Count} of the master-eligible nodes {string.Join(", ", settings.InitialMasterNodes)} are here");
@@ -134,9 +135,18 @@ static HttpResponse Rows(string[] cols, IEnumerable<object[]> rows)
 static HttpResponse Error(int status, int code, string message) =>
     new(status, JsonSerializer.Serialize(new { error = new { message, code } }) + "\n", "application/json");
 
-// Transport and psql: accept and hold the connection, reading and dropping whatever comes; the transport port
-// first greets with the node and cluster name, which is how the doubles find each other.
-static async Task Sink(Socket listener, byte[]? hello)
+// Transport: the nodes greet each other, which is how the doubles know their cluster.
+async Task Transport(Socket listener)
+{
+    while (true)
+    {
+        var client = await listener.AcceptAsync();
+        _ = Task.Run(() => cluster.Accept(client));
+    }
+}
+
+// psql: accept and hold the connection, reading and dropping whatever comes.
+static async Task Sink(Socket listener)
 {
     while (true)
     {
@@ -147,11 +157,6 @@ static async Task Sink(Socket listener, byte[]? hello)
             var buffer = new byte[4096];
             try
             {
-                if (hello is not null)
-                {
-                    await client.SendAsync(hello, SocketFlags.None);
-                }
-
                 while (await client.ReceiveAsync(buffer, SocketFlags.None) > 0)
                 {
                 }

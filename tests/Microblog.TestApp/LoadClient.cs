@@ -84,6 +84,13 @@ public static class LoadClient
         var stopIssuing = TimeSpan.FromSeconds(options.Seconds);
         using var hardStop = new CancellationTokenSource(stopIssuing + TimeSpan.FromMilliseconds(options.RequestTimeoutMs) + TimeSpan.FromSeconds(5));
         var stoppedByTime = false;
+        // SIGTERM: stop issuing, finish what is in flight, write the summary (a test ends the load when its change is done).
+        using var stopRequested = new CancellationTokenSource();
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stopRequested.Cancel();
+        });
         var inFlight = new System.Collections.Concurrent.ConcurrentDictionary<int, TimeSpan>();
 
         async Task Worker()
@@ -114,7 +121,7 @@ public static class LoadClient
                         }
                     }
 
-                    if (clock.Elapsed >= stopIssuing || hardStop.IsCancellationRequested)
+                    if (clock.Elapsed >= stopIssuing || hardStop.IsCancellationRequested || stopRequested.IsCancellationRequested)
                     {
                         stoppedByTime = true;
                         return;

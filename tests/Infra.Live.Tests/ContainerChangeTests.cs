@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Infra.Live.Tests.Harness;
+using Infra.Live.Tests.Harness.Containers;
+using Infra.Topology.Plan;
+using Infra.Topology.Spec;
+
+namespace Infra.Live.Tests;
+
+/// <summary>
+/// Changes delivered to a stack running as containers, exactly as its plan orders them, under steady load where
+/// traffic is the question: a first deploy probed from outside, HTTPS, the firewall, a host added, a new app image,
+/// a new CrateDB image.
+/// </summary>
+public sealed class ContainerChangeTests(ITestOutputHelper output)
+{
+    private const string Certificate = "/etc/microblog/tls/front.pem";
+
+    [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft", "openssl", "curl")]
+    public Task Two_host_first_deploy_shows_nothing_but_the_front_door_then_serves_https_behind_its_firewall()
+    {
+        var spec = Stacks.Edited("two-host", yaml => yaml.Replace("  microblog:loadBalancer:\n", $"  microblog:loadBalancer:\n    tlsCertificate: {Certificate}\n", StringComparison.Ordinal));
+        return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), async lab =>
+        {
+            // The operator's certificate on the load balancer host, made here (certificate and key in one PEM).
+            var pem = MakeCertificate(lab.Net.RunDir);
+            Check(lab.AsRoot(lab["front"], $"mkdir -p /etc/microblog/tls && cat > {Certificate} && chmod 600 {Certificate}", pem));
+
+            // Every port but the front door's, from outside, over and over while the plan runs.
+            using var stop = new CancellationTokenSource();
+            var answered = new ConcurrentBag<string>();
+            var rounds = 0;
+            var targets = new List<(string What, string Address, int Port)>();
+            var deploying = Task.Run(() => ContainerStack.Deploy(lab, spec, out _));
+            var probing = Task.Run(async () =>
+            {
+                while (!deploying.IsCompleted)
+                {
+                    if (targets.Count == 0)
+                    {
+                        targets.AddRange(Placed(lab, spec).Instances
+                            .Where(i => i.Role != Role.LoadBalancer)
+                            .SelectMany(i => FirewallMatrix.PortsOf(i).Select(p => ($"{i.Name} {p.Kind}", i.Address, p.Port))));
+                    }
+
+                    var results = await Task.WhenAll(targets.Select(async t => (t, await NetnsLab.CanConnect(lab.Net.Outside, t.Address, t.Port, TimeSpan.FromMilliseconds(150)))));
+                    foreach (var (t, ok) in results.Where(r => r.Item2))
+                    {
+                        answered.Add($"{t.What} :{t.Port}");
+                    }
+
+                    rounds++;
+                }
+            });
+            var stack = await deploying;
+            await probing;
+            output.WriteLine($"first deploy: {targets.Count} ports probed from outside in {rounds} rounds while {stack.Plan.Steps.Count} steps ran; answered: {(answered.IsEmpty ? "none" : string.Join(", ", answered.Distinct()))}");
+            Assert.True(rounds >= 10, $"only {rounds} probe rounds");
+            Assert.Empty(answered);
+
+            var https = Curl(lab, $"https://{stack.Topology.FrontDoor[0].Address}:443/health");
+            var http = Curl(lab, $"http://{stack.Topology.FrontDoor[0].Address}:80/health");
+            output.WriteLine($"front door: https {https}, http {http}");
+            Assert.Equal("200", https);
+            Assert.Equal("200", http);
+
+            await FirewallMatrix.PortsAnswerExactlyTheirWiredSources(lab.Net, stack.Topology, output);
+        });
+    }
+
+    [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft")]
+    public Task Two_host_gains_a_host_then_a_new_app_image_and_a_new_crate_image_under_load()
+    {
+        var spec = Stacks.Spec("two-host");
+        return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), async lab =>
+        {
+            var stack = ContainerStack.Deploy(lab, spec, out _);
+
+            // A host joins: every existing container stays, every changed file is rewritten in place and reloaded.
+            var before = stack.Plan;
+            var ids = before.Services.ToDictionary(s => s.Name, s => stack.Inspect(s.Name).Id);
+            var inodes = before.Hosts.SelectMany(h => h.Files.Select(f => (Host: h.Host.Name, f.HostPath))).ToDictionary(f => f, f => Inode(lab, f.Host, f.HostPath));
+            await lab.AddHosts(["host3"]);
+            var grown = Stacks.Edited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
+            var (runs, load) = await UnderLoad(lab, stack, "gain-host3", () => stack.Apply(grown));
+            output.WriteLine($"two-host gains host3: {runs.Count} steps; {load}");
+            Assert.Equal(0, load.Failed);
+            Assert.DoesNotContain(runs, r => r.Change is StepChangeKind.Replace or StepChangeKind.Delete);
+            Assert.All(ids, id => Assert.Equal(id.Value, stack.Inspect(id.Key).Id));
+            var oldFiles = before.Hosts.SelectMany(h => h.Files.Select(f => (Host: h.Host.Name, File: f))).ToDictionary(f => (f.Host, f.File.HostPath), f => f.File);
+            var changed = stack.Plan.Hosts.SelectMany(h => h.Files.Select(f => (Host: h.Host.Name, File: f)))
+                .Where(f => oldFiles.TryGetValue((f.Host, f.File.HostPath), out var old) && old.Sha256 != f.File.Sha256)
+                .ToList();
+            Assert.NotEmpty(changed);
+            foreach (var (host, file) in changed)
+            {
+                Assert.Equal(inodes[(host, file.HostPath)], Inode(lab, host, file.HostPath));
+                if (file.ContainerPath is { } inContainer)
+                {
+                    var seen = lab.Docker(lab[host], "exec", file.File.Instance!, "cat", inContainer);
+                    Assert.True(seen.Stdout == file.File.Content, $"{file.File.Instance} does not see the new {inContainer}");
+                }
+            }
+
+            Assert.Contains(runs, r => r.Id == "host1-haproxy-reload");
+            Assert.Contains(runs, r => r.Id == "front-lb-reload");
+            Assert.True(load.ServedBy.GetValueOrDefault("host3-app-9210") > 0, "host3's app served nothing");
+
+            // A new app image: the apps are replaced one at a time, each healthy before the next.
+            foreach (var host in lab.Hosts)
+            {
+                Check(lab.Docker(host, "tag", "registry.example.com/microblog/app:1.0.0", "registry.example.com/microblog/app:1.1.0"));
+            }
+
+            var released = Stacks.Edited("two-host", yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.1.0", StringComparison.Ordinal) + "    - name: host3\n      address: 192.0.2.13\n");
+            var apps = stack.Plan.Services.Where(s => s.Role == Role.App).Select(s => s.Name).ToList();
+            var down = 0;
+            using (var watch = Watch(stack, apps, n => down = Math.Max(down, n)))
+            {
+                (runs, load) = await UnderLoad(lab, stack, "app-release", () => stack.Apply(released));
+            }
+
+            output.WriteLine($"new app image: {string.Join(", ", runs.Where(r => r.Change == StepChangeKind.Replace).Select(r => r.Id))}; at most {down} app(s) down at once; {load}");
+            Assert.Equal(0, load.Failed);
+            Assert.Equal(1, down);
+            Assert.Equal(apps.Select(a => $"{a}-container"), runs.Where(r => r.Change == StepChangeKind.Replace && r.Id.EndsWith("-container", StringComparison.Ordinal)).Select(r => r.Id));
+            Assert.All(apps, a => Assert.Equal("registry.example.com/microblog/app:1.1.0", stack.Inspect(a).Image));
+
+            // A new CrateDB image: each node is replaced on its volume, back in the cluster before the next; its data stays.
+            var nodes = stack.Plan.Services.Where(s => s.Role == Role.Crate).Select(s => s.Name).ToList();
+            var marks = nodes.ToDictionary(n => n, n => Marker(lab, stack, n));
+            foreach (var host in lab.Hosts)
+            {
+                Check(lab.Docker(host, "tag", "crate:5.10", "crate:5.11"));
+            }
+
+            var upgraded = Stacks.Edited("two-host", yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.1.0\n    crate: crate:5.11", StringComparison.Ordinal) + "    - name: host3\n      address: 192.0.2.13\n");
+            var nodeIds = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
+            runs = stack.Apply(upgraded);
+            output.WriteLine($"new crate image: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
+            Assert.Equal(nodes.SelectMany(n => new[] { $"{n}-container", $"{n}-ready" }), runs.Where(r => nodes.Any(n => r.Id.StartsWith(n + "-", StringComparison.Ordinal))).Select(r => r.Id));
+            Assert.Contains(runs, r => r.Id == "check-crate-cluster");
+            Assert.All(nodes, n =>
+            {
+                Assert.NotEqual(nodeIds[n], stack.Inspect(n).Id);
+                Assert.Equal(marks[n], Marker(lab, stack, n));
+            });
+        });
+    }
+
+    [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft")]
+    public Task Single_host_crate_data_survives_a_new_image()
+    {
+        var spec = Stacks.Spec("single-host");
+        return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), lab =>
+        {
+            var stack = ContainerStack.Deploy(lab, spec, out _);
+            var nodes = stack.Plan.Services.Where(s => s.Role == Role.Crate).Select(s => s.Name).ToList();
+            var marks = nodes.ToDictionary(n => n, n => Marker(lab, stack, n));
+            var ids = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
+            Check(lab.Docker(lab.Hosts[0], "tag", "crate:5.10", "crate:5.11"));
+
+            var runs = stack.Apply(Stacks.Edited("single-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:5.11\n", StringComparison.Ordinal)));
+
+            output.WriteLine($"single-host, new crate image: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}; markers {string.Join(", ", marks.Values)}");
+            Assert.All(nodes, n =>
+            {
+                Assert.NotEqual(ids[n], stack.Inspect(n).Id);
+                Assert.Equal(marks[n], Marker(lab, stack, n));
+            });
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>Steady GETs through the front door while <paramref name="change"/> runs; the load ends a little after it.</summary>
+    private async Task<(IReadOnlyList<StepRun> Runs, Harness.LoadResult Load)> UnderLoad(ContainerLab lab, ContainerStack stack, string name, Func<IReadOnlyList<StepRun>> change)
+    {
+        var load = lab.Net.StartLoad(stack.Client, stack.FrontDoorUrl(), count: 1_000_000, rate: 200, seconds: 90, name: name);
+        await Task.Delay(1000);
+        var clock = Stopwatch.StartNew();
+        var runs = await Task.Run(change);
+        output.WriteLine($"{name}: the change took {clock.Elapsed.TotalSeconds:F1} s");
+        await Task.Delay(2000);
+        load.Process.Signal(15);
+        var result = await load.Result(TimeSpan.FromSeconds(30));
+        return (runs, result);
+    }
+
+    /// <summary>Samples the apps' health every 100 ms and reports how many were not healthy at once.</summary>
+    private static IDisposable Watch(ContainerStack stack, IReadOnlyList<string> apps, Action<int> seen)
+    {
+        var stop = new CancellationTokenSource();
+        var task = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                seen(apps.Count(a => stack.Inspect(a).Health != "healthy"));
+                await Task.Delay(100);
+            }
+        });
+        return new Stopper(stop, task);
+    }
+
+    private sealed class Stopper(CancellationTokenSource stop, Task task) : IDisposable
+    {
+        public void Dispose()
+        {
+            stop.Cancel();
+            task.Wait();
+            stop.Dispose();
+        }
+    }
+
+    /// <summary>A marker written under the node's data path once, and its node id: what must survive a new container.</summary>
+    private static string Marker(ContainerLab lab, ContainerStack stack, string node)
+    {
+        var host = stack.HostOf(node);
+        var marker = lab.Docker(host, "exec", node, "sh", "-c", "[ -f /data/data/marker ] || head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /data/data/marker; cat /data/data/marker; echo; cat /data/data/nodes/0/node.id");
+        Check(marker);
+        return marker.Stdout.Trim().Replace('\n', '/');
+    }
+
+    private static string Inode(ContainerLab lab, string host, string path)
+    {
+        var stat = lab.AsRoot(lab[host], $"stat -c %i '{path}'");
+        Check(stat);
+        return stat.Stdout.Trim();
+    }
+
+    private static string Curl(ContainerLab lab, string url)
+    {
+        var result = Shell.Run("nsenter", ["--net=" + lab.Net.Outside.NsPath, "--", "curl", "-ks", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", url]);
+        return result.Stdout.Trim();
+    }
+
+    private static string MakeCertificate(string dir)
+    {
+        var key = Path.Combine(dir, "front.key");
+        var cert = Path.Combine(dir, "front.crt");
+        Check(Shell.Run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=front.microblog.test"));
+        return File.ReadAllText(cert) + File.ReadAllText(key);
+    }
+
+    private static Infra.Topology.Model.StackTopology Placed(ContainerLab lab, StackSpec spec) =>
+        Infra.Topology.Model.TopologyResolver.Resolve(LabStack.WithLabAddresses(spec, ContainerStack.HostNames(spec).ToDictionary(n => n, n => lab[n].Address)));
+
+    private static void Check(ShellResult result) => Assert.True(result.Ok, result.ToString());
+}
