@@ -66,7 +66,10 @@ public static partial class Grammar
         return null;
     }
 
-    private static bool IsHost(string host) => IPAddress.TryParse(host, out _) || DnsNamePattern().IsMatch(host);
+    private static bool IsHost(string host) => IPAddress.TryParse(host, out _) || IsDnsName(host);
+
+    /// <summary>A DNS name: labels of letters, digits and '-' (not at either end), 253 characters at most.</summary>
+    public static bool IsDnsName(string value) => DnsNamePattern().IsMatch(value);
 
     [GeneratedRegex(@"^(/([A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})*)+(\?[A-Za-z0-9._~-]+=[A-Za-z0-9._~%-]*(&[A-Za-z0-9._~-]+=[A-Za-z0-9._~%-]*)*)?$")]
     private static partial Regex HealthPathPattern();

@@ -325,7 +325,7 @@ internal static partial class SpecValidator
                 : $"\"{address}\" is not an IP address or host name (an IPv4 address is four numbers 0-255, e.g. 192.0.2.11)";
         }
 
-        if (!DnsNamePattern().IsMatch(address))
+        if (!Grammar.IsDnsName(address))
         {
             return $"\"{address}\" is not an IP address or host name";
         }
@@ -336,9 +336,6 @@ internal static partial class SpecValidator
 
     [GeneratedRegex("^[0-9.]+$")]
     private static partial Regex DottedNumbers();
-
-    [GeneratedRegex(@"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")]
-    private static partial Regex DnsNamePattern();
 
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$")]
     private static partial Regex HostNamePattern();

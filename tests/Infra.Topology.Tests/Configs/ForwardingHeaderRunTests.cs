@@ -61,7 +61,7 @@ public sealed class ForwardingHeaderRunTests : IDisposable
     [Fact]
     public async Task The_load_balancer_drops_what_clients_say_about_forwarding_and_says_it_itself()
     {
-        var (lbPort, echoPort) = (FreePort(), FreePort());
+        var (lbPort, echoPort) = (Tools.FreePort(), Tools.FreePort());
         var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
             yaml.Replace("192.0.2.", "127.0.0.", StringComparison.Ordinal) + $"  microblog:ports:\n    loadBalancerHttp: {lbPort}\n    nginx: {echoPort}\n"));
         // The echo stands in for both nginx: the load balancer's health checks and requests reach it.
@@ -98,7 +98,7 @@ public sealed class ForwardingHeaderRunTests : IDisposable
     /// <summary>two-host on loopback (the load balancer at 127.0.0.10), host1's nginx in front of the header echo.</summary>
     private async Task<int> Start()
     {
-        var (nginxPort, echoPort) = (FreePort(), FreePort());
+        var (nginxPort, echoPort) = (Tools.FreePort(), Tools.FreePort());
         var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
             yaml.Replace("192.0.2.", "127.0.0.", StringComparison.Ordinal) + $"  microblog:ports:\n    nginx: {nginxPort}\n    haproxy: {echoPort}\n"));
         _ = Echo(echoPort, IPAddress.Loopback);
@@ -114,10 +114,11 @@ public sealed class ForwardingHeaderRunTests : IDisposable
         return nginxPort;
     }
 
-    /// <summary>The whole response to one request line (and headers), from 127.0.0.1; empty when nginx closed without one.</summary>
-    private static async Task<string> Raw(int port, string requestLine)
+    /// <summary>The whole response to one request line (and headers), sent from <paramref name="from"/>; empty when the server closed without one.</summary>
+    private static async Task<string> Raw(int port, string requestLine, IPAddress? from = null)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(from ?? IPAddress.Loopback, 0));
         await socket.ConnectAsync(IPAddress.Loopback, port);
         await socket.SendAsync(Encoding.ASCII.GetBytes($"{requestLine}\r\nHost: microblog.example\r\nConnection: close\r\n\r\n"), SocketFlags.None);
         var response = new StringBuilder();
@@ -131,25 +132,12 @@ public sealed class ForwardingHeaderRunTests : IDisposable
         return response.ToString();
     }
 
-    /// <summary>A GET from <paramref name="from"/> carrying every forwarding header a client could forge.</summary>
+    /// <summary>A GET from <paramref name="from"/> carrying every forwarding header a client could forge; the headers the echo got.</summary>
     private static async Task<Dictionary<string, string>> Get(int port, IPAddress from)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(from, 0));
-        await socket.ConnectAsync(IPAddress.Loopback, port);
-        var request = "GET /echo HTTP/1.1\r\nHost: microblog.example\r\nConnection: close\r\n" +
+        var text = await Raw(port, "GET /echo HTTP/1.1\r\n" +
             "X-Real-IP: 203.0.113.9\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n" +
-            "Forwarded: for=198.51.100.1;proto=https\r\nX-Forwarded-Host: evil.example\r\n\r\n";
-        await socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None);
-        var response = new StringBuilder();
-        var buffer = new byte[8192];
-        int n;
-        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
-        {
-            response.Append(Encoding.ASCII.GetString(buffer, 0, n));
-        }
-
-        var text = response.ToString();
+            "Forwarded: for=198.51.100.1;proto=https\r\nX-Forwarded-Host: evil.example", from);
         Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
         var body = text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
         return body.Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -220,13 +208,6 @@ public sealed class ForwardingHeaderRunTests : IDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Any, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -21,7 +21,7 @@ public sealed class ProxyRunTests : IDisposable
     [Fact]
     public async Task Haproxy_serves_its_stats_csv_to_local_callers_only()
     {
-        var (haproxyPort, appPort) = (FreePort(), FreePort());
+        var (haproxyPort, appPort) = (Tools.FreePort(), Tools.FreePort());
         var topology = Proxies.Load(Repo.LoadEdited("single-host", yaml =>
             yaml + $"  microblog:ports:\n    haproxy: {haproxyPort}\n    app: {appPort}\n"));
         StartHaproxy(HaproxyConfig.Render(topology, topology.Of(Role.Haproxy).Single()));
@@ -42,7 +42,7 @@ public sealed class ProxyRunTests : IDisposable
     [Fact]
     public async Task Nginx_proxies_to_its_haproxy_and_hides_the_stats_page()
     {
-        var (nginxPort, haproxyPort, appPort) = (FreePort(), FreePort(), FreePort());
+        var (nginxPort, haproxyPort, appPort) = (Tools.FreePort(), Tools.FreePort(), Tools.FreePort());
         // loopback addresses: haproxy health-checks its servers, and no traffic may leave this machine
         var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
             yaml.Replace("192.0.2.", "127.0.0.") + $"  microblog:ports:\n    nginx: {nginxPort}\n    haproxy: {haproxyPort}\n    app: {appPort}\n"));
@@ -122,13 +122,6 @@ public sealed class ProxyRunTests : IDisposable
                 await Task.Delay(50);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Any, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A non-loopback IPv4 address of this machine, if it has one: connecting to it makes that the caller's address.</summary>

@@ -114,4 +114,12 @@ public static class Tools
             }
         }
     }
+
+    /// <summary>A TCP port nothing listens on right now, for a server a test starts.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }
