@@ -39,7 +39,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, string work
         }
     }
 
-    /// <summary>Warnings are printed, not fatal (DESIGN.md); on stderr, so stdout stays the command's output.</summary>
+    /// <summary>Warnings are printed, not fatal (docs/architecture.md); on stderr, so stdout stays the command's output.</summary>
     public void Warn(IEnumerable<Diagnostic> warnings)
     {
         foreach (var warning in warnings)

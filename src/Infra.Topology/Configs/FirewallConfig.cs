@@ -7,7 +7,7 @@ namespace Infra.Topology.Configs;
 
 /// <summary>
 /// One complete nftables ruleset per host: nothing but the front door is reachable from outside, every other
-/// port only from the addresses of the instances wired to it (DESIGN.md, "Topology rules").
+/// port only from the addresses of the instances wired to it (README, "Security").
 /// </summary>
 public static class FirewallConfig
 {
