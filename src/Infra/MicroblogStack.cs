@@ -50,7 +50,7 @@ public sealed class MicroblogStack : Stack
         }
 
         var plan = Planner.Plan(TopologyResolver.Resolve(spec));
-        var microblog = new Components.Topology("microblog", new Components.TopologyArgs { Plan = plan });
+        var microblog = new Components.StackComponent("microblog", new Components.StackComponentArgs { Plan = plan });
         FrontDoorUrls = microblog.FrontDoorUrls;
         HaproxyStatsUrls = microblog.HaproxyStatsUrls;
         CrateAdminUrls = microblog.CrateAdminUrls;

@@ -4,16 +4,17 @@ using Pulumi;
 
 namespace Infra.Components;
 
-public sealed class TopologyArgs
+public sealed class StackComponentArgs
 {
     public required DeploymentPlan Plan { get; init; }
 }
 
 /// <summary>
-/// The whole stack: a HostStack per host, a component per service under it, and every step of the plan as a
+/// The whole stack (Pulumi type microblog:infra:Topology; the class has its own name, clear of the Infra.Topology
+/// namespace): a HostStack per host, a component per service under it, and every step of the plan as a
 /// resource under the component it belongs to; the post-update checks, which look at the whole stack, under this one.
 /// </summary>
-public sealed class Topology : ComponentResource
+public sealed class StackComponent : ComponentResource
 {
     [Output("frontDoorUrls")]
     public Output<ImmutableArray<string>> FrontDoorUrls { get; private set; }
@@ -33,7 +34,7 @@ public sealed class Topology : ComponentResource
 
     public StepResources Steps { get; }
 
-    public Topology(string name, TopologyArgs args, ComponentResourceOptions? options = null)
+    public StackComponent(string name, StackComponentArgs args, ComponentResourceOptions? options = null)
         : base("microblog:infra:Topology", name, options)
     {
         var plan = args.Plan;
