@@ -31,7 +31,7 @@ public sealed class RenderTests : IDisposable
         Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^host1 +firewall +- +nftables\.conf +\d+$"));
         Assert.Equal(Expected("two-host").Count + 2, lines.Length);
         Assert.Equal("two-host: 12 files for 3 hosts (--out DIR writes them)", lines[^1]);
-        Assert.Contains("warning: microblog:hosts: a 2-node CrateDB cluster", result.Error);
+        Assert.Contains("warning: microblog:hosts: 2 master-eligible CrateDB nodes cannot survive", result.Error);
     }
 
     [Fact]

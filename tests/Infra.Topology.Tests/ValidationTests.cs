@@ -242,8 +242,20 @@ public class ValidationTests
         var result = SpecLoader.LoadFile(Repo.StackFile("two-host"));
 
         Assert.True(result.Ok);
-        Assert.Contains(result.Warnings, w => w.Message.Contains("2-node CrateDB cluster"));
-        Assert.DoesNotContain(SpecLoader.LoadFile(Repo.StackFile("three-host")).Warnings, w => w.Message.Contains("2-node"));
+        Assert.Contains(result.Warnings, w => w.Message.Contains("2 master-eligible CrateDB nodes cannot survive"));
+        Assert.DoesNotContain(SpecLoader.LoadFile(Repo.StackFile("three-host")).Warnings, w => w.Message.Contains("master-eligible"));
+    }
+
+    [Theory]
+    [InlineData(0, "at least one master-eligible node")]
+    [InlineData(4, "the stack has 3 CrateDB nodes: write at most 3")]
+    public void A_master_count_the_cluster_cannot_have_is_an_error(int masters, string message)
+    {
+        var result = Repo.LoadEdited("three-host", yaml => yaml.Replace("    heapSize: 2g\n", $"    heapSize: 2g\n    masterNodes: {masters}\n", StringComparison.Ordinal));
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("microblog:crate.masterNodes", error.KeyPath);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

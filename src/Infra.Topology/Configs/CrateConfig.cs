@@ -4,7 +4,9 @@ using YamlDotNet.Serialization;
 namespace Infra.Topology.Configs;
 
 /// <summary>
-/// crate.yml for one CrateDB node: unicast discovery with every other node, a cluster name per stack.
+/// crate.yml for one CrateDB node: a small fixed set of master-eligible nodes (the first
+/// <see cref="Spec.CrateSpec.MasterNodes"/> in host order) that every node discovers and that bootstraps the cluster;
+/// the other nodes hold data only. A node's file does not change when nodes are added after them.
 /// Setting names and meanings are from CrateDB's reference documentation:
 /// https://cratedb.com/docs/crate/reference/en/latest/config/node.html (crate/crate docs/config/node.rst),
 /// https://cratedb.com/docs/crate/reference/en/latest/config/cluster.html (crate/crate docs/config/cluster.rst),
@@ -19,6 +21,8 @@ public static class CrateConfig
     [
         "cluster.name", // node.rst: Basics
         "node.name", // node.rst: Basics
+        "node.master", // node.rst: Node types
+        "node.data", // node.rst: Node types
         "network.host", // node.rst: Networking / Hosts
         "network.publish_host", // node.rst: Networking / Hosts
         "http.port", // node.rst: Networking / Ports
@@ -26,8 +30,6 @@ public static class CrateConfig
         "psql.port", // node.rst: Networking / Ports
         "discovery.seed_hosts", // cluster.rst: Discovery
         "cluster.initial_master_nodes", // cluster.rst: Discovery
-        "gateway.expected_data_nodes", // cluster.rst: Metadata gateway
-        "gateway.recover_after_data_nodes", // cluster.rst: Metadata gateway
         "path.data", // node.rst: Paths
         "path.logs", // node.rst: Paths
     ];
@@ -44,11 +46,13 @@ public static class CrateConfig
             throw new ArgumentException($"{crate.Name} is not a CrateDB node", nameof(crate));
         }
 
-        var nodes = topology.Of(Spec.Role.Crate).ToList();
+        var masters = MasterEligible(topology);
         var settings = new OrderedDictionary<string, object>
         {
             ["cluster.name"] = topology.Spec.ClusterName,
             ["node.name"] = crate.Name,
+            ["node.master"] = masters.Contains(crate),
+            ["node.data"] = true,
 
             // Every layout runs on host networking, so the host's own address is the one to bind and publish
             // (127.0.0.1 on the process-managed layouts keeps a laptop's cluster off the LAN).
@@ -57,13 +61,13 @@ public static class CrateConfig
             ["http.port"] = crate.Port,
             ["transport.tcp.port"] = Required(crate.TransportPort, crate, "transport"),
             ["psql.port"] = Required(crate.PsqlPort, crate, "psql"),
-            ["discovery.seed_hosts"] = topology.Targets(crate)
-                .Where(t => t.Role == Spec.Role.Crate)
-                .Select(t => Endpoints.Format(t.Address, Required(t.TransportPort, t, "transport")))
+            // The master-eligible nodes find each other and every other node finds them: the list stays the same
+            // when data nodes come or go. (The gateway.* node counts were dropped for the same reason.)
+            ["discovery.seed_hosts"] = masters
+                .Where(m => m != crate)
+                .Select(m => Endpoints.Format(m.Address, Required(m.TransportPort, m, "transport")))
                 .ToList(),
-            ["cluster.initial_master_nodes"] = nodes.Select(n => n.Name).ToList(),
-            ["gateway.expected_data_nodes"] = nodes.Count,
-            ["gateway.recover_after_data_nodes"] = nodes.Count / 2 + 1,
+            ["cluster.initial_master_nodes"] = masters.Select(m => m.Name).ToList(),
         };
 
         // Process-managed nodes share one CrateDB installation, and CrateDB resolves relative paths against it
@@ -77,6 +81,13 @@ public static class CrateConfig
 
         return settings;
     }
+
+    /// <summary>
+    /// The first <see cref="Spec.CrateSpec.MasterNodes"/> nodes in host order: adding hosts after them leaves the set
+    /// as it is, so a bigger cluster keeps its voters and no node's file changes.
+    /// </summary>
+    public static IReadOnlyList<Instance> MasterEligible(StackTopology topology) =>
+        topology.Of(Spec.Role.Crate).Take(topology.Spec.Crate.MasterNodes).ToList();
 
     public static string Render(StackTopology topology, Instance crate, RunMode? mode = null)
     {

@@ -229,8 +229,10 @@ public static class Planner
             gates[name] = gate;
         }
 
+        // The master-eligible nodes come first in host order, so they are the first to start: until a majority of
+        // them runs, a new cluster has no master yet.
         var crateNodes = topology.Of(Role.Crate).ToList();
-        var quorum = crateNodes.Count / 2 + 1;
+        var quorum = CrateConfig.MasterEligible(topology).Count / 2 + 1;
         var rollout = hosts
             .SelectMany((plan, hostIndex) => plan.Services.Select((service, index) => (plan, service, hostIndex, index)))
             .OrderBy(s => RolloutRank(s.service.Role)).ThenBy(s => s.hostIndex).ThenBy(s => s.index)

@@ -32,7 +32,7 @@ internal sealed class SpecBinder(string file)
     private static readonly string[] CommandKeys = ["app", "crate", "haproxy"];
     private static readonly string[] PortKeys =
         ["nginx", "haproxy", "app", "crateHttp", "crateTransport", "cratePsql", "loadBalancerHttp", "loadBalancerHttps"];
-    private static readonly string[] CrateKeys = ["heapSize", "discovery"];
+    private static readonly string[] CrateKeys = ["heapSize", "masterNodes", "discovery"];
 
     internal static readonly IReadOnlyDictionary<string, Layout> Layouts = new Dictionary<string, Layout>
     {
@@ -179,7 +179,9 @@ internal sealed class SpecBinder(string file)
         var crate = new CrateSpec(StackSpec.DefaultHeapSize);
         if (top.TryGetValue("crate", out var crateEntry) && Map(crateEntry.Node, crateEntry.Path, CrateKeys) is { } crateMap)
         {
-            crate = new CrateSpec(String(crateMap, "heapSize", crateEntry.Path) ?? crate.HeapSize);
+            crate = new CrateSpec(
+                String(crateMap, "heapSize", crateEntry.Path) ?? crate.HeapSize,
+                Int(crateMap, "masterNodes", crateEntry.Path) ?? crate.MasterNodes);
             if (Find(crateMap, "discovery") is { } discovery)
             {
                 var path = $"{crateEntry.Path}.discovery";

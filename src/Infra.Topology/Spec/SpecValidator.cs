@@ -252,9 +252,20 @@ internal static partial class SpecValidator
             yield return Error(InstancePath(spec, Role.Crate), "zero CrateDB nodes in the whole stack: set `instances: {crate: 1}` or more on at least one host");
         }
 
-        if (counts[Role.Crate] == 2)
+        var masters = Math.Min(spec.Crate.MasterNodes, counts[Role.Crate]);
+        if (spec.Crate.MasterNodes < 1)
         {
-            yield return Warning($"{Ns}:hosts", "a 2-node CrateDB cluster cannot survive the loss of either node (a majority of 2 is 2): use 3 nodes");
+            yield return Error($"{Ns}:crate.masterNodes", $"{spec.Crate.MasterNodes}: a cluster needs at least one master-eligible node; write 3 (or 1 for a single node)");
+        }
+        else if (explicitKeys.Contains($"{Ns}:crate.masterNodes") && spec.Crate.MasterNodes > counts[Role.Crate] && counts[Role.Crate] > 0)
+        {
+            yield return Error($"{Ns}:crate.masterNodes", $"{spec.Crate.MasterNodes} master-eligible nodes, but the stack has {counts[Role.Crate]} CrateDB nodes: write at most {counts[Role.Crate]}");
+        }
+        else if (masters == 2)
+        {
+            yield return Warning(
+                explicitKeys.Contains($"{Ns}:crate.masterNodes") ? $"{Ns}:crate.masterNodes" : $"{Ns}:hosts",
+                "2 master-eligible CrateDB nodes cannot survive the loss of either (a majority of 2 is 2): use 3");
         }
 
         if (spec.Layout is Layout.Colocated or Layout.SplitRole)

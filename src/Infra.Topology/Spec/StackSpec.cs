@@ -38,7 +38,11 @@ public sealed record CommandSpec(string App, string Crate, string Haproxy);
 
 public sealed record PortSpec(int Nginx, int Haproxy, int App, int CrateHttp, int CrateTransport, int CratePsql, int LoadBalancerHttp, int LoadBalancerHttps);
 
-public sealed record CrateSpec(string HeapSize);
+/// <summary>CrateDB settings: the heap, and how many nodes (the first in host order) are master-eligible.</summary>
+public sealed record CrateSpec(string HeapSize, int MasterNodes = CrateSpec.DefaultMasterNodes)
+{
+    public const int DefaultMasterNodes = 3;
+}
 
 /// <summary>The whole `microblog:*` block of one stack file, defaults applied, checked.</summary>
 public sealed record StackSpec(

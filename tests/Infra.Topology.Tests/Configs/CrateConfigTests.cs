@@ -11,45 +11,73 @@ public class CrateConfigTests
 {
     public static TheoryData<string> Stacks => new(Repo.StackNames);
 
+    [Fact]
+    public void Three_host_node_settings_are_exactly_these()
+    {
+        var topology = Repo.Topology("three-host");
+
+        var parsed = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(CrateConfig.Render(topology, topology.Instance("host2-crate-4200")));
+
+        var expected = new Dictionary<string, object>
+        {
+            ["cluster.name"] = "microblog-three-host",
+            ["node.name"] = "host2-crate-4200",
+            ["node.master"] = "true",
+            ["node.data"] = "true",
+            ["network.host"] = "192.0.2.12",
+            ["network.publish_host"] = "192.0.2.12",
+            ["http.port"] = "4200",
+            ["transport.tcp.port"] = "4300",
+            ["psql.port"] = "5432",
+            ["discovery.seed_hosts"] = new[] { "192.0.2.11:4300", "192.0.2.13:4300" },
+            ["cluster.initial_master_nodes"] = new[] { "host1-crate-4200", "host2-crate-4200", "host3-crate-4200" },
+            ["path.data"] = "/data/data",
+            ["path.logs"] = "/data/log",
+        };
+        Assert.Equal(expected.Keys, parsed.Keys);
+        Assert.All(expected, kv => Assert.Equal(Normalize(kv.Value), Normalize(parsed[kv.Key])));
+    }
+
     [Theory]
     [MemberData(nameof(Stacks))]
-    public void Every_node_parses_back_to_exactly_the_topology_values(string stack)
+    public void Every_node_parses_back_to_its_settings(string stack)
     {
         var topology = Repo.Topology(stack);
-        var nodes = topology.Of(Role.Crate).ToList();
-        Assert.NotEmpty(nodes);
-        foreach (var node in nodes)
+        foreach (var node in topology.Of(Role.Crate))
         {
             var parsed = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(CrateConfig.Render(topology, node));
 
-            var expected = new Dictionary<string, object>
-            {
-                ["cluster.name"] = topology.Spec.ClusterName,
-                ["node.name"] = node.Name,
-                ["network.host"] = node.Address,
-                ["network.publish_host"] = node.Address,
-                ["http.port"] = Text(node.Port),
-                ["transport.tcp.port"] = Text(node.TransportPort!.Value),
-                ["psql.port"] = Text(node.PsqlPort!.Value),
-                ["discovery.seed_hosts"] = nodes.Where(n => n != node).Select(n => $"{n.Address}:{n.TransportPort}").ToList(),
-                ["cluster.initial_master_nodes"] = nodes.Select(n => n.Name).ToList(),
-                ["gateway.expected_data_nodes"] = Text(nodes.Count),
-                ["gateway.recover_after_data_nodes"] = Text(nodes.Count / 2 + 1),
-            };
-            if (!topology.IsProcessManaged)
-            {
-                expected["path.data"] = "/data/data";
-                expected["path.logs"] = "/data/log";
-            }
-
-            Assert.Equal(expected.Keys, parsed.Keys);
-            foreach (var (key, value) in expected)
-            {
-                Assert.Equal(Normalize(value), Normalize(parsed[key]));
-            }
-
             Assert.Equal(CrateConfig.Settings(topology, node).Select(kv => (kv.Key, Normalize(kv.Value))), parsed.Select(kv => (kv.Key, Normalize(kv.Value))));
         }
+    }
+
+    [Fact]
+    public void Five_nodes_have_three_masters_and_adding_a_sixth_changes_no_nodes_file()
+    {
+        var hosts = string.Concat(Enumerable.Range(3, 3).Select(i => $"    - name: host{i}\n      address: 192.0.2.1{i}\n"));
+        var five = Edited("two-host", yaml => yaml + hosts);
+        var six = Edited("two-host", yaml => yaml + hosts + "    - name: host6\n      address: 192.0.2.16\n");
+
+        var host4 = CrateConfig.Settings(five, five.Instance("host4-crate-4200"));
+        Assert.Equal(false, host4["node.master"]);
+        Assert.Equal(new[] { "192.0.2.11:4300", "192.0.2.12:4300", "192.0.2.13:4300" }, host4["discovery.seed_hosts"]);
+        Assert.Equal(new[] { "host1-crate-4200", "host2-crate-4200", "host3-crate-4200" }, host4["cluster.initial_master_nodes"]);
+        Assert.Equal(true, CrateConfig.Settings(five, five.Instance("host3-crate-4200"))["node.master"]);
+        foreach (var node in five.Of(Role.Crate))
+        {
+            Assert.Equal(CrateConfig.Render(five, node), CrateConfig.Render(six, six.Instance(node.Name)));
+        }
+    }
+
+    [Theory]
+    [InlineData(1, new[] { "host1-crate-4200" })]
+    [InlineData(5, new[] { "host1-crate-4200", "host2-crate-4200", "host3-crate-4200", "host4-crate-4200", "host5-crate-4200" })]
+    public void The_number_of_master_eligible_nodes_is_settable(int masters, string[] expected)
+    {
+        var hosts = string.Concat(Enumerable.Range(3, 3).Select(i => $"    - name: host{i}\n      address: 192.0.2.1{i}\n"));
+        var topology = Edited("two-host", yaml => yaml.Replace("    heapSize: 2g\n", $"    heapSize: 2g\n    masterNodes: {masters}\n", StringComparison.Ordinal) + hosts);
+
+        Assert.Equal(expected, CrateConfig.MasterEligible(topology).Select(n => n.Name));
     }
 
     [Fact]
@@ -62,7 +90,7 @@ public class CrateConfigTests
         Assert.Equal("192.0.2.11", settings["network.host"]);
         Assert.Equal(new[] { "192.0.2.12:4300" }, settings["discovery.seed_hosts"]);
         Assert.Equal(new[] { "host1-crate-4200", "host2-crate-4200" }, settings["cluster.initial_master_nodes"]);
-        Assert.Equal(2, settings["gateway.recover_after_data_nodes"]);
+        Assert.Equal(true, settings["node.master"]);
     }
 
     [Theory]
@@ -120,7 +148,6 @@ public class CrateConfigTests
             var seeds = (IReadOnlyList<string>)settings["discovery.seed_hosts"];
             Assert.Equal(2, seeds.Count);
             Assert.Equal(node.Host == "host3", !seeds.Contains("192.0.2.13:4300"));
-            Assert.Equal(3, settings["gateway.expected_data_nodes"]);
         }
 
         foreach (var app in topology.Of(Role.App))
@@ -136,10 +163,9 @@ public class CrateConfigTests
         return TopologyResolver.Resolve(result.Spec!);
     }
 
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
-
     private static string Normalize(object value) => value switch
     {
+        bool b => b ? "true" : "false",
         System.Collections.IEnumerable list and not string => "[" + string.Join(",", list.Cast<object>().Select(Normalize)) + "]",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
