@@ -38,7 +38,7 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
                 {
                     if (targets.Count == 0)
                     {
-                        targets.AddRange(Placed(lab, spec).Instances
+                        targets.AddRange(ContainerStack.Place(lab, spec).Instances
                             .Where(i => i.Role != Role.LoadBalancer)
                             .SelectMany(i => FirewallMatrix.PortsOf(i).Select(p => ($"{i.Name} {p.Kind}", i.Address, p.Port))));
                     }
@@ -240,9 +240,6 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
         Check(Shell.Run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=front.microblog.test"));
         return File.ReadAllText(cert) + File.ReadAllText(key);
     }
-
-    private static Infra.Topology.Model.StackTopology Placed(ContainerLab lab, StackSpec spec) =>
-        Infra.Topology.Model.TopologyResolver.Resolve(LabStack.WithLabAddresses(spec, ContainerStack.HostNames(spec).ToDictionary(n => n, n => lab[n].Address)));
 
     private static void Check(ShellResult result) => Assert.True(result.Ok, result.ToString());
 }

@@ -40,12 +40,17 @@ public sealed class ContainerStack
         return stack;
     }
 
+    /// <summary>The spec on the lab: each host at its lab address, the outside namespace as the operators' network.</summary>
+    public static StackTopology Place(ContainerLab lab, StackSpec spec)
+    {
+        var addresses = HostNames(spec).ToDictionary(name => name, name => lab[name].Address, StringComparer.Ordinal);
+        return TopologyResolver.Resolve(LabStack.WithLabAddresses(spec, addresses) with { AdminSources = [lab.Net.Outside.Address] });
+    }
+
     /// <summary>Plans the spec on the lab and runs what changed since the last plan, in the plan's order.</summary>
     public IReadOnlyList<StepRun> Apply(StackSpec spec)
     {
-        var addresses = HostNames(spec).ToDictionary(name => name, name => Lab[name].Address, StringComparer.Ordinal);
-        var placed = LabStack.WithLabAddresses(spec, addresses) with { AdminSources = [Lab.Net.Outside.Address] };
-        Topology = TopologyResolver.Resolve(placed);
+        Topology = Place(Lab, spec);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var runs = _runner.Apply(Planner.Plan(Topology));
         Lab.Net.Note($"{spec.Stack}: {runs.Count} steps in {clock.Elapsed.TotalSeconds:F1} s");
