@@ -21,6 +21,36 @@ public sealed class MicroblogStack : Stack
     [Output("services")]
     public Output<ImmutableDictionary<string, ImmutableDictionary<string, ImmutableArray<int>>>> Services { get; private set; }
 
+    /// <summary>
+    /// The stack's config through the SDK's config API: every `microblog:*` value by its key, secrets as secret outputs
+    /// only. The names of the keys come from the environment the SDK itself reads them from (it has no API to list
+    /// them), so a misspelt key is still reported; a secret's value is never taken from there.
+    /// </summary>
+    private static (Dictionary<string, string> Values, Dictionary<string, Output<string>> Secrets) ReadConfig(Config config)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var secrets = new Dictionary<string, Output<string>>(StringComparer.Ordinal);
+        foreach (var key in PulumiConfigValues.KeysFromEnvironment())
+        {
+            if (PulumiConfigValues.OwnKey(key) is not { } own)
+            {
+                // Another namespace (a provider's): its name is enough to flag near-misses of ours.
+                values[key] = string.Empty;
+            }
+            else if (key == Secrets.CratePasswordKey)
+            {
+                secrets[key] = config.RequireSecret(own);
+                values[key] = PulumiConfigValues.SecretMarker;
+            }
+            else
+            {
+                values[key] = config.Get(own) ?? string.Empty;
+            }
+        }
+
+        return (values, secrets);
+    }
+
     public MicroblogStack()
         : this(null)
     {
@@ -30,8 +60,9 @@ public sealed class MicroblogStack : Stack
         : base(options)
     {
         var stack = Deployment.Instance.StackName;
-        // Every key goes to the loader: it reads `microblog:*`, ignores providers' namespaces and flags near-misses of ours.
-        var result = SpecLoader.LoadPulumiConfig(PulumiConfigValues.FromEnvironment(), stack);
+        var config = new Config(PulumiConfigValues.Namespace);
+        var (values, secrets) = ReadConfig(config);
+        var result = SpecLoader.LoadPulumiConfig(values, stack);
         // One message per severity, a diagnostic per line: the SDK sends each log call on its own task, so
         // separate calls could reach the operator out of order.
         if (result.Warnings.Any())
@@ -39,10 +70,25 @@ public sealed class MicroblogStack : Stack
             Log.Warn(string.Join("\n", result.Warnings));
         }
 
-        if (result.Spec is not { } spec)
+        var errors = result.Errors.Select(e => e.ToString()).ToList();
+        if (result.Spec is { } loaded && loaded.Hosts.Any(h => h.CrateNodes > 0))
+        {
+            // Read here for its grammar only: what reaches a resource is the secret output.
+            var password = config.Get(PulumiConfigValues.OwnKey(Secrets.CratePasswordKey)!);
+            if (password is null)
+            {
+                errors.Add(Secrets.Missing(Secrets.CratePasswordKey));
+            }
+            else if (Secrets.CheckPassword(password) is { } problem)
+            {
+                errors.Add(problem);
+            }
+        }
+
+        if (result.Spec is not { } spec || errors.Count > 0)
         {
             // A logged error fails the update; nothing has been registered.
-            Log.Error(string.Join("\n", result.Errors));
+            Log.Error(string.Join("\n", errors));
 
             FrontDoorUrls = HaproxyStatsUrls = CrateAdminUrls = Output.Create(ImmutableArray<string>.Empty);
             Services = Output.Create(ImmutableDictionary<string, ImmutableDictionary<string, ImmutableArray<int>>>.Empty);
@@ -50,7 +96,7 @@ public sealed class MicroblogStack : Stack
         }
 
         var plan = Planner.Plan(TopologyResolver.Resolve(spec));
-        var microblog = new Components.StackComponent("microblog", new Components.StackComponentArgs { Plan = plan });
+        var microblog = new Components.StackComponent("microblog", new Components.StackComponentArgs { Plan = plan, Secrets = secrets });
         FrontDoorUrls = microblog.FrontDoorUrls;
         HaproxyStatsUrls = microblog.HaproxyStatsUrls;
         CrateAdminUrls = microblog.CrateAdminUrls;

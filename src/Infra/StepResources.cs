@@ -17,18 +17,21 @@ namespace Infra;
 public sealed class StepResources
 {
     private readonly Dictionary<string, Resource> _byId = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, Output<string>> _secrets;
 
-    private StepResources()
+    private StepResources(IReadOnlyDictionary<string, Output<string>> secrets)
     {
+        _secrets = secrets;
     }
 
     public IReadOnlyDictionary<string, Resource> ById => _byId;
 
     /// <param name="steps">The plan's steps, each after every step it waits for.</param>
+    /// <param name="secrets">The value of each secret a step's stdin names, as secret outputs.</param>
     /// <param name="parentOf">The component a step's resource belongs to.</param>
-    public static StepResources Map(IEnumerable<Step> steps, Func<Step, Resource> parentOf)
+    public static StepResources Map(IEnumerable<Step> steps, IReadOnlyDictionary<string, Output<string>> secrets, Func<Step, Resource> parentOf)
     {
-        var resources = new StepResources();
+        var resources = new StepResources(secrets);
         foreach (var step in steps)
         {
             resources._byId.Add(step.Id, resources.Create(step, parentOf(step)));
@@ -59,6 +62,12 @@ public sealed class StepResources
             RetainOnDelete = retainOnDelete,
             DeleteBeforeReplace = deleteBeforeReplace,
         };
+        if (step is CommandStep { SecretKeys.Count: > 0 })
+        {
+            // The provider echoes its inputs as outputs: the filled-in stdin stays encrypted there too.
+            options.AdditionalSecretOutputs = ["stdin"];
+        }
+
         if (engine is not null)
         {
             options.Provider = (ProviderResource)_byId[engine];
@@ -67,14 +76,15 @@ public sealed class StepResources
         return options;
     }
 
-    private static CustomResource Command(CommandStep step, CustomResourceOptions options)
+    private CustomResource Command(CommandStep step, CustomResourceOptions options)
     {
+        var stdin = Stdin(step);
         if (step.Ssh is not { } ssh)
         {
             var local = new LocalCommandArgs { Create = step.Script };
-            if (step.Stdin is not null)
+            if (stdin is not null)
             {
-                local.Stdin = step.Stdin;
+                local.Stdin = stdin;
             }
 
             local.Triggers.Add(Triggers(step));
@@ -86,13 +96,32 @@ public sealed class StepResources
             Connection = new ConnectionArgs { Host = ssh.Address, User = ssh.User, Port = ssh.Port },
             Create = step.Script,
         };
-        if (step.Stdin is not null)
+        if (stdin is not null)
         {
-            remote.Stdin = step.Stdin;
+            remote.Stdin = stdin;
         }
 
         remote.Triggers.Add(Triggers(step));
         return new RemoteCommand(step.Id, remote, options);
+    }
+
+    /// <summary>The step's stdin, with each secret's placeholder filled in: a secret output when it carries one.</summary>
+    private Input<string>? Stdin(CommandStep step)
+    {
+        if (step.Stdin is not { } stdin)
+        {
+            return null;
+        }
+
+        if (step.SecretKeys.Count == 0)
+        {
+            return stdin;
+        }
+
+        var values = step.SecretKeys.Select(key => _secrets.TryGetValue(key, out var value)
+            ? value.Apply(v => new KeyValuePair<string, string>(key, v))
+            : throw new InvalidOperationException(Topology.Spec.Secrets.NotRead(step.Id, key)));
+        return Output.All(values).Apply(pairs => Output.CreateSecret(Topology.Spec.Secrets.Fill(stdin, pairs.ToDictionary(p => p.Key, p => p.Value))));
     }
 
     // Triggers is InputList<object>; a plain string would be ambiguous between its implicit conversions.

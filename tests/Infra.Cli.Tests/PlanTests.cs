@@ -13,12 +13,13 @@ public class PlanTests
 
         Assert.True(result.Exit == 0, result.ToString());
         var output = result.Out;
-        Assert.StartsWith("two-host: 61 steps, in the order `pulumi up` takes them\n", output);
+        Assert.StartsWith("two-host: 62 steps, in the order `pulumi up` takes them\n", output);
         Assert.Contains("\n 1. host1-docker (Docker engine on host1): ssh://deploy@192.0.2.11\n", output);
         Assert.Contains("\n 5. host1-nftables-apply (command on host1): nft -f swaps the ruleset atomically", output);
-        Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, host1-nftables-apply, host2-crate-4200-ready\n", output);
+        Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, host1-nftables-apply, crate-app-user\n", output);
+        Assert.Contains(". crate-app-user (command on host1): the apps connect as CrateDB user microblog (DQL, DML, DDL on schema doc); its password is the stack's secret microblog:cratePassword\n    after: host2-crate-4200-ready\n", output);
         Assert.Contains("(command on this machine): the front door answers its health path\n", output);
-        Assert.EndsWith("\noutputs: front door http://192.0.2.10:80/\n", output);
+        Assert.EndsWith("\noutputs: front door http://192.0.2.10:80/\nnote: {{secret microblog:cratePassword}} stands for the stack's secret microblog:cratePassword (pulumi config set --secret microblog:cratePassword <value>): `pulumi up` fills it in and keeps it encrypted in the state; it is never printed\n", output);
         Assert.True(output.IndexOf("host1-app-9210-container", StringComparison.Ordinal) < output.IndexOf("host2-app-9210-container", StringComparison.Ordinal));
         Assert.DoesNotContain("over ssh", output);
     }
@@ -33,6 +34,10 @@ public class PlanTests
         Assert.Contains("    mount volume host1-crate-4200-data at /data\n", result.Out);
         Assert.Contains("    health: CMD curl -sS -o /dev/null http://192.0.2.11:4200/ (every 2s, 3 tries)\n", result.Out);
         Assert.Contains("    here: for i in $(seq 1 30); do code=$(curl", result.Out);
+        // The user step reads the password from stdin: the plan shows where it comes from, never a value.
+        Assert.Contains("    over ssh deploy@192.0.2.11:22: docker exec -i host1-crate-4200 sh -c 'IFS= read -r password", result.Out);
+        Assert.Contains("    stdin: {{secret microblog:cratePassword}} (pulumi up fills it in from the stack's secret config; never printed)\n", result.Out);
+        Assert.Contains("CREATE USER microblog WITH (password = ?)", result.Out);
     }
 
     [Fact]

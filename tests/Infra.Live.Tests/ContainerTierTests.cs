@@ -53,6 +53,50 @@ public sealed class ContainerTierTests(ITestOutputHelper output)
             output.WriteLine(load.ToString());
             Assert.Equal(400, load.Ok);
             Assert.Equal(apps, load.ServedBy.Keys.Order());
+            Credentials(stack, apps);
         });
+    }
+
+    /// <summary>
+    /// The plan made the apps' CrateDB user: every app signs in to every node as `microblog` with the password the
+    /// runner filled in; the superuser is refused from an app host (it is trusted on a node's own loopback only); the
+    /// node that ran the user step logged the statements in order, and no log holds the password.
+    /// </summary>
+    private void Credentials(ContainerStack stack, IReadOnlyList<string> apps)
+    {
+        var password = LabDeployTarget.Secrets[Secrets.CratePasswordKey];
+        foreach (var app in apps)
+        {
+            var instance = stack.Topology.Instance(app);
+            var reach = stack.Lab.Docker(stack.HostOf(app), "exec", app, "curl", "-fsS", $"http://{Topology.Configs.Endpoints.Format(instance.Address, instance.Port)}/__crate");
+            Assert.True(reach.Ok, reach.ToString());
+            using var json = System.Text.Json.JsonDocument.Parse(reach.Stdout);
+            var nodes = json.RootElement.GetProperty("crate").EnumerateArray().ToList();
+            output.WriteLine($"{app} signs in to CrateDB: {string.Join(", ", nodes.Select(n => $"{n.GetProperty("node")} as {n.GetProperty("user")} ({n.GetProperty("login")})"))}");
+            Assert.NotEmpty(nodes);
+            Assert.All(nodes, n => Assert.Equal("microblog", n.GetProperty("user").GetString()));
+
+            if (!stack.Local)
+            {
+                var node = stack.Topology.Of(Role.Crate).First();
+                var superuser = stack.Lab.Docker(stack.HostOf(app), "exec", app, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+                    "-X", "POST", $"http://{Topology.Configs.Endpoints.Format(node.Address, node.Port)}/_sql", "-d", "{\"stmt\":\"select name from sys.nodes\"}");
+                Assert.Equal("401", superuser.Stdout.Trim());
+                var guessed = stack.Lab.Docker(stack.HostOf(app), "exec", app, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "microblog:not-the-password-at-all",
+                    "-H", "Content-Type: application/json", "-X", "POST", $"http://{Topology.Configs.Endpoints.Format(node.Address, node.Port)}/_sql", "-d", "{\"stmt\":\"select current_user\"}");
+                Assert.Equal("401", guessed.Stdout.Trim());
+            }
+        }
+
+        var first = stack.Topology.Of(Role.Crate).First().Name;
+        var log = stack.Lab.Docker(stack.HostOf(first), "logs", first).Stdout;
+        var statements = log.Split('\n').Where(l => l.Contains("statement ", StringComparison.Ordinal) && !l.Contains("sys.nodes", StringComparison.Ordinal) && !l.Contains("current_user", StringComparison.Ordinal))
+            .Select(l => l.Split("statement ", 2)[1].Split(" (as ", 2)[0]).ToList();
+        Assert.Equal(["select count(*) from sys.users where name = ?", "CREATE USER microblog WITH (password = ?)", "GRANT DQL, DML, DDL ON SCHEMA doc TO microblog"], statements);
+        foreach (var crate in stack.Topology.Of(Role.Crate))
+        {
+            var logs = stack.Lab.Docker(stack.HostOf(crate.Name), "logs", crate.Name);
+            Assert.DoesNotContain(password, logs.Stdout + logs.Stderr, StringComparison.Ordinal);
+        }
     }
 }

@@ -75,6 +75,7 @@ public class ChangeTests
             "docker:index/remoteImage:RemoteImage host3-image-crate",
             .. Service("CrateNode", "host3-crate-4200", null),
             "docker:index/volume:Volume host3-crate-4200-data",
+            "command:remote:Command crate-app-user",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), deployed.Declared.Select(d => $"{d.Type} {d.Name}").Order(StringComparer.Ordinal));
     }

@@ -40,6 +40,54 @@ public class StackTests
     }
 
     [Fact]
+    public async Task Without_the_CrateDB_password_nothing_is_registered_and_the_error_says_how_to_set_it()
+    {
+        var mocks = new Mock<IMocks>();
+
+        var error = await Assert.ThrowsAsync<RunException>(() =>
+            Deploy.Config("two-host", PulumiConfigOf.StackFile(Repo.StackFile("two-host")), mocks.Object, password: false));
+
+        Assert.Contains("microblog:cratePassword: not set", error.Message, StringComparison.Ordinal);
+        Assert.Contains("pulumi config set --secret microblog:cratePassword", error.Message, StringComparison.Ordinal);
+        mocks.Verify(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task A_weak_CrateDB_password_is_refused_without_repeating_it_and_nothing_is_registered()
+    {
+        var config = new Dictionary<string, string>(PulumiConfigOf.StackFile(Repo.StackFile("two-host")))
+        {
+            ["microblog:cratePassword"] = "it's-short",
+        };
+        var mocks = new Mock<IMocks>();
+
+        var error = await Assert.ThrowsAsync<RunException>(() => Deploy.Config("two-host", config, mocks.Object));
+
+        Assert.Contains("microblog:cratePassword is not a usable password (10 characters)", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("it's-short", error.Message, StringComparison.Ordinal);
+        mocks.Verify(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task The_password_reaches_only_the_app_configs_and_the_user_step_and_stays_secret_in_their_outputs()
+    {
+        var deployed = await Deploy.Stack("two-host");
+
+        var carrying = deployed.Inputs.Where(kv => kv.Value.Contains(Deploy.CratePassword, StringComparison.Ordinal)).Select(kv => kv.Key).Order().ToList();
+        Assert.Equal(["crate-app-user", "host1-app-9210-config", "host1-app-9210-restart", "host2-app-9210-config", "host2-app-9210-restart"], carrying);
+        foreach (var name in carrying)
+        {
+            var options = Assert.IsType<CustomResourceOptions>(deployed.Of(name).Options);
+            Assert.Contains("stdin", options.AdditionalSecretOutputs);
+        }
+
+        var others = deployed.Declared.Where(d => !carrying.Contains(d.Name) && d.Options is CustomResourceOptions).ToList();
+        Assert.All(others, d => Assert.DoesNotContain("stdin", ((CustomResourceOptions)d.Options).AdditionalSecretOutputs));
+        // The placeholder is gone from what the provider gets: filled in, not sent as text.
+        Assert.DoesNotContain(deployed.Inputs.Values, v => v.Contains("{{secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Two_host_outputs_its_front_door_admin_and_stats_urls_and_services_per_host()
     {
         var deployed = await Deploy.Stack("two-host");

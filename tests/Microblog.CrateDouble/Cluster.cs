@@ -12,15 +12,16 @@ namespace Microblog.CrateDouble;
 /// on a transport port in the last few seconds, in either direction. Each node greets its seed hosts every second,
 /// so a new node that lists the old ones as seeds is seen by them too, as when a CrateDB node joins. The cluster
 /// "has a master" once a majority of `cluster.initial_master_nodes` is among the members. Enough to watch a
-/// deployment's orchestration; nothing of CrateDB's real consensus.
+/// deployment's orchestration; nothing of CrateDB's real consensus. The greetings carry the users (see
+/// <see cref="Users"/>), as cluster state would.
 /// </summary>
-public sealed class Cluster(CrateSettings settings)
+public sealed class Cluster(CrateSettings settings, Users users)
 {
     private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(4);
     private readonly ConcurrentDictionary<string, DateTime> _seen = new(StringComparer.Ordinal);
 
-    /// <summary>The line each side of a transport connection sends first: `{"node":..,"cluster":..}`.</summary>
-    public byte[] Hello { get; } = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { node = settings.NodeName, cluster = settings.ClusterName }) + "\n");
+    /// <summary>The line each side of a transport connection sends first: `{"node":..,"cluster":..,"users":{name:[hash,stamp]}}`.</summary>
+    public byte[] Hello() => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { node = settings.NodeName, cluster = settings.ClusterName, users = users.Snapshot() }) + "\n");
 
     public IReadOnlyList<string> Members()
     {
@@ -51,7 +52,7 @@ public sealed class Cluster(CrateSettings settings)
         using var _ = client;
         try
         {
-            await client.SendAsync(Hello, SocketFlags.None);
+            await client.SendAsync(Hello(), SocketFlags.None);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             Note(await ReadLine(client, timeout.Token));
             var buffer = new byte[4096];
@@ -75,7 +76,7 @@ public sealed class Cluster(CrateSettings settings)
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             var ip = IPAddress.TryParse(host.Trim('[', ']'), out var parsed) ? parsed : (await Dns.GetHostAddressesAsync(host, timeout.Token))[0];
             await socket.ConnectAsync(new IPEndPoint(ip, port), timeout.Token);
-            await socket.SendAsync(Hello, SocketFlags.None, timeout.Token);
+            await socket.SendAsync(Hello(), SocketFlags.None, timeout.Token);
             Note(await ReadLine(socket, timeout.Token));
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
@@ -96,6 +97,10 @@ public sealed class Cluster(CrateSettings settings)
             if (json.RootElement.GetProperty("cluster").GetString() == settings.ClusterName && json.RootElement.GetProperty("node").GetString() is { } node)
             {
                 _seen[node] = DateTime.UtcNow;
+                if (json.RootElement.TryGetProperty("users", out var known))
+                {
+                    users.Merge(known.EnumerateObject().Select(u => (u.Name, u.Value[0].GetString()!, u.Value[1].GetInt64())));
+                }
             }
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
@@ -105,7 +110,7 @@ public sealed class Cluster(CrateSettings settings)
 
     private static async Task<string?> ReadLine(Socket socket, CancellationToken cancel)
     {
-        var buffer = new byte[512];
+        var buffer = new byte[16384];
         var read = 0;
         while (read < buffer.Length && Array.IndexOf(buffer, (byte)'\n', 0, read) < 0)
         {

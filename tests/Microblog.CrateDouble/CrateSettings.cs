@@ -20,6 +20,12 @@ public sealed record CrateSettings(
     IReadOnlyList<string> InitialMasterNodes,
     string? DataPath)
 {
+    /// <summary>`auth.host_based.enabled`: off, CrateDB trusts every connection.</summary>
+    public bool HostBasedAuth { get; init; }
+
+    /// <summary>`auth.host_based.config.&lt;order&gt;.*`, in the order of their keys.</summary>
+    public IReadOnlyList<HbaEntry> HbaEntries { get; init; } = [];
+
     public static CrateSettings FromArgs(IReadOnlyList<string> args)
     {
         string? config = null;
@@ -79,6 +85,15 @@ public sealed record CrateSettings(
 
         var hosts = values.GetValueOrDefault("network.bind_host") ?? values.GetValueOrDefault("network.host") ?? ["_local_"];
         var psqlEnabled = One("psql.enabled") is not { } enabled || enabled.Equals("true", StringComparison.OrdinalIgnoreCase);
+        const string hbaPrefix = "auth.host_based.config.";
+        var hba = values.Keys.Where(k => k.StartsWith(hbaPrefix, StringComparison.Ordinal))
+            .Select(k => k[hbaPrefix.Length..].Split('.', 2)[0]).Distinct().Order(StringComparer.Ordinal)
+            .Select(order => new HbaEntry(
+                One($"{hbaPrefix}{order}.user"),
+                One($"{hbaPrefix}{order}.address"),
+                One($"{hbaPrefix}{order}.method") ?? "trust",
+                One($"{hbaPrefix}{order}.protocol")))
+            .ToList();
         return new CrateSettings(
             file,
             One("node.name") ?? Environment.MachineName,
@@ -89,7 +104,11 @@ public sealed record CrateSettings(
             psqlEnabled ? Port("psql.port", 5432) : null,
             values.GetValueOrDefault("discovery.seed_hosts") ?? [],
             values.GetValueOrDefault("cluster.initial_master_nodes") ?? [],
-            One("path.data"));
+            One("path.data"))
+        {
+            HostBasedAuth = string.Equals(One("auth.host_based.enabled"), "true", StringComparison.OrdinalIgnoreCase),
+            HbaEntries = hba,
+        };
     }
 
     /// <summary>CrateDB's special host values: `_local_` is loopback; the others name interfaces, which the double treats as any.</summary>
@@ -148,3 +167,6 @@ public sealed record CrateSettings(
         }
     }
 }
+
+/// <summary>One host-based authentication entry; a missing user, address or protocol matches any.</summary>
+public sealed record HbaEntry(string? User, string? Address, string Method, string? Protocol);

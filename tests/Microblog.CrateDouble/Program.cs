@@ -18,7 +18,8 @@ catch (Exception e) when (e is ArgumentException or IOException or FormatExcepti
     return 2;
 }
 
-var cluster = new Cluster(settings);
+var users = new Users(settings);
+var cluster = new Cluster(settings, users);
 if (settings.DataPath is { } dataPath)
 {
     // Like CrateDB's own nodes/0 folder: the node's identity lives with its data, so a new container on the same
@@ -97,20 +98,32 @@ async Task<object> Seeds() => await Task.WhenAll(settings.SeedHosts.Select(async
     }
 }));
 
-// The two statements a deployment's checks send; every statement is logged, so a test can assert what was asked.
+// The statements a deployment sends; every statement is logged (its arguments never are, as in CrateDB's job log),
+// so a test can assert what was asked, by whom and in which order.
 async Task<HttpResponse> Sql(HttpRequest request)
 {
     string? statement = null;
+    var args = new List<JsonElement>();
     try
     {
         using var json = JsonDocument.Parse(request.Body);
         statement = json.RootElement.GetProperty("stmt").GetString();
+        if (json.RootElement.TryGetProperty("args", out var given))
+        {
+            args.AddRange(given.EnumerateArray().Select(a => a.Clone()));
+        }
     }
     catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
     {
     }
 
-    Console.WriteLine($"crate double {settings.NodeName}: statement {statement ?? "(none)"}");
+    var (user, refusal) = users.Authenticate(request);
+    Console.WriteLine($"crate double {settings.NodeName}: statement {statement ?? "(none)"} (as {user ?? "nobody"}, from {request.Peer})");
+    if (refusal is not null)
+    {
+        return Error(401, 4011, refusal);
+    }
+
     var members = cluster.Members();
     if (!cluster.HasMaster(members))
     {
@@ -118,12 +131,36 @@ async Task<HttpResponse> Sql(HttpRequest request)
     }
 
     var normalized = string.Join(' ', (statement ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+    if (normalized == "select current_user")
+    {
+        return Rows(["current_user"], [[user!]]);
+    }
+
+    if (user != Users.Superuser)
+    {
+        return Error(403, 4031, $"Missing privilege for user '{user}': the double answers {user} only `select current_user`");
+    }
+
+    var userStatement = UserStatement().Match(normalized);
     return normalized switch
     {
         "select name from sys.nodes" => Rows(["name"], members.Select(m => new object[] { m })),
         "select count(*) from sys.nodes" => Rows(["count(*)"], [[members.Count]]),
-        _ => Error(400, 4000, $"the CrateDB double knows only `select name from sys.nodes` and `select count(*) from sys.nodes`, not `{statement}`"),
+        "select count(*) from sys.users where name = ?" when args is [{ ValueKind: JsonValueKind.String } name] =>
+            Rows(["count(*)"], [[users.Exists(name.GetString()!) ? 1 : 0]]),
+        _ when userStatement.Success && args is [{ ValueKind: JsonValueKind.String } password] =>
+            userStatement.Groups["verb"].Value == "create" == users.Exists(userStatement.Groups["name"].Value)
+                ? Error(409, 4091, $"user {userStatement.Groups["name"].Value} {(users.Exists(userStatement.Groups["name"].Value) ? "already exists" : "does not exist")}")
+                : SetUser(userStatement.Groups["name"].Value, password.GetString()!),
+        _ when normalized.StartsWith("grant ", StringComparison.Ordinal) => Rows([], []),
+        _ => Error(400, 4000, $"the CrateDB double does not know `{statement}`"),
     };
+}
+
+HttpResponse SetUser(string name, string password)
+{
+    users.Set(name, password);
+    return Rows([], []);
 }
 
 static HttpResponse Rows(string[] cols, IEnumerable<object[]> rows)
@@ -166,4 +203,10 @@ static async Task Sink(Socket listener)
             }
         });
     }
+}
+
+internal static partial class Program
+{
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<verb>create|alter) user (?<name>[a-z_][a-z0-9_]*) (with|set) \(password = \?\)$")]
+    private static partial System.Text.RegularExpressions.Regex UserStatement();
 }

@@ -106,7 +106,8 @@ public sealed class AppServer(AppSettings settings, string? journalFolder)
                 using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
                 await socket.ConnectAsync(new IPEndPoint(AppSettings.Resolve(host), port), timeout.Token);
-                return new Dictionary<string, object?> { ["node"] = entry, ["reachable"] = true, ["error"] = null };
+                var (user, login) = await SignIn(host, port);
+                return new Dictionary<string, object?> { ["node"] = entry, ["reachable"] = true, ["error"] = null, ["user"] = user, ["login"] = login };
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException)
             {
@@ -119,6 +120,39 @@ public sealed class AppServer(AppSettings settings, string? journalFolder)
             ["instance"] = settings.Instance,
             ["crate"] = await Task.WhenAll(checks),
         };
+    }
+
+    private static readonly HttpClient Client = new() { Timeout = TimeSpan.FromSeconds(2) };
+
+    /// <summary>Who CrateDB takes the app for, asked with the app's credentials: the user, or CrateDB's refusal.</summary>
+    private async Task<(string? User, string? Login)> SignIn(string host, int port)
+    {
+        if (settings.CrateLogin is not { } login)
+        {
+            return (null, "no crate.user and crate.password in the app's config");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}/_sql")
+        {
+            Content = new StringContent("""{"stmt":"select current_user"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{login.User}:{login.Password}")));
+        try
+        {
+            using var response = await Client.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode)
+            {
+                return (null, $"{(int)response.StatusCode}: {body.Trim()}");
+            }
+
+            using var json = JsonDocument.Parse(body);
+            return (json.RootElement.GetProperty("rows")[0][0].GetString(), "ok");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or IndexOutOfRangeException)
+        {
+            return (null, e.Message);
+        }
     }
 
     private static HttpResponse Json(object value, KeyValuePair<string, string> served) =>

@@ -5,6 +5,9 @@ namespace Microblog.TestApp;
 /// <summary>The rendered app config: `key = value` lines, `#` comments, unknown keys tolerated.</summary>
 public sealed record AppSettings(string Instance, int HttpPort, string HealthPath, IReadOnlyList<string> CrateHosts)
 {
+    /// <summary>`crate.user` and `crate.password`: how the app signs in to CrateDB (HTTP Basic), when both are set.</summary>
+    public (string User, string Password)? CrateLogin { get; init; }
+
     public static AppSettings Load(string path)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -39,7 +42,10 @@ public sealed record AppSettings(string Instance, int HttpPort, string HealthPat
             values.GetValueOrDefault("instance") ?? $"app-{port}",
             port,
             values.GetValueOrDefault("health_path") ?? "/health",
-            crate);
+            crate)
+        {
+            CrateLogin = values.TryGetValue("crate.user", out var user) && values.TryGetValue("crate.password", out var password) ? (user, password) : null,
+        };
     }
 
     /// <summary>`host:port`, `[v6]:port`, or `http://host:port`, as crate.hosts may spell a node.</summary>

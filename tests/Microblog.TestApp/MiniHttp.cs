@@ -6,6 +6,9 @@ namespace Microblog.Testing;
 
 public sealed record HttpRequest(string Method, string Target, string Version, IReadOnlyDictionary<string, string> Headers, byte[] Body)
 {
+    /// <summary>The address the request came from.</summary>
+    public IPAddress? Peer { get; init; }
+
     public string Path => Target.Split('?', 2)[0];
 
     public string? Query(string name)
@@ -138,6 +141,8 @@ public static class MiniHttpServer
                 {
                     return;
                 }
+
+                request = request with { Peer = (client.RemoteEndPoint as IPEndPoint)?.Address };
 
                 HttpResponse response;
                 try

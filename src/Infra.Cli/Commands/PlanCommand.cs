@@ -3,6 +3,7 @@ using System.Globalization;
 using Infra.Cli.Output;
 using Infra.Cli.Stacks;
 using Infra.Topology.Plan;
+using Infra.Topology.Spec;
 
 namespace Infra.Cli.Commands;
 
@@ -89,6 +90,10 @@ public static class PlanCommand
 
         output.WriteLine();
         output.WriteLine($"outputs: front door {string.Join(", ", plan.Outputs.FrontDoorUrls)}");
+        foreach (var key in plan.Steps.OfType<CommandStep>().SelectMany(c => c.SecretKeys).Distinct())
+        {
+            output.WriteLine($"note: {Secrets.Explain(key)}");
+        }
     }
 
     private static string KindOf(Step step) => step switch
@@ -114,9 +119,13 @@ public static class PlanCommand
         {
             case CommandStep command:
                 yield return command.Ssh is { } ssh ? $"over ssh {ssh.User}@{ssh.Address}:{ssh.Port}: {command.Script}" : $"here: {command.Script}";
-                if (command.Stdin is { } stdin)
+                if (command.SecretKeys.Count > 0 && command.File is null)
                 {
-                    yield return $"stdin: {stdin.Length} bytes (infra render shows the file)";
+                    yield return $"stdin: {string.Join(", ", command.SecretKeys.Select(Secrets.Placeholder))} (pulumi up fills it in from the stack's secret config; never printed)";
+                }
+                else if (command.Stdin is { } stdin)
+                {
+                    yield return $"stdin: {stdin.Length} bytes (infra render shows the file{(command.SecretKeys.Count > 0 ? ", with the secret's placeholder" : "")})";
                 }
 
                 break;

@@ -4,6 +4,7 @@ using Infra.Cli.Output;
 using Infra.Cli.Stacks;
 using Infra.Topology.Configs;
 using Infra.Topology.Model;
+using Infra.Topology.Spec;
 
 namespace Infra.Cli.Commands;
 
@@ -78,6 +79,11 @@ public static class RenderCommand
         context.Out.WriteLine(written is null
             ? $"{loaded.Stack}: {CliContext.Count(rows.Count, "file")} for {CliContext.Count(hosts, "host")} (--out DIR writes them)"
             : $"{loaded.Stack}: wrote {CliContext.Count(rows.Count, "file")} for {CliContext.Count(hosts, "host")} to {outDir}");
+        foreach (var key in files.SelectMany(f => Secrets.KeysIn(f.Content)).Distinct())
+        {
+            context.Out.WriteLine($"note: {Secrets.Explain(key)}");
+        }
+
         return ExitCodes.Ok;
     }
 

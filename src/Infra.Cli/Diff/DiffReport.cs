@@ -2,6 +2,7 @@ using Infra.Cli.Output;
 using Infra.Cli.Stacks;
 using Infra.Topology.Configs;
 using Infra.Topology.Plan;
+using Infra.Topology.Spec;
 
 namespace Infra.Cli.Diff;
 
@@ -134,6 +135,12 @@ public static class DiffReport
                     output.Write(UnifiedDiff.Of(file.OldContent, file.NewContent, $"{oldLabel}/{file.Host}/{file.Path}", $"{newLabel}/{file.Host}/{file.Path}"));
                 }
             }
+        }
+
+        var secrets = change.Hosts.SelectMany(h => h.Files).SelectMany(f => Secrets.KeysIn(f.OldContent).Concat(Secrets.KeysIn(f.NewContent))).Distinct().ToList();
+        foreach (var key in secrets)
+        {
+            output.WriteLine($"note: {Secrets.Explain(key)}");
         }
 
         if (change.Steps.Count > 0)

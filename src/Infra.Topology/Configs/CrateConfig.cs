@@ -10,7 +10,8 @@ namespace Infra.Topology.Configs;
 /// Setting names and meanings are from CrateDB's reference documentation:
 /// https://cratedb.com/docs/crate/reference/en/latest/config/node.html (crate/crate docs/config/node.rst),
 /// https://cratedb.com/docs/crate/reference/en/latest/config/cluster.html (crate/crate docs/config/cluster.rst),
-/// https://cratedb.com/docs/crate/reference/en/latest/config/index.html (path.conf, -C options, precedence).
+/// https://cratedb.com/docs/crate/reference/en/latest/config/index.html (path.conf, -C options, precedence),
+/// https://cratedb.com/docs/crate/reference/en/latest/admin/auth/hba.html (crate/crate docs/admin/auth/hba.rst: host-based authentication).
 /// </summary>
 public static class CrateConfig
 {
@@ -24,6 +25,7 @@ public static class CrateConfig
         "node.master", // node.rst: Node types
         "node.data", // node.rst: Node types
         "network.host", // node.rst: Networking / Hosts
+        "network.bind_host", // node.rst: Networking / Hosts
         "network.publish_host", // node.rst: Networking / Hosts
         "http.port", // node.rst: Networking / Ports
         "transport.tcp.port", // node.rst: Networking / Ports
@@ -32,6 +34,15 @@ public static class CrateConfig
         "cluster.initial_master_nodes", // cluster.rst: Discovery
         "path.data", // node.rst: Paths
         "path.logs", // node.rst: Paths
+        "auth.host_based.enabled", // node.rst: Authentication / Host-based authentication
+        "auth.host_based.config.0.user", // node.rst: Authentication / Host-based authentication: auth.host_based.config.${order}.user
+        "auth.host_based.config.0.address", // ... .${order}.address
+        "auth.host_based.config.0.method", // ... .${order}.method
+        "auth.host_based.config.1.user",
+        "auth.host_based.config.1.method",
+        "auth.host_based.config.2.protocol", // ... .${order}.protocol
+        "auth.host_based.config.2.method",
+        "auth.trust.http_support_x_real_ip", // node.rst: Authentication / Trust authentication
     ];
 
     /// <summary>The crate image's own data and log folders (its config/crate.yml and Dockerfile: `mkdir -p /data/data /data/log`, `VOLUME /data`).</summary>
@@ -70,6 +81,17 @@ public static class CrateConfig
             ["cluster.initial_master_nodes"] = masters.Select(m => m.Name).ToList(),
         };
 
+        if (!TopologyResolver.IsLoopback(crate.Address))
+        {
+            // Loopback too, where the plan's steps ask the node as `crate` (see Authentication).
+            settings["network.bind_host"] = new List<string> { crate.Address, "_local_" };
+        }
+
+        foreach (var (key, value) in Authentication)
+        {
+            settings[key] = value;
+        }
+
         // Process-managed nodes share one CrateDB installation, and CrateDB resolves relative paths against it
         // (CRATE_HOME): supervisord passes absolute per-node paths on the command line instead (SupervisordConfig).
         // In a container the paths are on the node's volume, whatever the layout.
@@ -88,6 +110,31 @@ public static class CrateConfig
     /// </summary>
     public static IReadOnlyList<Instance> MasterEligible(StackTopology topology) =>
         topology.Of(Spec.Role.Crate).Take(topology.Spec.Crate.MasterNodes).ToList();
+
+    /// <summary>
+    /// Host-based authentication. The superuser `crate` (which CrateDB gives no password) is trusted from the node's
+    /// own host only (`_local_`): the plan's steps ask their node from inside its container. The apps' user needs its
+    /// password, from wherever the firewall lets a client reach CrateDB's ports (the app hosts). Node-to-node
+    /// transport is trusted, and the firewall admits only CrateDB hosts to it. What no entry matches is denied.
+    /// Addresses stay with the firewall on purpose: CrateDB reads these entries only at start, so a list of hosts here
+    /// would make every new app host a rolling restart of the whole cluster, where `nft -f` changes the firewall's
+    /// lists atomically. The X-Real-IP header is never taken for the client's address (a client could claim to be local).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, object>> Authentication { get; } =
+    [
+        new("auth.host_based.enabled", true),
+        new("auth.host_based.config.0.user", "crate"),
+        new("auth.host_based.config.0.address", "_local_"),
+        new("auth.host_based.config.0.method", "trust"),
+        new("auth.host_based.config.1.user", CrateAccess.User),
+        new("auth.host_based.config.1.method", "password"),
+        new("auth.host_based.config.2.protocol", "transport"),
+        new("auth.host_based.config.2.method", "trust"),
+        new("auth.trust.http_support_x_real_ip", false),
+    ];
+
+    /// <summary>Where the plan's steps ask a node, from inside its container: its loopback, where `crate` is trusted.</summary>
+    public static string LocalSqlUrl(Instance crate) => $"http://{Endpoints.Format("127.0.0.1", crate.Port)}/_sql";
 
     public static string Render(StackTopology topology, Instance crate, RunMode? mode = null)
     {

@@ -79,6 +79,7 @@ public static class PlanChanges
         CommandPurpose.Restart => $"restart {step.Service}, healthy before the rollout goes on",
         CommandPurpose.Ready => $"check again that {step.Service} is ready (its check changed; it passes at once when nothing else did)",
         CommandPurpose.Check => $"check again: {step.Why}",
+        CommandPurpose.Credentials => $"set the password and privileges of CrateDB user {Configs.CrateAccess.User} again (the secret or the statements changed; safe to repeat)",
         _ => step.Why,
     };
 

@@ -41,7 +41,8 @@ public static class Planner
         var configDir = ConfigDirOf(topology);
         // Under Pulumi every layout runs in containers, dev and single-host too.
         var placed = Render.ForHost(topology, host, RunMode.Containers)
-            .Select(f => new PlacedFile($"{configDir}/{f.Path}", ContainerPathOf(f), f))
+            // A file that carries a secret (the app's CrateDB password) is readable by root only.
+            .Select(f => new PlacedFile($"{configDir}/{f.Path}", ContainerPathOf(f), f, Secrets.KeysIn(f.Content).Count > 0 ? "0600" : "0644"))
             .ToEquatableArray();
         var services = topology.On(host.Name)
             .Select(instance => PlanService(topology, instance, placed.Where(p => p.File.Instance == instance.Name).ToEquatableArray()))
@@ -241,6 +242,15 @@ public static class Planner
         var settled = steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.ApplyFirewall).Select(s => s.Id).ToList();
         foreach (var (plan, service, _, _) in rollout)
         {
+            if (service.Role != Role.Crate && crateNodes.Count > 0 && !steps.Any(s => s.Id == AppUserStep))
+            {
+                // Between the data tier and the apps: the cluster has formed, and no app starts before its user exists.
+                var user = AppUser(topology, hosts, previous!);
+                steps.Add(user);
+                settled.Add(user.Id);
+                previous = user.Id;
+            }
+
             var host = plan.Host;
             var ssh = Ssh(host);
             var writes = service.Files
@@ -310,12 +320,26 @@ public static class Planner
         return steps;
     }
 
+    public const string AppUserStep = "crate-app-user";
+
+    /// <summary>The apps' CrateDB user and its privileges, from inside the first node's container; the password on stdin.</summary>
+    private static CommandStep AppUser(StackTopology topology, IReadOnlyList<HostPlan> hosts, string after)
+    {
+        var node = topology.Of(Role.Crate).First();
+        var host = hosts.Single(h => h.Host.Name == node.Host).Host;
+        return new CommandStep(AppUserStep, host.Name, node.Name,
+            $"the apps connect as CrateDB user {CrateAccess.User} ({CrateAccess.Privileges} on schema {CrateAccess.Schema}); its password is the stack's secret {Secrets.CratePasswordKey}",
+            CommandPurpose.Credentials, Ssh(host), Scripts.InContainerWithStdin(node.Name, Scripts.CrateAppUser(node)))
+        {
+            Stdin = Secrets.Placeholder(Secrets.CratePasswordKey) + "\n",
+            After = [after],
+        };
+    }
+
     private static string ReadyNode(StackTopology topology, ServicePlan service, IReadOnlyList<Instance> nodes, int quorum)
     {
         var node = topology.Instance(service.Name);
-        var position = nodes.ToList().IndexOf(node);
-        var askVia = nodes.Where(n => n != node).Prepend(node).ToList();
-        return $"( {Scripts.WaitHealthy(service.Name)} ) && {Scripts.InContainer(service.Name, Scripts.WaitJoined(node, askVia, position, quorum))}";
+        return $"( {Scripts.WaitHealthy(service.Name)} ) && {Scripts.InContainer(service.Name, Scripts.WaitJoined(node, nodes.ToList().IndexOf(node), quorum))}";
     }
 
     /// <summary>The reload or restart a config change costs, re-run whenever one of the service's files changes.</summary>
@@ -334,9 +358,13 @@ public static class Planner
         }
 
         var suffix = service.OnConfigChange == ChangeAction.Reload ? "reload" : "restart";
+        var secrets = service.Files.SelectMany(f => Secrets.KeysIn(f.File.Content)).Distinct().ToList();
         return new CommandStep($"{service.Name}-{suffix}", ready.Host, service.Name, why!,
             service.OnConfigChange == ChangeAction.Reload ? CommandPurpose.Reload : CommandPurpose.Restart, ssh, script)
         {
+            // The script does not read it: a secret in the files changes no hash, and a new value on stdin is what
+            // makes the step run again (Pulumi keeps the stdin encrypted, a trigger it would keep in plain text).
+            Stdin = secrets.Count > 0 ? string.Concat(secrets.Select(k => Secrets.Placeholder(k) + "\n")) : null,
             Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
             After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
         };
@@ -364,7 +392,7 @@ public static class Planner
             var host = hosts.Single(h => h.Host.Name == first.Host).Host;
             yield return new CommandStep("check-crate-cluster", host.Name, null, $"every CrateDB node ({nodes.Count}) has joined the cluster",
                 CommandPurpose.Check, Ssh(host),
-                // Only app and crate hosts may reach CrateDB's http port; the node's own container can.
+                // From inside the node's own container: the superuser is trusted on its loopback only.
                 Scripts.InContainer(first.Name, Scripts.CrateClusterCheck(first, nodes.Count, topology.Spec.ClusterName)));
         }
 

@@ -62,29 +62,57 @@ public static class Scripts
     /// <summary>Runs inside a container on the host network: it reaches what the host itself reaches.</summary>
     public static string InContainer(string container, string script) => $"docker exec {container} sh -c {Quote(script)}";
 
+    /// <summary>As <see cref="InContainer"/>, with the step's stdin passed on to the script.</summary>
+    public static string InContainerWithStdin(string container, string script) => $"docker exec -i {container} sh -c {Quote(script)}";
+
     /// <summary>
-    /// Until <paramref name="node"/> is listed in its cluster, asked through itself and then every other node. When no
-    /// node answers with a node list, the cluster has not formed: that is expected (and accepted) only while fewer
-    /// master-eligible nodes have started than it takes to elect a master, as on a first deploy.
+    /// Until <paramref name="node"/> is listed in its cluster, asked through itself (from inside its container, on its
+    /// loopback, where the superuser is trusted). When it answers with no node list, the cluster has not formed: that
+    /// is expected (and accepted) only while fewer master-eligible nodes have started than it takes to elect a
+    /// master, as on a first deploy.
     /// </summary>
-    public static string WaitJoined(Instance node, IReadOnlyList<Instance> askVia, int startedBefore, int quorum)
+    public static string WaitJoined(Instance node, int startedBefore, int quorum)
     {
-        var urls = string.Join(' ', askVia.Select(n => Quote($"http://{Endpoints.Format(n.Address, n.Port)}/_sql")));
+        var url = Quote(CrateConfig.LocalSqlUrl(node));
         var started = (startedBefore + 1).ToString(CultureInfo.InvariantCulture);
         var q = quorum.ToString(CultureInfo.InvariantCulture);
         return
-            $"for i in $(seq 1 {JoinWaitSeconds / 2}); do formed=no; " +
-            $"for url in {urls}; do " +
-            "r=$(curl -fsS -H 'Content-Type: application/json' -X POST \"$url\" -d '{\"stmt\":\"select name from sys.nodes\"}' 2>/dev/null) || continue; " +
-            $"formed=yes; case \"$r\" in *'\"{node.Name}\"'*) exit 0;; esac; done; " +
-            $"if [ $formed = no ] && [ {started} -lt {q} ]; then echo \"{node.Name}: no cluster yet ({started} of the {q} master-eligible nodes it takes have started)\"; exit 0; fi; " +
+            $"for i in $(seq 1 {JoinWaitSeconds / 2}); do " +
+            $"if r=$(curl -fsS -H 'Content-Type: application/json' -X POST {url} -d '{{\"stmt\":\"select name from sys.nodes\"}}' 2>/dev/null); then " +
+            $"case \"$r\" in *'\"{node.Name}\"'*) exit 0;; esac; " +
+            $"elif [ {started} -lt {q} ]; then echo \"{node.Name}: no cluster yet ({started} of the {q} master-eligible nodes it takes have started)\"; exit 0; fi; " +
             "sleep 2; done; " +
             $"echo \"{node.Name} has not joined cluster after {JoinWaitSeconds}s\" >&2; exit 1";
     }
 
+    /// <summary>
+    /// Creates the apps' CrateDB user, or sets its password when it exists, and grants its privileges: run inside a
+    /// node's container, where the superuser is trusted. The password arrives on stdin, never in the script, goes
+    /// into the statement as a parameter (so CrateDB's job log shows `?`), and no answer that could repeat it is
+    /// printed. Every statement is safe to run again.
+    /// </summary>
+    public static string CrateAppUser(Instance via)
+    {
+        var url = Quote(CrateConfig.LocalSqlUrl(via));
+        var user = CrateAccess.User;
+        var grant = $"GRANT {CrateAccess.Privileges} ON SCHEMA {CrateAccess.Schema} TO {user}";
+        return string.Join(' ', new[]
+        {
+            "IFS= read -r password || { echo 'no password on stdin' >&2; exit 1; };",
+            $$"""sql() { code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -X POST {{url}} --data-binary @-) || return 1;""",
+            """[ "$code" = 200 ] || { echo "CrateDB answered $code to: $1" >&2; return 1; }; };""",
+            $$"""n=$(curl -fsS -H 'Content-Type: application/json' -X POST {{url}} -d '{"stmt":"select count(*) from sys.users where name = ?","args":["{{user}}"]}' | sed -E 's/.*"rows":\[\[([0-9]+)\]\].*/\1/');""",
+            $$"""case "$n" in 0) stmt='CREATE USER {{user}} WITH (password = ?)';; 1) stmt='ALTER USER {{user}} SET (password = ?)';;""",
+            $$"""*) echo "cannot tell whether CrateDB user {{user}} exists (sys.users answered: $n)" >&2; exit 1;; esac;""",
+            """printf '{"stmt":"%s","args":["%s"]}' "$stmt" "$password" | sql "$stmt" || exit 1;""",
+            $$"""printf '{"stmt":"%s"}' '{{grant}}' | sql '{{grant}}' || exit 1;""",
+            $$"""echo "CrateDB user {{user}}: password set; {{CrateAccess.Privileges}} on schema {{CrateAccess.Schema}}" """.TrimEnd(),
+        });
+    }
+
     public static string CrateClusterCheck(Instance via, int expected, string clusterName)
     {
-        var url = $"http://{Endpoints.Format(via.Address, via.Port)}/_sql";
+        var url = CrateConfig.LocalSqlUrl(via);
         var count = expected.ToString(CultureInfo.InvariantCulture);
         return Retry(
             $"n=$(curl -fsS -H 'Content-Type: application/json' -X POST {Quote(url)} -d '{{\"stmt\":\"select count(*) from sys.nodes\"}}' | sed -E 's/.*\"rows\":\\[\\[([0-9]+)\\]\\].*/\\1/')",

@@ -45,6 +45,9 @@ public enum CommandPurpose
 
     /// <summary>A post-update check; a failing one fails the update.</summary>
     Check,
+
+    /// <summary>Creates or updates a database user and its privileges (its password on stdin, as a secret).</summary>
+    Credentials,
 }
 
 /// <summary>Where a command runs over SSH: the host's address and the stack's SSH user and port (the operator's ssh-agent holds the key).</summary>
@@ -77,7 +80,11 @@ public sealed record CommandStep(string Id, string? Host, string? Service, strin
 {
     public override StepKind Kind => StepKind.Command;
 
+    /// <summary>What the command reads on stdin; a secret appears as its placeholder (see <see cref="Spec.Secrets"/>).</summary>
     public string? Stdin { get; init; }
+
+    /// <summary>The secrets whose placeholders <see cref="Stdin"/> carries: the runner fills them in and keeps the result secret.</summary>
+    public IReadOnlyList<string> SecretKeys => Spec.Secrets.KeysIn(Stdin);
 
     public EquatableArray<string> Triggers { get; init; } = EquatableArray<string>.Empty;
 

@@ -22,7 +22,7 @@ internal sealed class SpecBinder(string file)
     }
 
     internal static readonly string[] TopKeys =
-        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources"];
+        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources", "cratePassword"];
 
     private static readonly string[] HostKeys = ["name", "address", "ssh", "docker", "roles", "instances"];
     private static readonly string[] LoadBalancerKeys = ["name", "address", "ssh", "docker", "tlsCertificate"];
@@ -227,9 +227,26 @@ internal sealed class SpecBinder(string file)
             }
         }
 
+        var cratePasswordSet = false;
+        if (top.TryGetValue("cratePassword", out var passwordEntry))
+        {
+            Mark(passwordEntry.Path, passwordEntry.Node);
+            // A stack file holds a secret as `secure: <ciphertext>`; Pulumi hands the program only that it is set.
+            if (passwordEntry.Node is MapNode { Entries: [{ Key: "secure", Value: ScalarNode }] })
+            {
+                cratePasswordSet = true;
+            }
+            else
+            {
+                Error(passwordEntry.Path, passwordEntry.Node,
+                    $"is written in plain text: delete the line and run `{Secrets.SetCommand(Secrets.CratePasswordKey)}`, which stores it encrypted (`secure:`) in the stack file");
+            }
+        }
+
         var spec = new StackSpec(stack, file, layout, clusterName, hosts.ToEquatableArray(), loadBalancer, images, commands, ports, crate, healthCheckPath)
         {
             AdminSources = adminSources.ToEquatableArray(),
+            CratePasswordSet = cratePasswordSet,
         };
         return (spec, layoutKnown);
     }

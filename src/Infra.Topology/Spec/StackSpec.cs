@@ -61,6 +61,12 @@ public sealed record StackSpec(
     /// <summary>Addresses and networks (CIDR) operators connect from: SSH and a TCP Docker endpoint are open to these only; empty, SSH is open to all.</summary>
     public EquatableArray<string> AdminSources { get; init; } = EquatableArray<string>.Empty;
 
+    /// <summary>
+    /// Whether the stack sets <see cref="Secrets.CratePasswordKey"/> as a secret. Only that it is set: the value never
+    /// enters the spec (see <see cref="Secrets"/>).
+    /// </summary>
+    public bool CratePasswordSet { get; init; }
+
     public static readonly PortSpec DefaultPorts = new(
         Nginx: 80, Haproxy: 9100, App: 9210, CrateHttp: 4200, CrateTransport: 4300, CratePsql: 5432, LoadBalancerHttp: 80, LoadBalancerHttps: 443);
 

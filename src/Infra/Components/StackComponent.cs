@@ -7,6 +7,9 @@ namespace Infra.Components;
 public sealed class StackComponentArgs
 {
     public required DeploymentPlan Plan { get; init; }
+
+    /// <summary>Each secret the plan's steps name (by its full config key), as Pulumi secret outputs.</summary>
+    public IReadOnlyDictionary<string, Output<string>> Secrets { get; init; } = new Dictionary<string, Output<string>>();
 }
 
 /// <summary>
@@ -48,7 +51,7 @@ public sealed class StackComponent : ComponentResource
             .ToDictionary(s => s.GetResourceName(), s => s, StringComparer.Ordinal);
 
         Hosts = hosts.Values.ToList();
-        Steps = StepResources.Map(plan.Steps, step => step switch
+        Steps = StepResources.Map(plan.Steps, args.Secrets, step => step switch
         {
             CommandStep { Purpose: CommandPurpose.Check } or { Host: null } => this,
             { Service: { } service } => services[service],

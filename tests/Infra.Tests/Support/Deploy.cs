@@ -36,14 +36,27 @@ public static class Deploy
 {
     public const string Project = "microblog-infra";
 
+    /// <summary>The value `pulumi config set --secret microblog:cratePassword` holds in these tests.</summary>
+    public const string CratePassword = "mock-secret-0123456789-abcdef";
+
     public static Task<Deployed> Stack(string stack) => Config(stack, PulumiConfigOf.StackFile(Repo.StackFile(stack)));
+
+    /// <summary>The config plus the CrateDB password, decrypted, as the CLI hands a secret to the program.</summary>
+    public static IReadOnlyDictionary<string, string> WithPassword(IReadOnlyDictionary<string, string> config) =>
+        new Dictionary<string, string>(config) { [Topology.Spec.Secrets.CratePasswordKey] = CratePassword };
 
     /// <summary>
     /// Runs the real stack class with the config the Pulumi CLI would hand it. A stack-level transformation
     /// records each resource's parent and dependencies, since the mock engine is not told them.
     /// </summary>
-    public static async Task<Deployed> Config(string stack, IReadOnlyDictionary<string, string> config, IMocks? mocks = null)
+    /// <param name="password">Adds <see cref="CratePassword"/> as the secret microblog:cratePassword unless the config has one.</param>
+    public static async Task<Deployed> Config(string stack, IReadOnlyDictionary<string, string> config, IMocks? mocks = null, bool password = true)
     {
+        if (password && !config.ContainsKey(Topology.Spec.Secrets.CratePasswordKey))
+        {
+            config = WithPassword(config);
+        }
+
         var recording = new RecordingMocks();
         var declared = new List<(Resource Resource, ResourceOptions Options)>();
         var options = new StackOptions
@@ -69,6 +82,7 @@ public static class Deploy
 
         // The SDK reads PULUMI_CONFIG when each test deployment starts, as the CLI-launched program does.
         Environment.SetEnvironmentVariable("PULUMI_CONFIG", JsonSerializer.Serialize(config));
+        Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", JsonSerializer.Serialize(config.Keys.Where(k => k == Topology.Spec.Secrets.CratePasswordKey)));
         var resources = await Deployment.TestWithServiceProviderAsync<MicroblogStack>(
             mocks ?? recording, new StackProvider(options), new TestOptions { IsPreview = false, ProjectName = Project, StackName = stack });
 

@@ -23,7 +23,8 @@ public static class StepInputs
         var inputs = new Dictionary<string, object?> { ["create"] = step.Script, ["triggers"] = step.Triggers.ToList() };
         if (step.Stdin is not null)
         {
-            inputs["stdin"] = step.Stdin;
+            // What reaches the provider: the secret's placeholder filled in with the stack's value.
+            inputs["stdin"] = Topology.Spec.Secrets.Fill(step.Stdin, new Dictionary<string, string> { [Topology.Spec.Secrets.CratePasswordKey] = Deploy.CratePassword });
         }
 
         if (step.Ssh is { } ssh)

@@ -148,11 +148,12 @@ public class PlanDefectTests
             "Replace host3-crate-4200-container", "Run host3-crate-4200-ready",
         ], changes);
         var ready = (CommandStep)after.Step("host2-crate-4200-ready");
-        // Healthy first, then listed in sys.nodes, asked through itself and the other nodes.
+        // Healthy first, then listed in sys.nodes, asked through itself on its loopback, where the superuser is trusted.
         Assert.Contains("docker exec host2-crate-4200 sh -c", ready.Script, StringComparison.Ordinal);
         Assert.Contains("select name from sys.nodes", ready.Script, StringComparison.Ordinal);
         Assert.Contains("*'\\''\"host2-crate-4200\"'\\''*) exit 0", ready.Script, StringComparison.Ordinal);
-        Assert.Contains("http://192.0.2.12:4200/_sql'\\'' '\\''http://192.0.2.11:4200/_sql'\\'' '\\''http://192.0.2.13:4200/_sql", ready.Script, StringComparison.Ordinal);
+        Assert.Contains("-X POST '\\''http://127.0.0.1:4200/_sql'\\''", ready.Script, StringComparison.Ordinal);
+        Assert.DoesNotContain("192.0.2.1", ready.Script.Split("sh -c", 2)[1], StringComparison.Ordinal);
     }
 
     [Fact]

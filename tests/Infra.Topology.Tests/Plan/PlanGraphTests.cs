@@ -52,7 +52,9 @@ public class PlanGraphTests
         {
             Assert.Equal(write.File!.File.Content, write.Stdin);
             Assert.Equal([write.File.Sha256], write.Triggers);
-            Assert.Contains($"cat > '\\''{write.File.HostPath}'\\'' && chmod 0644 '\\''{write.File.HostPath}'\\''", write.Script, StringComparison.Ordinal);
+            // The app's config carries the CrateDB password: root alone reads it.
+            var mode = write.File.HostPath.EndsWith("/app.conf", StringComparison.Ordinal) ? "0600" : "0644";
+            Assert.Contains($"cat > '\\''{write.File.HostPath}'\\'' && chmod {mode} '\\''{write.File.HostPath}'\\''", write.Script, StringComparison.Ordinal);
         }
     }
 
@@ -117,7 +119,9 @@ public class PlanGraphTests
         ], order);
         // Each container waits for the last step of the one before it: its ready check, then its reload or restart.
         Assert.Contains("host1-crate-4200-ready", plan.Step("host2-crate-4200-container").After);
-        Assert.Contains("host3-crate-4200-ready", plan.Step("host1-app-9210-container").After);
+        // Between the data tier and the apps: the apps' CrateDB user, once the cluster has formed.
+        Assert.Equal(["host3-crate-4200-ready"], plan.Step(Planner.AppUserStep).After);
+        Assert.Contains(Planner.AppUserStep, plan.Step("host1-app-9210-container").After);
         Assert.Contains("host1-app-9210-restart", plan.Step("host2-app-9210-container").After);
         Assert.Contains("host3-haproxy-reload", plan.Step("host1-nginx-container").After);
         Assert.Equal(["host1-app-9210-config", "host1-app-9210-ready"], plan.Step("host1-app-9210-restart").After);
@@ -144,7 +148,7 @@ public class PlanGraphTests
         var checks = plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.Check).ToList();
         Assert.NotEmpty(checks);
         var settled = plan.Steps
-            .Where(s => s is ContainerStep || s is CommandStep { Purpose: CommandPurpose.Ready or CommandPurpose.Reload or CommandPurpose.Restart or CommandPurpose.ApplyFirewall })
+            .Where(s => s is ContainerStep || s is CommandStep { Purpose: CommandPurpose.Ready or CommandPurpose.Reload or CommandPurpose.Restart or CommandPurpose.ApplyFirewall or CommandPurpose.Credentials })
             .Select(s => s.Id)
             .Order();
         var triggers = plan.Hosts.SelectMany(h => h.Files).Select(f => f.Sha256).Concat(plan.Services.Select(s => s.Container.Image).Distinct());

@@ -12,8 +12,18 @@ public sealed class LabDeployTarget(ContainerLab lab) : IDeployTarget
 {
     private static readonly TimeSpan StepLimit = TimeSpan.FromMinutes(5);
 
-    public ShellResult Run(CommandStep step)
+    /// <summary>
+    /// The lab's own secrets, made up per test run as `pulumi config set --secret` would hold them: filled into a
+    /// step's stdin at the moment it runs, exactly where Pulumi fills in the stack's.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Secrets { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
+        [Topology.Spec.Secrets.CratePasswordKey] = "lab-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)),
+    };
+
+    public ShellResult Run(CommandStep plain)
+    {
+        var step = plain.Stdin is { } text && plain.SecretKeys.Count > 0 ? plain with { Stdin = Topology.Spec.Secrets.Fill(text, Secrets) } : plain;
         if (step.Ssh is { } ssh)
         {
             if (ssh.User != DeployAccess.User)

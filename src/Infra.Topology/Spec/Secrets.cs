@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+
+namespace Infra.Topology.Spec;
+
+/// <summary>
+/// Secrets never enter the core as values. A file or a command's stdin that needs one carries its placeholder
+/// (<c>{{secret microblog:cratePassword}}</c>); whoever runs the step fills it in at the last moment: the Pulumi
+/// program from the stack's secret config (the result stays a secret output, encrypted in the state), the lab from
+/// its own password. `infra render`, `infra plan` and `infra diff` print the placeholder and say where the value
+/// comes from.
+/// </summary>
+public static partial class Secrets
+{
+    /// <summary>The app's CrateDB password: `pulumi config set --secret microblog:cratePassword`.</summary>
+    public const string CratePasswordKey = "microblog:cratePassword";
+
+    public const int MinPasswordLength = 16;
+
+    public const int MaxPasswordLength = 128;
+
+    public static string Placeholder(string key) => $"{{{{secret {key}}}}}";
+
+    public static string SetCommand(string key) => $"pulumi config set --secret {key} <value>";
+
+    /// <summary>What `pulumi up` says when a stack with CrateDB nodes has no password set.</summary>
+    public static string Missing(string key) =>
+        $"{key}: not set: the apps connect to CrateDB with it; run `{SetCommand(key)}`";
+
+    /// <summary>A program error: a step needs a secret the program did not read from the stack's config.</summary>
+    public static string NotRead(string step, string key) => $"{step} needs the secret {key}, which the program did not read";
+
+    /// <summary>Where a placeholder's value comes from, in one sentence for `infra render`, `plan` and `diff`.</summary>
+    public static string Explain(string key) =>
+        $"{Placeholder(key)} stands for the stack's secret {key} ({SetCommand(key)}): `pulumi up` fills it in and keeps it encrypted in the state; it is never printed";
+
+    /// <summary>The secret keys whose placeholders <paramref name="text"/> carries, in order of first use.</summary>
+    public static IReadOnlyList<string> KeysIn(string? text) =>
+        text is null ? [] : PlaceholderPattern().Matches(text).Select(m => m.Groups["key"].Value).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Replaces every placeholder in <paramref name="text"/>; a placeholder without a value is an error.</summary>
+    public static string Fill(string text, IReadOnlyDictionary<string, string> values) =>
+        PlaceholderPattern().Replace(text, m => values.TryGetValue(m.Groups["key"].Value, out var value)
+            ? value
+            : throw new InvalidOperationException($"no value for the secret {m.Groups["key"].Value}: {SetCommand(m.Groups["key"].Value)}"));
+
+    /// <summary>
+    /// The password's grammar: printable ASCII without quotes, backslash or space, <see cref="MinPasswordLength"/> to
+    /// <see cref="MaxPasswordLength"/> characters, so it is one word in app.conf and a plain JSON string. The message
+    /// never repeats the value.
+    /// </summary>
+    public static string? CheckPassword(string value) =>
+        value.Length is >= MinPasswordLength and <= MaxPasswordLength && PasswordPattern().IsMatch(value)
+            ? null
+            : $"{CratePasswordKey} is not a usable password ({value.Length} characters): use {MinPasswordLength} to {MaxPasswordLength} printable ASCII characters without quotes, backslash or spaces, e.g. from `openssl rand -base64 24`, and set it with `{SetCommand(CratePasswordKey)}`";
+
+    [GeneratedRegex(@"\{\{secret (?<key>[a-z][A-Za-z0-9]*:[A-Za-z][A-Za-z0-9.]*)\}\}")]
+    private static partial Regex PlaceholderPattern();
+
+    [GeneratedRegex(@"^[!#-&(-\[\]-~]+$")]
+    private static partial Regex PasswordPattern();
+}
