@@ -6,7 +6,7 @@ namespace Infra.Cli.Tests;
 
 public partial class GraphTests
 {
-    /// <summary>The seed's "Web Server" picture: two colocated hosts behind a load balancer and a firewall.</summary>
+    /// <summary>The reference design's "Web Server" picture: two colocated hosts behind a load balancer and a firewall.</summary>
     private static readonly string[] SeedTwoHostArrows =
     [
         "fl -> lb",

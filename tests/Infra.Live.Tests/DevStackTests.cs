@@ -4,7 +4,7 @@ using Infra.Topology.Spec;
 
 namespace Infra.Live.Tests;
 
-/// <summary>The seed's first picture, rendered and run: supervisord starts the app and a CrateDB double on one host.</summary>
+/// <summary>The reference design's first picture, rendered and run: supervisord starts the app and a CrateDB double on one host.</summary>
 public sealed class DevStackTests(ITestOutputHelper output)
 {
     [LiveFact("supervisord", "supervisorctl", "nft")]

@@ -3,7 +3,7 @@ using Infra.Topology.Spec;
 
 namespace Infra.Live.Tests;
 
-/// <summary>The seed's reliability claims, measured: an app, a host, a link goes away mid-load and no request fails.</summary>
+/// <summary>The reference design's reliability claims, measured: an app, a host, a link goes away mid-load and no request fails.</summary>
 public sealed class FailoverTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);

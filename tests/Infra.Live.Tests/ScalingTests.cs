@@ -3,11 +3,11 @@ using Infra.Topology.Spec;
 
 namespace Infra.Live.Tests;
 
-/// <summary>The seed's scaling steps done the product's way: edit the stack, re-render, deliver under load.</summary>
+/// <summary>The reference design's scaling steps done the product's way: edit the stack, re-render, deliver under load.</summary>
 public sealed class ScalingTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// numprocs=3 as in the seed, applied with `bin/supervisorctl resize`: supervisord starts app_9212 alone
+    /// numprocs=3 as in the reference design, applied with `bin/supervisorctl resize`: supervisord starts app_9212 alone
     /// (`supervisorctl update` would stop and start the whole app group), then haproxy reloads.
     /// </summary>
     [LiveFact("haproxy", "supervisord", "supervisorctl", "nft")]

@@ -6,7 +6,7 @@ namespace Infra.Topology.Tests;
 
 public class TopologyTests
 {
-    /// <summary>The edges of a topology in the seed diagram's aliases; a <-> b stands for both directions.</summary>
+    /// <summary>The edges of a topology in the reference design diagram's aliases; a <-> b stands for both directions.</summary>
     private static SortedSet<string> EdgesOf(string stack)
     {
         var topology = Repo.Topology(stack);

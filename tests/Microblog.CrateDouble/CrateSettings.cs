@@ -6,7 +6,7 @@ namespace Microblog.CrateDouble;
 
 /// <summary>
 /// What the double needs from a node's crate.yml, read the way CrateDB reads it: nested or dotted keys,
-/// `-Ckey=value` (and the seed's `-Des.key=value`) overriding the file, CrateDB's defaults otherwise.
+/// `-Ckey=value` (and the reference design's `-Des.key=value`) overriding the file, CrateDB's defaults otherwise.
 /// </summary>
 public sealed record CrateSettings(
     string ConfigFile,

@@ -4,7 +4,7 @@ using Infra.Cli.Stacks;
 
 namespace Infra.Cli.Commands;
 
-/// <summary>`infra graph STACK`: the topology as the seed draws it; also keeps the README's diagrams current.</summary>
+/// <summary>`infra graph STACK`: the topology as the reference design draws it; also keeps the README's diagrams current.</summary>
 public static class GraphCommand
 {
     public static Command Build(CliContext context)
@@ -12,14 +12,14 @@ public static class GraphCommand
         var stack = StackArgument.Declare<string?>("STACK", ArgumentArity.ZeroOrOne, "not with --update-readme or --check-readme");
         var format = new Option<string>("--format", "-f")
         {
-            Description = "plantuml (the seed's diagrams), mermaid (renders on the code host) or dot (Graphviz)",
+            Description = "plantuml (the reference design's diagrams), mermaid (renders on the code host) or dot (Graphviz)",
             DefaultValueFactory = _ => "plantuml",
         };
         format.AcceptOnlyFromAmong("plantuml", "mermaid", "dot");
         var update = new Option<bool>("--update-readme") { Description = $"rewrite every stack's Mermaid diagram in the project's {ReadmeDiagrams.FileName}" };
         var check = new Option<bool>("--check-readme") { Description = $"exit 1 when a diagram in {ReadmeDiagrams.FileName} differs from its stack (for CI)" };
 
-        var command = new Command("graph", "Draw a stack's topology the way the seed draws it: hosts, services with their ports, every wire.")
+        var command = new Command("graph", "Draw a stack's topology the way the reference design draws it: hosts, services with their ports, every wire.")
         {
             stack,
             format,

@@ -4,7 +4,13 @@ using DiffPlex.Chunkers;
 
 namespace Infra.Cli.Diff;
 
-/// <summary>`diff -u` output (--- / +++ headers, @@ hunks, 3 lines of context) from DiffPlex's line diff.</summary>
+/// <summary>
+/// `diff -u` output (--- / +++ headers, @@ hunks, 3 lines of context) from DiffPlex's line diff. Not DiffPlex's own
+/// UnidiffRenderer (1.9): compared on the same texts it counts a file's final newline as one more, empty line (every
+/// hunk that reaches the end gets a `+`/`-` of nothing and one line too many in its range), writes an empty side as
+/// `-1,0` where diff(1) and patch(1) expect `-0,0`, and has no `\ No newline at end of file` marker (a final newline
+/// added shows as an empty line added). Git, patch and reviewers read this output; it has to be diff(1)'s.
+/// </summary>
 public static class UnifiedDiff
 {
     public const int Context = 3;

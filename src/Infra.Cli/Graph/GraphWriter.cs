@@ -12,7 +12,7 @@ public enum GraphFormat
 }
 
 /// <summary>
-/// Draws a topology the way the seed does: the firewall and load balancer in front, a package per host
+/// Draws a topology the way the reference design does: the firewall and load balancer in front, a package per host
 /// holding a box per service (`[nginx - 80] as rp1`), an arrow per wire, dotted arrows for CrateDB discovery.
 /// </summary>
 public static class GraphWriter
@@ -36,7 +36,7 @@ public static class GraphWriter
     {
         public static Drawing Of(StackTopology topology)
         {
-            // The load balancer is drawn in front, as in the seed, not as a host of its own.
+            // The load balancer is drawn in front, as in the reference design, not as a host of its own.
             var front = topology.Of(Role.LoadBalancer).ToList();
             var outside = new List<Box> { new(Firewall, "Firewall") };
             outside.AddRange(front.Select(lb => new Box(lb.Alias, $"Load Balancer - {string.Join(", ", new[] { lb.Port, lb.TlsPort }.OfType<int>())}")));
@@ -90,7 +90,7 @@ public static class GraphWriter
             text.Append('\n');
             foreach (var arrow in group)
             {
-                // `->` keeps the firewall beside the load balancer, as the seed lays it out.
+                // `->` keeps the firewall beside the load balancer, as the reference design lays it out.
                 var line = arrow.Kind == EdgeKind.Discovery ? "..>" : arrow.Sideways ? "->" : "-->";
                 text.Append($"{arrow.From} {line} {arrow.To}\n");
             }

@@ -13,7 +13,7 @@ public static class Describe
         _ => TopologyResolver.RoleName(role),
     };
 
-    /// <summary>`app 9210`: the role and its main port, as the seed labels its boxes.</summary>
+    /// <summary>`app 9210`: the role and its main port, as the reference design labels its boxes.</summary>
     public static string Service(Instance instance) => $"{Role(instance.Role)} {instance.Port}";
 
     public static string Ports(Instance instance) => string.Join(", ", instance.Ports);

@@ -2,7 +2,7 @@ using Infra.Topology.Model;
 
 namespace Infra.Topology.Configs;
 
-/// <summary>The app's config file, the shape of the seed's `etc/development.conf`.</summary>
+/// <summary>The app's config file, the shape of the reference design's `etc/development.conf`.</summary>
 public static class AppConfig
 {
     public static string Render(StackTopology topology, Instance app)

@@ -13,7 +13,7 @@ public static class HaproxyConfig
 {
     public const string StatsPath = "/__haproxy_stats";
 
-    /// <summary>The seed's limits for each app server.</summary>
+    /// <summary>The reference design's limits for each app server.</summary>
     public const string AppServerLimits = "minconn 5 maxconn 50";
 
     private const int AppMinConn = 5;

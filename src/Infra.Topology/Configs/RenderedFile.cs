@@ -138,6 +138,6 @@ public static class FilePaths
 
     public static string CrateLogging(Instance crate) => $"crate-{crate.Port}/log4j2.properties";
 
-    /// <summary>bin/supervisord and bin/supervisorctl, as in the seed's buildout.</summary>
+    /// <summary>bin/supervisord and bin/supervisorctl, as in the reference design's buildout.</summary>
     public static string SupervisorScript(string program) => $"bin/{program}";
 }

@@ -4,10 +4,10 @@ using Infra.Topology.Spec;
 namespace Infra.Topology.Configs;
 
 /// <summary>
-/// supervisord.conf for the process-managed layouts, as in the seed: one program group per role whose process
-/// numbers are the ports, so `supervisorctl stop app:app_9210` and raising `numprocs` work as the seed shows.
+/// supervisord.conf for the process-managed layouts, as in the reference design: one program group per role whose process
+/// numbers are the ports, so `supervisorctl stop app:app_9210` and raising `numprocs` work as the reference design shows.
 /// Every path is relative to the file's own folder (%(here)s), which holds each instance's config folder.
-/// Next to it go bin/supervisord and bin/supervisorctl (the seed's buildout scripts) and lib/, microblog-infra's
+/// Next to it go bin/supervisord and bin/supervisorctl (the reference design's buildout scripts) and lib/, microblog-infra's
 /// supervisord extension: `bin/supervisorctl resize` applies a new numprocs without restarting the group,
 /// which `supervisorctl update` restarts whole (Supervisor issue #177).
 /// </summary>

@@ -9,7 +9,7 @@ public sealed record HostAccess(bool Local, string DockerEndpoint, SshSpec Ssh);
 public sealed record Host(string Name, string Address, HostAccess Access, EquatableArray<Role> Roles);
 
 /// <summary>
-/// One running service. Ports are host ports (every layout runs on host networking, as the seed does).
+/// One running service. Ports are host ports (every layout runs on host networking, as the reference design does).
 /// Crate nodes also have a transport and a psql port; the load balancer may have a TLS port.
 /// </summary>
 public sealed record Instance(
@@ -24,7 +24,7 @@ public sealed record Instance(
     int? PsqlPort = null,
     int? TlsPort = null)
 {
-    /// <summary>The seed's diagram aliases: rp1, ha1, ap1, cr1, lb.</summary>
+    /// <summary>The reference design's diagram aliases: rp1, ha1, ap1, cr1, lb.</summary>
     public string Alias => Role switch
     {
         Role.LoadBalancer => Ordinal == 1 ? "lb" : $"lb{Ordinal}",
@@ -59,7 +59,7 @@ public enum RunMode
     /// <summary>Every service a container on host networking: how `pulumi up` deploys every layout.</summary>
     Containers,
 
-    /// <summary>Processes under supervisord (dev and single-host by hand, as the seed runs them).</summary>
+    /// <summary>Processes under supervisord (dev and single-host by hand, as the reference design runs them).</summary>
     Supervisord,
 }
 
@@ -72,10 +72,10 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
 
     public Layout Layout => Spec.Layout;
 
-    /// <summary>The process-managed layouts run under supervisord, as the seed's development setup does.</summary>
+    /// <summary>The process-managed layouts run under supervisord, as the reference design's development setup does.</summary>
     public bool IsProcessManaged => Layout is Layout.Dev or Layout.SingleHost;
 
-    /// <summary>How `infra render` and the live tests run this layout: the seed's supervisord picture for dev and single-host.</summary>
+    /// <summary>How `infra render` and the live tests run this layout: the reference design's supervisord picture for dev and single-host.</summary>
     public RunMode DefaultRunMode => IsProcessManaged ? RunMode.Supervisord : RunMode.Containers;
 
     public IEnumerable<Instance> Of(Role role) => Instances.Where(i => i.Role == role);

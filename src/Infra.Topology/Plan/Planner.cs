@@ -123,7 +123,7 @@ public static class Planner
             mounts.ToEquatableArray(),
             health,
             RestartPolicy: "unless-stopped",
-            // Every layout runs on host networking, as the seed does: a service's port is its host's port.
+            // Every layout runs on host networking, as the reference design does: a service's port is its host's port.
             NetworkMode: "host",
             new Label[]
             {

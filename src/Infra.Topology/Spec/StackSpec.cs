@@ -1,6 +1,6 @@
 namespace Infra.Topology.Spec;
 
-/// <summary>The four shapes the seed draws; any host list and instance counts within each.</summary>
+/// <summary>The four shapes the reference design draws; any host list and instance counts within each.</summary>
 public enum Layout
 {
     Dev,
@@ -72,7 +72,7 @@ public sealed record StackSpec(
 
     public static readonly ImageSpec DefaultImages = new(Nginx: "nginx:1.27", Haproxy: "haproxy:3.0", App: "", Crate: "crate:5.10");
 
-    /// <summary>The seed's own paths (`bin/app`, `parts/crate/bin/crate`).</summary>
+    /// <summary>The reference design's own paths (`bin/app`, `parts/crate/bin/crate`).</summary>
     public static readonly CommandSpec DefaultCommands = new(App: "bin/app", Crate: "parts/crate/bin/crate", Haproxy: "haproxy");
 
     public const string DefaultHealthCheckPath = "/health";
