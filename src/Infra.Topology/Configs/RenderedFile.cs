@@ -51,7 +51,11 @@ public static class ChangeActions
 /// </summary>
 public sealed record RenderedFile(string Host, string Path, string Content, string? Instance, ChangeAction OnChange, bool Executable = false)
 {
-    public string Sha256 => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Content)));
+    /// <summary>The content's SHA-256, hex: worked out once per file (the plan asks for it several times per file).</summary>
+    public string Sha256 => Hashes.GetValue(this, f => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(f.Content))));
+
+    // Outside the record's fields, so value equality is unchanged; the content of a record instance never changes.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RenderedFile, string> Hashes = new();
 
     /// <summary>
     /// supervisord.conf and its helpers: they run the process-managed layouts by hand (`infra render`). Under
