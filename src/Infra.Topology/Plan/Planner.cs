@@ -314,7 +314,9 @@ public static class Planner
     {
         var node = topology.Instance(service.Name);
         var position = nodes.ToList().IndexOf(node);
-        var askVia = nodes.Where(n => n != node).Prepend(node).ToList();
+        // The master-eligible nodes are the cluster's core: if none of them lists the node, no other node would (a
+        // bounded list: asking every node made each node's script, and the plan, grow with the cluster's size squared).
+        var askVia = CrateConfig.MasterEligible(topology).Where(n => n != node).Prepend(node).ToList();
         return $"( {Scripts.WaitHealthy(service.Name)} ) && {Scripts.InContainer(service.Name, Scripts.WaitJoined(node, askVia, position, quorum))}";
     }
 

@@ -63,7 +63,7 @@ public static class Scripts
     public static string InContainer(string container, string script) => $"docker exec {container} sh -c {Quote(script)}";
 
     /// <summary>
-    /// Until <paramref name="node"/> is listed in its cluster, asked through itself and then every other node. When no
+    /// Until <paramref name="node"/> is listed in its cluster, asked through each of <paramref name="askVia"/> in turn. When no
     /// node answers with a node list, the cluster has not formed: that is expected (and accepted) only while fewer
     /// master-eligible nodes have started than it takes to elect a master, as on a first deploy.
     /// </summary>
