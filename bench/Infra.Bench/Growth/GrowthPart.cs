@@ -83,7 +83,7 @@ public static class GrowthPart
         {
             sb.AppendLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {f.Hosts:N0} | {f.AppInstances:N0} | {f.Wires:N0} | {f.Edges:N0} | {f.Files:N0} | {Size(f.TotalBytes)} | {f.LargestFile} | {Size(f.LargestBytes)} | {Size(f.HaproxyBytes)} | {f.HaproxyServerLines:N0} | {f.HaproxyServerLinesTotal:N0} | {Size(f.RetainedBytes)} | {Time(f.ColdTotal.TotalMilliseconds * 1e6)} |"));
+                $"| {f.Hosts:N0} | {f.AppInstances:N0} | {f.Wires:N0} | {f.Edges:N0} | {f.Files:N0} | {Size(f.TotalBytes)} | {f.LargestFile} | {Size(f.LargestBytes)} | {Size(f.HaproxyBytes)} | {f.HaproxyServerLines:N0} | {f.HaproxyServerLinesTotal:N0} | {Retained(f.RetainedBytes)} | {Time(f.ColdTotal.TotalMilliseconds * 1e6)} |"));
         }
 
         var kinds = footprints.SelectMany(f => f.RenderByKind.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -125,6 +125,9 @@ public static class GrowthPart
         < 1e9 => string.Create(CultureInfo.InvariantCulture, $"{ns / 1e6:F1} ms"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{ns / 1e9:F2} s"),
     };
+
+    /// <summary>A difference of two heap sizes: below 1 KiB (or below zero, when the collector freed something else) it is noise.</summary>
+    private static string Retained(long bytes) => bytes < 1024 ? "< 1 KiB" : Size(bytes);
 
     private static string Size(long? bytes) => bytes switch
     {
