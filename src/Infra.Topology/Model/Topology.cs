@@ -148,20 +148,23 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
         {
             ByName = topology.Instances.ToDictionary(i => i.Name, StringComparer.Ordinal);
             HostByName = topology.Hosts.ToDictionary(h => h.Name, StringComparer.Ordinal);
-            ByRole = topology.Instances.GroupBy(i => i.Role).ToDictionary(g => g.Key, g => g.ToArray());
-            ByHost = topology.Instances.GroupBy(i => i.Host, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-            ByHostRole = topology.Instances.GroupBy(i => (i.Host, i.Role)).ToDictionary(g => g.Key, g => g.ToArray());
+            ByRole = topology.Instances.GroupBy(i => i.Role).ToDictionary(g => g.Key, List);
+            ByHost = topology.Instances.GroupBy(i => i.Host, StringComparer.Ordinal).ToDictionary(g => g.Key, List, StringComparer.Ordinal);
+            ByHostRole = topology.Instances.GroupBy(i => (i.Host, i.Role)).ToDictionary(g => g.Key, List);
         }
 
         public Dictionary<string, Instance> ByName { get; }
 
         public Dictionary<string, Host> HostByName { get; }
 
-        public Dictionary<Role, Instance[]> ByRole { get; }
+        public Dictionary<Role, IReadOnlyList<Instance>> ByRole { get; }
 
-        public Dictionary<string, Instance[]> ByHost { get; }
+        public Dictionary<string, IReadOnlyList<Instance>> ByHost { get; }
 
-        public Dictionary<(string Host, Role Role), Instance[]> ByHostRole { get; }
+        public Dictionary<(string Host, Role Role), IReadOnlyList<Instance>> ByHostRole { get; }
+
+        // Handed out to every caller: read-only, so no caller can change another's answer.
+        private static IReadOnlyList<Instance> List(IEnumerable<Instance> instances) => Array.AsReadOnly(instances.ToArray());
     }
 
     /// <summary>What outside clients talk to: the load balancer, else haproxy (single-host), else the app (dev).</summary>
