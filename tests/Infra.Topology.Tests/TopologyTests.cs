@@ -18,6 +18,29 @@ public class TopologyTests
         pairs.SelectMany(p => p.Split("<->") is [var a, var b] ? new[] { $"{a}->{b}", $"{b}->{a}" } : [p]).ToArray();
 
     [Fact]
+    public void A_colocated_stack_is_five_role_rules_whatever_its_size_and_its_edges_follow_from_them()
+    {
+        // two-host has host1 and host2 at 192.0.2.11-12; 38 more hosts at 192.0.2.13-50.
+        var forty = Configs.CrateConfigTests.Edited("two-host", yaml => yaml + string.Concat(Enumerable.Range(13, 38).Select(i => $"    - name: host{i}\n      address: 192.0.2.{i}\n")));
+
+        Assert.Equal(
+            [
+                new Wire(Role.LoadBalancer, Role.Nginx, EdgeKind.Http, WireScope.All),
+                new Wire(Role.Nginx, Role.Haproxy, EdgeKind.Http, WireScope.SameHost),
+                new Wire(Role.Haproxy, Role.App, EdgeKind.Http, WireScope.All),
+                new Wire(Role.App, Role.Crate, EdgeKind.Sql, WireScope.All),
+                new Wire(Role.Crate, Role.Crate, EdgeKind.Discovery, WireScope.Others),
+            ],
+            forty.Wires);
+        // lb -> 40 nginx, 40 nginx -> their own haproxy, 40 haproxy x 40 apps, 40 apps x 40 nodes, 40 nodes x 39 others.
+        Assert.Equal(40 + 40 + 1600 + 1600 + 1560, forty.Edges.Count());
+        var host17 = forty.Instance("host17-crate-4200");
+        Assert.Equal(79, forty.Sources(host17).Count());
+        Assert.DoesNotContain(host17, forty.Sources(host17));
+        Assert.Equal(["host17-haproxy"], forty.Targets(forty.Instance("host17-nginx")).Select(i => i.Name));
+    }
+
+    [Fact]
     public void Dev_is_one_app_talking_to_one_crate_node()
     {
         Assert.Equal(["ap1->cr1"], EdgesOf("dev"));

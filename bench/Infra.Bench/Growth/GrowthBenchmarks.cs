@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Infra.Topology.Configs;
 using Infra.Topology.Model;
+using Infra.Topology.Plan;
 using Infra.Topology.Spec;
 
 namespace Infra.Bench.Growth;
@@ -15,7 +16,7 @@ public class GrowthBenchmarks
     private StackTopology? topology;
 
     /// <summary>Set by the runner before BenchmarkDotNet starts (in-process, so the static is seen).</summary>
-    public static IReadOnlyList<int> HostCounts { get; set; } = [1, 10, 100, 1000];
+    public static IReadOnlyList<int> HostCounts { get; set; } = [1, 10, 100, 1000, 3000];
 
     [ParamsSource(nameof(HostCounts))]
     public int Hosts { get; set; }
@@ -36,4 +37,7 @@ public class GrowthBenchmarks
 
     [Benchmark(Description = "render")]
     public IReadOnlyList<RenderedFile> RenderAll() => Pipeline.Render(topology!);
+
+    [Benchmark(Description = "plan")]
+    public DeploymentPlan Plan() => Pipeline.Plan(topology!);
 }

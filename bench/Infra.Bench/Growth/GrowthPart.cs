@@ -7,7 +7,7 @@ namespace Infra.Bench.Growth;
 /// <summary>Part 3: time and memory of each stage by host count (BenchmarkDotNet), then what one pass produces.</summary>
 public static class GrowthPart
 {
-    private static readonly string[] Stages = ["load+validate", "resolve", "render"];
+    private static readonly string[] Stages = ["load+validate", "resolve", "render", "plan"];
 
     public static int Run(int[] hosts, string outDir)
     {
@@ -41,8 +41,8 @@ public static class GrowthPart
         sb.AppendLine("BenchmarkDotNet (in-process, 3 warmups + 3 iterations, mean per operation; allocated = bytes allocated per operation).");
         sb.AppendLine("Every host runs nginx, haproxy, 1 app, 1 CrateDB node; each stage's input is prepared outside its timing.");
         sb.AppendLine();
-        sb.AppendLine("| hosts | " + string.Join(" | ", Stages.Select(s => $"{s} time | {s} allocated")) + " |");
-        sb.AppendLine("|---:|" + string.Concat(Stages.Select(_ => "---:|---:|")));
+        sb.AppendLine("| hosts | " + string.Join(" | ", Stages.Select(s => $"{s} time | {s} allocated")) + " | load+validate+resolve+render |");
+        sb.AppendLine("|---:|" + string.Concat(Stages.Select(_ => "---:|---:|")) + "---:|");
         foreach (var n in hosts)
         {
             sb.Append(CultureInfo.InvariantCulture, $"| {n:N0} |");
@@ -51,11 +51,12 @@ public static class GrowthPart
                 sb.Append(m.TryGetValue((stage, n), out var r) ? $" {Time(r.MeanNs)} | {Size(r.Allocated)} |" : " n/a | n/a |");
             }
 
-            sb.AppendLine();
+            var toFiles = Stages.Take(3).Select(stage => m.TryGetValue((stage, n), out var r) ? r.MeanNs : double.NaN).Sum();
+            sb.AppendLine(double.IsNaN(toFiles) ? " n/a |" : $" {Time(toFiles)} |");
         }
 
         sb.AppendLine();
-        sb.AppendLine("How cost grows per 10x hosts (time ratio, and the exponent k in time ~ N^k):");
+        sb.AppendLine("How cost grows from one host count to the next (time ratio, and the exponent k in time ~ N^k: 1 is linear, 2 quadratic):");
         sb.AppendLine();
         foreach (var stage in Stages)
         {
@@ -76,13 +77,13 @@ public static class GrowthPart
         sb.AppendLine();
         sb.AppendLine("What one pass produces (load, resolve, render once; retained = live heap holding the spec, topology and files):");
         sb.AppendLine();
-        sb.AppendLine("| hosts | app instances | edges | files | all files | largest file | largest | haproxy.cfg | server lines per haproxy.cfg | server lines, all haproxy.cfg | retained | one cold pass |");
-        sb.AppendLine("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| hosts | app instances | wires | edges they imply | files | all files | largest file | largest | haproxy.cfg | server lines per haproxy.cfg | server lines, all haproxy.cfg | retained | one cold pass |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
         foreach (var f in footprints)
         {
             sb.AppendLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {f.Hosts:N0} | {f.AppInstances:N0} | {f.Edges:N0} | {f.Files:N0} | {Size(f.TotalBytes)} | {f.LargestFile} | {Size(f.LargestBytes)} | {Size(f.HaproxyBytes)} | {f.HaproxyServerLines:N0} | {f.HaproxyServerLinesTotal:N0} | {Size(f.RetainedBytes)} | {Time(f.ColdTotal.TotalMilliseconds * 1e6)} |"));
+                $"| {f.Hosts:N0} | {f.AppInstances:N0} | {f.Wires:N0} | {f.Edges:N0} | {f.Files:N0} | {Size(f.TotalBytes)} | {f.LargestFile} | {Size(f.LargestBytes)} | {Size(f.HaproxyBytes)} | {f.HaproxyServerLines:N0} | {f.HaproxyServerLinesTotal:N0} | {Retained(f.RetainedBytes)} | {Time(f.ColdTotal.TotalMilliseconds * 1e6)} |"));
         }
 
         var kinds = footprints.SelectMany(f => f.RenderByKind.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -124,6 +125,9 @@ public static class GrowthPart
         < 1e9 => string.Create(CultureInfo.InvariantCulture, $"{ns / 1e6:F1} ms"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{ns / 1e9:F2} s"),
     };
+
+    /// <summary>A difference of two heap sizes: below 1 KiB (or below zero, when the collector freed something else) it is noise.</summary>
+    private static string Retained(long bytes) => bytes < 1024 ? "< 1 KiB" : Size(bytes);
 
     private static string Size(long? bytes) => bytes switch
     {

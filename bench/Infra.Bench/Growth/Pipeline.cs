@@ -1,5 +1,6 @@
 using Infra.Topology.Configs;
 using Infra.Topology.Model;
+using Infra.Topology.Plan;
 using Infra.Topology.Spec;
 
 namespace Infra.Bench.Growth;
@@ -19,4 +20,7 @@ public static class Pipeline
     public static StackTopology Resolve(StackSpec spec) => TopologyResolver.Resolve(spec);
 
     public static IReadOnlyList<RenderedFile> Render(StackTopology topology) => Infra.Topology.Configs.Render.All(topology);
+
+    /// <summary>The deployment plan: every host's files (rendered again, for containers) and containers, and the graph of steps.</summary>
+    public static DeploymentPlan Plan(StackTopology topology) => Planner.Plan(topology);
 }

@@ -13,6 +13,10 @@ public sealed class ConfigWriter
 {
     private const string Indent = "    ";
     private readonly StringBuilder _text = new();
+
+    // Text before and including each block added with Text: a block can be as long as the stack is big, and is
+    // shared by every file that has it, so it is copied once, into the finished file, never into the builder.
+    private readonly List<string> _parts = [];
     private int _depth;
 
     /// <summary>The two lines every generated file opens with.</summary>
@@ -28,6 +32,15 @@ public sealed class ConfigWriter
         }
 
         _text.Append(text).Append('\n');
+        return this;
+    }
+
+    /// <summary>Lines written by another writer at the same depth (see <see cref="Nested(int)"/>), added as they are.</summary>
+    public ConfigWriter Text(string lines)
+    {
+        _parts.Add(_text.ToString());
+        _parts.Add(lines);
+        _text.Clear();
         return this;
     }
 
@@ -55,7 +68,27 @@ public sealed class ConfigWriter
         return Line("}");
     }
 
-    public override string ToString() => _text.ToString().TrimEnd('\n') + "\n";
+    /// <summary>The lines written so far, as they are (for <see cref="Text"/>).</summary>
+    public string Lines => _text.ToString();
+
+    public override string ToString()
+    {
+        // Trimmed in the builder: a file of a big stack is large, and each copy of it is garbage at once.
+        var end = _text.Length;
+        while (end > 0 && _text[end - 1] == '\n')
+        {
+            end--;
+        }
+
+        if (end == 0 && _parts.Count > 0)
+        {
+            return string.Concat(_parts).TrimEnd('\n') + "\n";
+        }
+
+        _text.Length = end;
+        _text.Append('\n');
+        return _parts.Count == 0 ? _text.ToString() : string.Concat([.. _parts, _text.ToString()]);
+    }
 
     /// <summary><c>address:port</c>, with an IPv6 address in brackets as both nginx and haproxy expect.</summary>
     public static string Endpoint(string address, int port) =>
@@ -63,6 +96,9 @@ public sealed class ConfigWriter
 
     public static bool IsIPv6(string address) =>
         IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6;
+
+    /// <summary>A writer for lines that go <paramref name="depth"/> levels in, to be added with <see cref="Text"/>.</summary>
+    public static ConfigWriter Nested(int depth) => new() { _depth = depth };
 
     private void Nested(Action<ConfigWriter> body)
     {

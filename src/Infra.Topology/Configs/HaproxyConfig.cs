@@ -53,13 +53,21 @@ public static class HaproxyConfig
             b.Line($"fullconn {apps.Count * AppMinConn}");
             HealthCheck(b, topology.Spec.HealthCheckPath);
             Failover(b);
-            foreach (var app in apps)
-            {
-                b.Line($"server {app.Name} {ConfigWriter.Endpoint(app.Address, app.Port)} {AppServerLimits} check");
-            }
+            b.Text(SharedText.For(topology, "haproxy servers", apps, ServerLines));
         });
         StatsBackend(w);
         return w.ToString();
+    }
+
+    private static string ServerLines(IReadOnlyList<Instance> apps)
+    {
+        var w = ConfigWriter.Nested(depth: 1);
+        foreach (var app in apps)
+        {
+            w.Line($"server {app.Name} {ConfigWriter.Endpoint(app.Address, app.Port)} {AppServerLimits} check");
+        }
+
+        return w.Lines;
     }
 
     internal static void Global(ConfigWriter w) => w.Section("global", g =>

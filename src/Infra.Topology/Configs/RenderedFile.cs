@@ -51,7 +51,35 @@ public static class ChangeActions
 /// </summary>
 public sealed record RenderedFile(string Host, string Path, string Content, string? Instance, ChangeAction OnChange, bool Executable = false)
 {
-    public string Sha256 => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Content)));
+    /// <summary>The content's SHA-256, hex: worked out once per file (the plan asks for it several times per file).</summary>
+    public string Sha256 => Hashes.GetValue(this, f => Hash(f.Content));
+
+    // Outside the record's fields, so value equality is unchanged; the content of a record instance never changes.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RenderedFile, string> Hashes = new();
+
+    /// <summary>The SHA-256 of the UTF-8 text, encoded a slice at a time: a big stack's files are large, and a byte copy of each is garbage.</summary>
+    private static string Hash(string content)
+    {
+        const int Slice = 16 * 1024;
+        using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var encoder = System.Text.Encoding.UTF8.GetEncoder();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(Slice));
+        try
+        {
+            for (var start = 0; start < content.Length; start += Slice)
+            {
+                var last = start + Slice >= content.Length;
+                var count = encoder.GetBytes(content.AsSpan(start, Math.Min(Slice, content.Length - start)), buffer, flush: last);
+                sha256.AppendData(buffer, 0, count);
+            }
+
+            return Convert.ToHexStringLower(sha256.GetHashAndReset());
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>
     /// supervisord.conf and its helpers: they run the process-managed layouts by hand (`infra render`). Under

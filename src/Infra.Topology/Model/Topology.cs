@@ -63,10 +63,31 @@ public enum RunMode
     Supervisord,
 }
 
+/// <summary>One connection: an instance and an instance it connects to.</summary>
 public sealed record Edge(string From, string To, EdgeKind Kind);
 
-/// <summary>The resolved topology: every host, every instance with its ports, every wire between them.</summary>
-public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, EquatableArray<Instance> Instances, EquatableArray<Edge> Edges)
+/// <summary>Which instances of the <see cref="Wire.To"/> role an instance of the <see cref="Wire.From"/> role connects to.</summary>
+public enum WireScope
+{
+    /// <summary>Every one in the stack.</summary>
+    All,
+
+    /// <summary>Only those on its own host.</summary>
+    SameHost,
+
+    /// <summary>Every one in the stack but itself (peers of one role).</summary>
+    Others,
+}
+
+/// <summary>
+/// A role-level wiring rule, e.g. every app instance connects to every CrateDB node. The topology keeps the rules, not
+/// the edges they imply (all pairs would be N^2: 3 million at 1,000 hosts); <see cref="StackTopology.Targets"/>,
+/// <see cref="StackTopology.Sources"/> and <see cref="StackTopology.Edges"/> enumerate them where a caller needs them.
+/// </summary>
+public sealed record Wire(Role From, Role To, EdgeKind Kind, WireScope Scope);
+
+/// <summary>The resolved topology: every host, every instance with its ports, and the wiring rules between roles.</summary>
+public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, EquatableArray<Instance> Instances, EquatableArray<Wire> Wires)
 {
     public string Stack => Spec.Stack;
 
@@ -78,41 +99,72 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
     /// <summary>How `infra render` and the live tests run this layout: the reference design's supervisord picture for dev and single-host.</summary>
     public RunMode DefaultRunMode => IsProcessManaged ? RunMode.Supervisord : RunMode.Containers;
 
-    public IEnumerable<Instance> Of(Role role) => Instances.Where(i => i.Role == role);
+    /// <summary>Every instance of a role, in host order.</summary>
+    public IReadOnlyList<Instance> Of(Role role) => Index.ByRole.GetValueOrDefault(role) ?? [];
 
-    public IEnumerable<Instance> On(string host) => Instances.Where(i => i.Host == host);
+    /// <summary>Every instance on a host.</summary>
+    public IReadOnlyList<Instance> On(string host) => Index.ByHost.GetValueOrDefault(host) ?? [];
 
-    public IEnumerable<Instance> On(string host, Role role) => Instances.Where(i => i.Host == host && i.Role == role);
+    public IReadOnlyList<Instance> On(string host, Role role) => Index.ByHostRole.GetValueOrDefault((host, role)) ?? [];
 
-    public Host HostOf(Instance instance) => Hosts.Single(h => h.Name == instance.Host);
+    public Host HostOf(Instance instance) =>
+        Index.HostByName.TryGetValue(instance.Host, out var host) ? host : throw new InvalidOperationException($"no host named {instance.Host} in stack {Stack}");
 
     public Instance Instance(string name) =>
         Index.ByName.TryGetValue(name, out var instance) ? instance : throw new InvalidOperationException($"no instance named {name} in stack {Stack}");
 
-    public IEnumerable<Instance> Targets(Instance from) => Index.TargetsOf[from.Name];
+    /// <summary>The rules an instance of this role is wired in by, as the source.</summary>
+    public IEnumerable<Wire> WiresFrom(Role role) => Wires.Where(w => w.From == role);
 
-    public IEnumerable<Instance> Sources(Instance to) => Index.SourcesOf[to.Name];
+    /// <summary>The rules an instance of this role is wired in by, as the target.</summary>
+    public IEnumerable<Wire> WiresTo(Role role) => Wires.Where(w => w.To == role);
 
-    // Renderers ask for every instance's targets and sources: a scan of all edges per question made rendering
-    // 1,000 hosts cubic (minutes). Kept outside the record's fields so value equality is unchanged.
-    private static readonly ConditionalWeakTable<StackTopology, EdgeIndex> Indexes = new();
+    /// <summary>What <paramref name="from"/> connects to, rule by rule in wiring order, each rule's in host order.</summary>
+    public IEnumerable<Instance> Targets(Instance from) => WiresFrom(from.Role).SelectMany(w => Ends(w, from, w.To));
 
-    private EdgeIndex Index => Indexes.GetValue(this, t => new EdgeIndex(t));
+    /// <summary>What connects to <paramref name="to"/>, rule by rule in wiring order, each rule's in host order.</summary>
+    public IEnumerable<Instance> Sources(Instance to) => WiresTo(to.Role).SelectMany(w => Ends(w, to, w.From));
 
-    private sealed class EdgeIndex
+    /// <summary>The instances of <paramref name="role"/> a rule connects <paramref name="end"/> with.</summary>
+    public IEnumerable<Instance> Ends(Wire wire, Instance end, Role role) => wire.Scope switch
     {
-        public EdgeIndex(StackTopology topology)
+        WireScope.All => Of(role),
+        WireScope.SameHost => On(end.Host, role),
+        WireScope.Others => Of(role).Where(i => i != end),
+        _ => throw new ArgumentOutOfRangeException(nameof(wire), wire.Scope, null),
+    };
+
+    /// <summary>Every edge the wiring implies, enumerated on demand (N^2 for a rule between two roles on every host).</summary>
+    public IEnumerable<Edge> Edges => Wires.SelectMany(w => Of(w.From).SelectMany(from => Ends(w, from, w.To).Select(to => new Edge(from.Name, to.Name, w.Kind))));
+
+    // Kept outside the record's fields so value equality is unchanged; built on the first question.
+    private static readonly ConditionalWeakTable<StackTopology, InstanceIndex> Indexes = new();
+
+    private InstanceIndex Index => Indexes.GetValue(this, t => new InstanceIndex(t));
+
+    private sealed class InstanceIndex
+    {
+        public InstanceIndex(StackTopology topology)
         {
             ByName = topology.Instances.ToDictionary(i => i.Name, StringComparer.Ordinal);
-            TargetsOf = topology.Edges.ToLookup(e => e.From, e => ByName[e.To], StringComparer.Ordinal);
-            SourcesOf = topology.Edges.ToLookup(e => e.To, e => ByName[e.From], StringComparer.Ordinal);
+            HostByName = topology.Hosts.ToDictionary(h => h.Name, StringComparer.Ordinal);
+            ByRole = topology.Instances.GroupBy(i => i.Role).ToDictionary(g => g.Key, List);
+            ByHost = topology.Instances.GroupBy(i => i.Host, StringComparer.Ordinal).ToDictionary(g => g.Key, List, StringComparer.Ordinal);
+            ByHostRole = topology.Instances.GroupBy(i => (i.Host, i.Role)).ToDictionary(g => g.Key, List);
         }
 
         public Dictionary<string, Instance> ByName { get; }
 
-        public ILookup<string, Instance> TargetsOf { get; }
+        public Dictionary<string, Host> HostByName { get; }
 
-        public ILookup<string, Instance> SourcesOf { get; }
+        public Dictionary<Role, IReadOnlyList<Instance>> ByRole { get; }
+
+        public Dictionary<string, IReadOnlyList<Instance>> ByHost { get; }
+
+        public Dictionary<(string Host, Role Role), IReadOnlyList<Instance>> ByHostRole { get; }
+
+        // Handed out to every caller: read-only, so no caller can change another's answer.
+        private static IReadOnlyList<Instance> List(IEnumerable<Instance> instances) => Array.AsReadOnly(instances.ToArray());
     }
 
     /// <summary>What outside clients talk to: the load balancer, else haproxy (single-host), else the app (dev).</summary>

@@ -33,7 +33,7 @@ public static class TopologyResolver
             instances.Add(MakeInstance(lb.Name, lb.Address, Role.LoadBalancer, 0, ports, ordinals));
         }
 
-        return new StackTopology(spec, hosts.ToEquatableArray(), instances.ToEquatableArray(), Wire(instances).ToEquatableArray());
+        return new StackTopology(spec, hosts.ToEquatableArray(), instances.ToEquatableArray(), Wires(instances).ToEquatableArray());
     }
 
     public static bool IsLoopback(string address) =>
@@ -74,49 +74,19 @@ public static class TopologyResolver
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
-    private static IEnumerable<Edge> Wire(IReadOnlyList<Instance> instances)
+    /// <summary>Who talks to whom, as rules between roles; only rules whose two roles the stack has.</summary>
+    private static IEnumerable<Wire> Wires(IReadOnlyList<Instance> instances)
     {
-        IEnumerable<Instance> Of(Role role) => instances.Where(i => i.Role == role);
-
-        foreach (var lb in Of(Role.LoadBalancer))
-        {
-            foreach (var nginx in Of(Role.Nginx))
-            {
-                yield return new Edge(lb.Name, nginx.Name, EdgeKind.Http);
-            }
-        }
-
-        // nginx proxies to the haproxy on its own host only.
-        foreach (var nginx in Of(Role.Nginx))
-        {
-            foreach (var haproxy in Of(Role.Haproxy).Where(h => h.Host == nginx.Host))
-            {
-                yield return new Edge(nginx.Name, haproxy.Name, EdgeKind.Http);
-            }
-        }
-
-        foreach (var haproxy in Of(Role.Haproxy))
-        {
-            foreach (var app in Of(Role.App))
-            {
-                yield return new Edge(haproxy.Name, app.Name, EdgeKind.Http);
-            }
-        }
-
-        foreach (var app in Of(Role.App))
-        {
-            foreach (var crate in Of(Role.Crate))
-            {
-                yield return new Edge(app.Name, crate.Name, EdgeKind.Sql);
-            }
-        }
-
-        foreach (var crate in Of(Role.Crate))
-        {
-            foreach (var other in Of(Role.Crate).Where(o => o != crate))
-            {
-                yield return new Edge(crate.Name, other.Name, EdgeKind.Discovery);
-            }
-        }
+        var roles = instances.Select(i => i.Role).ToHashSet();
+        Wire[] wires =
+        [
+            new(Role.LoadBalancer, Role.Nginx, EdgeKind.Http, WireScope.All),
+            // nginx proxies to the haproxy on its own host only.
+            new(Role.Nginx, Role.Haproxy, EdgeKind.Http, WireScope.SameHost),
+            new(Role.Haproxy, Role.App, EdgeKind.Http, WireScope.All),
+            new(Role.App, Role.Crate, EdgeKind.Sql, WireScope.All),
+            new(Role.Crate, Role.Crate, EdgeKind.Discovery, WireScope.Others),
+        ];
+        return wires.Where(w => roles.Contains(w.From) && roles.Contains(w.To));
     }
 }

@@ -29,8 +29,13 @@ public partial class FirewallConfigTests
         NftCheck(FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == host)));
     }
 
+    /// <remarks>
+    /// A port wired from a role is open to every host of that role, this host too where it runs the role (transport
+    /// from 192.0.2.11 on host1): a host's own traffic arrives on lo, accepted before any rule, and Linux drops a packet
+    /// from outside that claims a local source address (accept_local=0), so the own address opens nothing.
+    /// </remarks>
     [Fact]
-    public void Two_host_host1_opens_each_port_to_exactly_its_wired_sources()
+    public void Two_host_host1_opens_each_port_to_the_hosts_of_the_roles_wired_to_it()
     {
         var accepted = Accepted(Render("two-host", "host1"));
 
@@ -39,9 +44,26 @@ public partial class FirewallConfigTests
         Assert.Equal(["203.0.113.0/24"], accepted[22]);
         Assert.Equal(["192.0.2.11", "192.0.2.12"], accepted[4200]);
         Assert.Equal(["192.0.2.11", "192.0.2.12"], accepted[5432]);
-        Assert.Equal(["192.0.2.12"], accepted[4300]);
+        Assert.Equal(["192.0.2.11", "192.0.2.12"], accepted[4300]);
         Assert.Equal(["192.0.2.11"], accepted[9100]);
         Assert.Equal([22, 80, 4200, 4300, 5432, 9100, 9210], accepted.Keys.Order());
+    }
+
+    [Fact]
+    public void A_hosts_rules_do_not_grow_with_the_stack_only_the_one_shared_set_does()
+    {
+        // two-host has host1 and host2 at 192.0.2.11-12; 38 more hosts at 192.0.2.13-50.
+        var forty = CrateConfigTests.Edited("two-host", yaml => yaml + string.Concat(Enumerable.Range(13, 38).Select(i => $"    - name: host{i}\n      address: 192.0.2.{i}\n")));
+        var small = Render("two-host", "host1");
+        var big = FirewallConfig.Render(forty, forty.Hosts.Single(h => h.Name == "host1"));
+
+        Assert.Equal(AcceptRule().Matches(small).Select(m => m.Value), AcceptRule().Matches(big).Select(m => m.Value));
+        Assert.Equal(["admin_sources", "lb_hosts", "haproxy_app_crate_hosts"], SetDeclaration().Matches(big).Select(m => m.Groups["name"].Value));
+        var every = Enumerable.Range(11, 40).Select(i => $"192.0.2.{i}").ToList();
+        Assert.Equal(every, Accepted(big)[9210]);
+        Assert.Equal(every, Accepted(big)[4300]);
+        Assert.Equal(["192.0.2.11"], Accepted(big)[9100]);
+        NftCheck(big);
     }
 
     [Fact]
@@ -57,8 +79,8 @@ public partial class FirewallConfigTests
     public void Split_role_opens_crate_to_app_and_crate_hosts_and_transport_to_crate_hosts_only()
     {
         var crate = Accepted(Render("split-role", "crate-host1"));
-        Assert.Equal(["192.0.2.31", "192.0.2.32", "192.0.2.42"], crate[4200]);
-        Assert.Equal(["192.0.2.42"], crate[4300]);
+        Assert.Equal(["192.0.2.31", "192.0.2.32", "192.0.2.41", "192.0.2.42"], crate[4200]);
+        Assert.Equal(["192.0.2.41", "192.0.2.42"], crate[4300]);
 
         var app = Accepted(Render("split-role", "app-host1"));
         Assert.Equal(["192.0.2.21", "192.0.2.22"], app[9210]);
@@ -119,9 +141,12 @@ public partial class FirewallConfigTests
 
         var rendered = FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host1"));
 
-        Assert.Contains("ip saddr { 203.0.113.0/24, 198.51.100.7 } tcp dport 2376 accept", rendered, StringComparison.Ordinal);
-        Assert.Contains("ip6 saddr 2001:db8:ff::/48 tcp dport 2376 accept", rendered, StringComparison.Ordinal);
-        Assert.Contains("ip saddr { 203.0.113.0/24, 198.51.100.7 } tcp dport 22 accept", rendered, StringComparison.Ordinal);
+        Assert.Contains("    set admin_sources {\n        type ipv4_addr; flags interval; auto-merge;\n        elements = { 203.0.113.0/24, 198.51.100.7 }\n    }\n", rendered, StringComparison.Ordinal);
+        Assert.Contains("    set admin_sources6 {\n        type ipv6_addr; flags interval; auto-merge;\n        elements = { 2001:db8:ff::/48 }\n    }\n", rendered, StringComparison.Ordinal);
+        Assert.Contains("ip saddr @admin_sources tcp dport 2376 accept\n        ip6 saddr @admin_sources6 tcp dport 2376 accept\n", rendered, StringComparison.Ordinal);
+        Assert.Contains("ip saddr @admin_sources tcp dport 22 accept\n        ip6 saddr @admin_sources6 tcp dport 22 accept\n", rendered, StringComparison.Ordinal);
+        Assert.Equal(["203.0.113.0/24", "198.51.100.7", "2001:db8:ff::/48"], Accepted(rendered)[2376]);
+        NftCheck(rendered);
         Assert.DoesNotContain("tcp dport 2376", FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host2")), StringComparison.Ordinal);
     }
 
@@ -145,7 +170,10 @@ public partial class FirewallConfigTests
 
         var text = FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host1"));
 
-        Assert.Contains("        ip saddr 192.0.2.11 tcp dport 9210 accept\n        ip6 saddr 2001:db8::12 tcp dport 9210 accept\n", text);
+        Assert.Contains("    set haproxy_app_crate_hosts {\n        type ipv4_addr;\n        elements = { 192.0.2.11 }\n    }\n", text);
+        Assert.Contains("    set haproxy_app_crate_hosts6 {\n        type ipv6_addr;\n        elements = { 2001:db8::12 }\n    }\n", text);
+        Assert.Contains("        ip saddr @haproxy_app_crate_hosts tcp dport 9210 accept\n        ip6 saddr @haproxy_app_crate_hosts6 tcp dport 9210 accept\n", text);
+        Assert.Equal(["192.0.2.11", "2001:db8::12"], Accepted(text)[9210]);
         NftCheck(text);
     }
 
@@ -183,17 +211,19 @@ public partial class FirewallConfigTests
         }
     }
 
-    /// <summary>Port to the sources it is accepted from ("any" for no saddr), read back from the accept rules' text.</summary>
+    /// <summary>Port to the sources it is accepted from ("any" for no saddr), read back from the accept rules' text, named sets resolved.</summary>
     private static Dictionary<int, List<string>> Accepted(string ruleset)
     {
+        var sets = SetDeclaration().Matches(ruleset).ToDictionary(m => m.Groups["name"].Value, m => Items(m.Groups["elements"].Value));
         var accepted = new Dictionary<int, List<string>>();
         foreach (Match match in AcceptRule().Matches(ruleset))
         {
-            var sources = match.Groups["from"].Success ? Items(match.Groups["from"].Value) : ["any"];
+            var from = match.Groups["from"];
+            var sources = !from.Success ? ["any"] : from.Value.StartsWith('@') ? sets[from.Value[1..]] : Items(from.Value);
             foreach (var port in Items(match.Groups["ports"].Value).Select(int.Parse))
             {
                 accepted.TryAdd(port, []);
-                accepted[port].AddRange(sources);
+                accepted[port].AddRange(sources.Where(s => !accepted[port].Contains(s)));
             }
         }
 
@@ -204,4 +234,7 @@ public partial class FirewallConfigTests
 
     [GeneratedRegex(@"^\s*(?:ip6? saddr (?<from>\{[^}]*\}|\S+) )?tcp dport (?<ports>\{[^}]*\}|\d+) accept$", RegexOptions.Multiline)]
     private static partial Regex AcceptRule();
+
+    [GeneratedRegex(@"^    set (?<name>\S+) \{\n.*\n        elements = (?<elements>\{[^}]*\})\n    \}$", RegexOptions.Multiline)]
+    private static partial Regex SetDeclaration();
 }
