@@ -9,7 +9,7 @@ namespace Infra.Topology.Configs;
 /// One complete nftables ruleset per host: nothing but the front door is reachable from outside, every other
 /// port only from the addresses of the instances wired to it (README, "Security").
 /// </summary>
-public static class FirewallConfig
+public static partial class FirewallConfig
 {
     /// <summary>TCP ports opened to sources: null means from anywhere; empty means only from this host (loopback).</summary>
     public sealed record Rule(string Comment, EquatableArray<int> Ports, EquatableArray<string>? From);
@@ -33,6 +33,15 @@ public static class FirewallConfig
         var frontDoor = topology.FrontDoor.Select(i => i.Name).ToHashSet();
         foreach (var instance in topology.On(host.Name))
         {
+            if (MonitoringRules(topology, instance) is { } monitoring)
+            {
+                rules.AddRange(monitoring);
+                if (IsMonitoringService(instance.Role))
+                {
+                    continue;
+                }
+            }
+
             if (frontDoor.Contains(instance.Name))
             {
                 rules.Add(new($"{instance.Name}: the front door, open to all", instance.Ports.ToEquatableArray(), null));

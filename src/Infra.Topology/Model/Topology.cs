@@ -22,7 +22,8 @@ public sealed record Instance(
     int Port,
     int? TransportPort = null,
     int? PsqlPort = null,
-    int? TlsPort = null)
+    int? TlsPort = null,
+    int? MetricsPort = null)
 {
     /// <summary>The seed's diagram aliases: rp1, ha1, ap1, cr1, lb.</summary>
     public string Alias => Role switch
@@ -32,9 +33,14 @@ public sealed record Instance(
         Role.Haproxy => $"ha{Ordinal}",
         Role.App => $"ap{Ordinal}",
         Role.Crate => $"cr{Ordinal}",
+        Role.Prometheus => Ordinal == 1 ? "prom" : $"prom{Ordinal}",
+        Role.Alertmanager => Ordinal == 1 ? "am" : $"am{Ordinal}",
+        Role.NodeExporter => $"ne{Ordinal}",
+        Role.NginxExporter => $"nx{Ordinal}",
         _ => Name,
     };
 
+    /// <summary>The ports it serves on; a metrics port (<see cref="MetricsPort"/>) is only for Prometheus, so not among them.</summary>
     public IEnumerable<int> Ports =>
         new[] { (int?)Port, TransportPort, PsqlPort, TlsPort }.Where(p => p is not null).Select(p => p!.Value);
 
@@ -51,6 +57,12 @@ public enum EdgeKind
 
     /// <summary>CrateDB node discovery and transport between nodes.</summary>
     Discovery,
+
+    /// <summary>Prometheus scraping an exporter or a service's metrics port (only in a stack with `microblog:monitoring`).</summary>
+    Scrape,
+
+    /// <summary>Prometheus sending alerts to Alertmanager.</summary>
+    Alert,
 }
 
 /// <summary>How a stack's services run; it decides file paths (CrateDB's data on a volume or in a folder) and which files exist.</summary>
@@ -93,6 +105,9 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
 
     public IEnumerable<Instance> Sources(Instance to) => Index.SourcesOf[to.Name];
 
+    /// <summary>The Prometheus servers that scrape <paramref name="target"/>; scrapes are not among <see cref="Sources"/>, which are the serving path.</summary>
+    public IEnumerable<Instance> Scrapers(Instance target) => Index.ScrapersOf[target.Name];
+
     // Renderers ask for every instance's targets and sources: a scan of all edges per question made rendering
     // 1,000 hosts cubic (minutes). Kept outside the record's fields so value equality is unchanged.
     private static readonly ConditionalWeakTable<StackTopology, EdgeIndex> Indexes = new();
@@ -104,8 +119,10 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
         public EdgeIndex(StackTopology topology)
         {
             ByName = topology.Instances.ToDictionary(i => i.Name, StringComparer.Ordinal);
-            TargetsOf = topology.Edges.ToLookup(e => e.From, e => ByName[e.To], StringComparer.Ordinal);
-            SourcesOf = topology.Edges.ToLookup(e => e.To, e => ByName[e.From], StringComparer.Ordinal);
+            var serving = topology.Edges.Where(e => e.Kind is not (EdgeKind.Scrape or EdgeKind.Alert)).ToList();
+            TargetsOf = serving.ToLookup(e => e.From, e => ByName[e.To], StringComparer.Ordinal);
+            SourcesOf = serving.ToLookup(e => e.To, e => ByName[e.From], StringComparer.Ordinal);
+            ScrapersOf = topology.Edges.Where(e => e.Kind == EdgeKind.Scrape).ToLookup(e => e.To, e => ByName[e.From], StringComparer.Ordinal);
         }
 
         public Dictionary<string, Instance> ByName { get; }
@@ -113,6 +130,8 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
         public ILookup<string, Instance> TargetsOf { get; }
 
         public ILookup<string, Instance> SourcesOf { get; }
+
+        public ILookup<string, Instance> ScrapersOf { get; }
     }
 
     /// <summary>What outside clients talk to: the load balancer, else haproxy (single-host), else the app (dev).</summary>
