@@ -213,6 +213,28 @@ public class MonitoringTests
         Assert.Equal("docker kill --signal=HUP monitor-prometheus", reload.Script);
     }
 
+    [Fact]
+    public void Adding_monitoring_to_a_running_stack_reloads_the_proxies_and_replaces_no_serving_container()
+    {
+        var before = Planner.Plan(Repo.Topology("two-host"));
+        var after = Planner.Plan(Load(Repo.LoadEdited("two-host", yaml => yaml +
+            "  microblog:monitoring:\n    name: monitor\n    address: 192.0.2.20\n    webhook: https://alerts.example.com/microblog\n")));
+
+        var changes = PlanChanges.Compare(before, after);
+
+        Assert.DoesNotContain(changes, c => c.Change is StepChangeKind.Replace or StepChangeKind.Delete);
+        string[] reloads = ["front-lb-reload", "host1-haproxy-reload", "host1-nginx-reload", "host2-haproxy-reload", "host2-nginx-reload"];
+        Assert.Equal(reloads, changes.Where(c => c.Change == StepChangeKind.Run && c.Step.Id.EndsWith("-reload", StringComparison.Ordinal)).Select(c => c.Step.Id).Order());
+        Assert.Equal(
+            ["front-nftables-apply", "host1-nftables-apply", "host2-nftables-apply"],
+            changes.Where(c => c.Change == StepChangeKind.Run && c.Step.Id.EndsWith("-nftables-apply", StringComparison.Ordinal)).Select(c => c.Step.Id).Order());
+        var created = changes.Where(c => c.Change == StepChangeKind.Create && c.Step is ContainerStep).Select(c => c.Step.Id).Order().ToList();
+        Assert.Equal(
+            ["front-node-exporter-container", "host1-nginx-exporter-container", "host1-node-exporter-container", "host2-nginx-exporter-container",
+             "host2-node-exporter-container", "monitor-alertmanager-container", "monitor-node-exporter-container", "monitor-prometheus-container"],
+            created);
+    }
+
     [Theory]
     [InlineData("    webhook: https://alerts.example.com/microblog\n", "    webhook: ftp://alerts.example.com/x\n", "microblog:monitoring.webhook", "not a usable webhook URL")]
     [InlineData("    webhook: https://alerts.example.com/microblog\n", "", "microblog:monitoring.webhook", "missing")]
