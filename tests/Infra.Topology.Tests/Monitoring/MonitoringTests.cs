@@ -214,6 +214,21 @@ public class MonitoringTests
     }
 
     [Fact]
+    public void The_monitoring_hosts_files_match_their_golden_files()
+    {
+        var topology = Repo.Topology("monitored");
+        var monitor = topology.Hosts.Single(h => h.Name == "monitor");
+
+        var files = Render.ForHost(topology, monitor, RunMode.Containers).Where(f => f.Instance is not null).ToList();
+
+        Assert.Equal([FilePaths.Prometheus, FilePaths.AlertRules, FilePaths.Alertmanager], files.Select(f => f.Path));
+        foreach (var file in files)
+        {
+            Golden.Check($"monitored/monitor/{file.Path}", file.Content);
+        }
+    }
+
+    [Fact]
     public void Adding_monitoring_to_a_running_stack_reloads_the_proxies_and_replaces_no_serving_container()
     {
         var before = Planner.Plan(Repo.Topology("two-host"));
