@@ -18,6 +18,13 @@ public sealed class MicroblogStack : Stack
     [Output("crateAdminUrls")]
     public Output<ImmutableArray<string>> CrateAdminUrls { get; private set; }
 
+    /// <summary>Empty without microblog:monitoring.</summary>
+    [Output("prometheusUrls")]
+    public Output<ImmutableArray<string>> PrometheusUrls { get; private set; }
+
+    [Output("alertmanagerUrls")]
+    public Output<ImmutableArray<string>> AlertmanagerUrls { get; private set; }
+
     [Output("services")]
     public Output<ImmutableDictionary<string, ImmutableDictionary<string, ImmutableArray<int>>>> Services { get; private set; }
 
@@ -90,7 +97,7 @@ public sealed class MicroblogStack : Stack
             // A logged error fails the update; nothing has been registered.
             Log.Error(string.Join("\n", errors));
 
-            FrontDoorUrls = HaproxyStatsUrls = CrateAdminUrls = Output.Create(ImmutableArray<string>.Empty);
+            FrontDoorUrls = HaproxyStatsUrls = CrateAdminUrls = PrometheusUrls = AlertmanagerUrls = Output.Create(ImmutableArray<string>.Empty);
             Services = Output.Create(ImmutableDictionary<string, ImmutableDictionary<string, ImmutableArray<int>>>.Empty);
             return;
         }
@@ -100,6 +107,8 @@ public sealed class MicroblogStack : Stack
         FrontDoorUrls = microblog.FrontDoorUrls;
         HaproxyStatsUrls = microblog.HaproxyStatsUrls;
         CrateAdminUrls = microblog.CrateAdminUrls;
+        PrometheusUrls = microblog.PrometheusUrls;
+        AlertmanagerUrls = microblog.AlertmanagerUrls;
         Services = microblog.Services;
     }
 }

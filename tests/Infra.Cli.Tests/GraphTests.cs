@@ -134,6 +134,23 @@ public partial class GraphTests
         Assert.Contains("is not an IP address or host name", result.Error);
     }
 
+    [Fact]
+    public void Monitored_draws_the_monitoring_host_and_every_scrape_as_a_labelled_dotted_arrow()
+    {
+        var result = InfraCli.Run("graph", "monitored");
+
+        Assert.True(result.Exit == 0, result.ToString());
+        Assert.Contains("package \"monitor\" {\n    [node-exporter - 9101] as ne4\n    [prometheus - 9090] as prom\n    [alertmanager - 9093] as am\n}\n", result.Out);
+        Assert.Contains("    [nginx-exporter - 9113] as nx1\n    [node-exporter - 9101] as ne1\n}\n", result.Out);
+        string[] scrapes = ["ha1", "ha2", "lb", "nx1", "ne1", "nx2", "ne2", "ne3", "ne4", "am"];
+        Assert.Equal(scrapes.Select(to => $"prom ..> {to} : metrics").Order(), result.Out.Split('\n').Where(l => l.EndsWith(" : metrics", StringComparison.Ordinal)).Order());
+        Assert.Contains("\nprom --> am : alerts\n", result.Out);
+        Assert.Equal(SeedTwoHostArrows.Order(), Arrows(result.Out).Order());
+
+        var dot = InfraCli.Run("graph", "monitored", "--format", "dot");
+        Assert.Contains("    prom -> ha1 [style=dotted, label=\"metrics\"];\n", dot.Out);
+    }
+
     private static IEnumerable<string> Arrows(string plantUml) =>
         plantUml.Split('\n').Where(l => ArrowLine().IsMatch(l));
 

@@ -11,7 +11,7 @@ public class ProcessTests
         var result = InfraCli.RunProcess(InfraCli.RepoRoot, "validate");
 
         Assert.True(result.Exit == 0, result.ToString());
-        Assert.EndsWith("5 stacks: all valid\n", result.Out);
+        Assert.EndsWith("6 stacks: all valid\n", result.Out);
     }
 
     [Fact]

@@ -14,7 +14,8 @@ public class ValidateTests
         Assert.Contains("stacks/Pulumi.two-host.yaml:15:5: warning: microblog:hosts: 2 master-eligible CrateDB nodes cannot survive", result.Out);
         Assert.Contains("two-host: ok (1 warning)\n", result.Out);
         Assert.Contains("three-host: ok\n", result.Out);
-        Assert.EndsWith("5 stacks: all valid\n", result.Out);
+        Assert.Contains("monitored: ok (1 warning)\n", result.Out);
+        Assert.EndsWith("6 stacks: all valid\n", result.Out);
     }
 
     [Fact]

@@ -113,5 +113,22 @@ public class StackTests
         Assert.Equal<string>(["http://127.0.0.1:9210/"], await stack.FrontDoorUrls.GetValueAsync());
         Assert.Empty(await stack.HaproxyStatsUrls.GetValueAsync());
         Assert.Equal<string>(["http://127.0.0.1:4200/"], await stack.CrateAdminUrls.GetValueAsync());
+        Assert.Empty(await stack.PrometheusUrls.GetValueAsync());
+        Assert.Empty(await stack.AlertmanagerUrls.GetValueAsync());
+    }
+
+    [Fact]
+    public async Task Monitored_outputs_its_prometheus_and_alertmanager_urls_and_runs_the_exporters_on_every_host()
+    {
+        var stack = (await Deploy.Stack("monitored")).Stack;
+
+        Assert.Equal<string>(["http://192.0.2.20:9090/"], await stack.PrometheusUrls.GetValueAsync());
+        Assert.Equal<string>(["http://192.0.2.20:9093/"], await stack.AlertmanagerUrls.GetValueAsync());
+        var services = await stack.Services.GetValueAsync();
+        Assert.Equal<string>(["front", "host1", "host2", "monitor"], services.Keys.Order());
+        Assert.Equal<string>(["monitor-alertmanager", "monitor-node-exporter", "monitor-prometheus"], services["monitor"].Keys.Order());
+        Assert.Equal<string>(["front-lb", "front-node-exporter"], services["front"].Keys.Order());
+        Assert.Equal<int>([9113], services["host1"]["host1-nginx-exporter"]);
+        Assert.Equal<int>([80], services["front"]["front-lb"]);
     }
 }

@@ -13,7 +13,8 @@ public enum GraphFormat
 
 /// <summary>
 /// Draws a topology the way the reference design does: the firewall and load balancer in front, a package per host
-/// holding a box per service (`[nginx - 80] as rp1`), an arrow per wire, dotted arrows for CrateDB discovery.
+/// holding a box per service (`[nginx - 80] as rp1`), an arrow per wire, dotted arrows for CrateDB discovery and for
+/// what Prometheus scrapes (labelled metrics), an arrow labelled alerts from Prometheus to Alertmanager.
 /// </summary>
 public static class GraphWriter
 {
@@ -91,8 +92,8 @@ public static class GraphWriter
             foreach (var arrow in group)
             {
                 // `->` keeps the firewall beside the load balancer, as the reference design lays it out.
-                var line = arrow.Kind == EdgeKind.Discovery ? "..>" : arrow.Sideways ? "->" : "-->";
-                text.Append($"{arrow.From} {line} {arrow.To}\n");
+                var line = arrow.Kind is EdgeKind.Discovery or EdgeKind.Scrape ? "..>" : arrow.Sideways ? "->" : "-->";
+                text.Append($"{arrow.From} {line} {arrow.To}{Label(arrow.Kind, " : ")}\n");
             }
         }
 
@@ -122,7 +123,8 @@ public static class GraphWriter
 
         foreach (var arrow in drawing.ArrowGroups.SelectMany(g => g))
         {
-            text.Append($"    {arrow.From} {(arrow.Kind == EdgeKind.Discovery ? "-.->" : "-->")} {arrow.To}\n");
+            var label = Label(arrow.Kind, "");
+            text.Append($"    {arrow.From} {(arrow.Kind is EdgeKind.Discovery or EdgeKind.Scrape ? "-.->" : "-->")}{(label.Length == 0 ? "" : $"|{label}|")} {arrow.To}\n");
         }
 
         return text.ToString();
@@ -152,12 +154,27 @@ public static class GraphWriter
 
         foreach (var arrow in drawing.ArrowGroups.SelectMany(g => g))
         {
-            text.Append($"    {arrow.From} -> {arrow.To}{(arrow.Kind == EdgeKind.Discovery ? " [style=dashed]" : "")};\n");
+            var style = arrow.Kind switch
+            {
+                EdgeKind.Discovery => " [style=dashed]",
+                EdgeKind.Scrape => " [style=dotted, label=\"metrics\"]",
+                EdgeKind.Alert => " [label=\"alerts\"]",
+                _ => "",
+            };
+            text.Append($"    {arrow.From} -> {arrow.To}{style};\n");
         }
 
         text.Append("}\n");
         return text.ToString();
     }
+
+    /// <summary>Monitoring arrows say what they carry; the serving path's arrows need no words.</summary>
+    private static string Label(EdgeKind kind, string prefix) => kind switch
+    {
+        EdgeKind.Scrape => prefix + "metrics",
+        EdgeKind.Alert => prefix + "alerts",
+        _ => "",
+    };
 
     /// <summary>A Mermaid id from a host name: Mermaid reads '-' as part of an arrow.</summary>
     private static string Id(string prefix, string name) =>

@@ -14,7 +14,7 @@ namespace Infra.Topology.Configs;
 /// named set (`@app_hosts`), declared once per file and used by one rule per set and ports, so a host's rules stay
 /// as many as its instances' wires, whatever the number of hosts.
 /// </summary>
-public static class FirewallConfig
+public static partial class FirewallConfig
 {
     /// <summary>
     /// Addresses or CIDR networks a rule admits. A named one is declared as an nftables set and matched as `@Name`
@@ -47,13 +47,23 @@ public static class FirewallConfig
         var frontDoor = topology.FrontDoor;
         foreach (var instance in topology.On(host.Name))
         {
+            if (MonitoringRules(topology, instance) is { } monitoring)
+            {
+                rules.AddRange(monitoring);
+                if (IsMonitoringService(instance.Role))
+                {
+                    continue;
+                }
+            }
+
             if (frontDoor.Contains(instance))
             {
                 rules.Add(new($"{instance.Name}: the front door, open to all", instance.Ports.ToEquatableArray(), null));
                 continue;
             }
 
-            var wires = topology.WiresTo(instance.Role).ToList();
+            // Monitoring's own wires (scrapes, alerts) are opened by MonitoringRules, on their own ports.
+            var wires = topology.WiresTo(instance.Role).Where(w => w.Kind is not (EdgeKind.Scrape or EdgeKind.Alert)).ToList();
             if (wires.Count == 0)
             {
                 rules.Add(new($"{instance.Name}: nothing connects to it", [instance.Port], new AddressSet(null, [])));

@@ -55,6 +55,7 @@ public static class HaproxyConfig
             Failover(b);
             b.Text(SharedText.For(topology, "haproxy servers", apps, ServerLines));
         });
+        MetricsFrontend(w, instance);
         StatsBackend(w);
         return w.ToString();
     }
@@ -68,6 +69,27 @@ public static class HaproxyConfig
         }
 
         return w.Lines;
+    }
+
+    /// <summary>
+    /// haproxy's built-in Prometheus exporter on its own port, only in a monitored stack: the firewall opens that port to
+    /// the monitoring host alone, so the front door's port never serves metrics.
+    /// </summary>
+    internal static void MetricsFrontend(ConfigWriter w, Instance instance)
+    {
+        if (instance.MetricsPort is not { } port)
+        {
+            return;
+        }
+
+        w.Section("frontend metrics", f =>
+        {
+            Bind(f, instance.Address, port);
+            f.Comment("scrapes every few seconds: not worth a log line each");
+            f.Line("http-request set-log-level silent");
+            f.Line($"http-request use-service prometheus-exporter if {{ path {PrometheusConfig.ExporterPath} }}");
+            f.Line("http-request deny");
+        });
     }
 
     internal static void Global(ConfigWriter w) => w.Section("global", g =>

@@ -47,6 +47,7 @@ public static class LoadBalancerConfig
                 b.Line($"server {nginx.Name} {ConfigWriter.Endpoint(nginx.Address, nginx.Port)} check");
             }
         });
+        HaproxyConfig.MetricsFrontend(w, instance);
         HaproxyConfig.StatsBackend(w);
         return w.ToString();
     }

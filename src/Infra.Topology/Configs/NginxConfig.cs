@@ -10,6 +10,9 @@ namespace Infra.Topology.Configs;
 /// </summary>
 public static class NginxConfig
 {
+    /// <summary>nginx's stub_status page, for the nginx exporter on the same host (only in a monitored stack).</summary>
+    public const string StatusPath = "/__nginx_status";
+
     /// <summary>Idle connections each worker keeps open to haproxy.</summary>
     public const int UpstreamKeepAliveConnections = 32;
 
@@ -102,6 +105,19 @@ public static class NginxConfig
                 s.Blank();
                 s.Comment("haproxy would see these requests come from 127.0.0.1, a local caller: they must stop here");
                 s.Block($"location ^~ {HaproxyConfig.StatsPath}", l => l.Line("return 404;"));
+                if (topology.Spec.Monitoring is not null)
+                {
+                    s.Blank();
+                    s.Comment("for the nginx exporter on this host; the load balancer's requests arrive from its address, never from here");
+                    s.Block($"location = {StatusPath}", l =>
+                    {
+                        l.Line("stub_status;");
+                        l.Line("access_log off;");
+                        l.Line("allow 127.0.0.1;");
+                        l.Line("allow ::1;");
+                        l.Line("deny all;");
+                    });
+                }
                 s.Blank();
                 s.Block("location /", l =>
                 {

@@ -118,6 +118,16 @@ public static class Render
         var supervisord = (mode ?? topology.DefaultRunMode) == RunMode.Supervisord;
         foreach (var instance in topology.On(host.Name))
         {
+            if (MonitoringFiles(topology, host, instance) is { } monitoring)
+            {
+                foreach (var file in monitoring)
+                {
+                    yield return file;
+                }
+
+                continue;
+            }
+
             yield return instance.Role switch
             {
                 Spec.Role.LoadBalancer => new(host.Name, FilePaths.LoadBalancer, LoadBalancerConfig.Render(topology, instance), instance.Name, ChangeAction.Reload),
@@ -148,6 +158,19 @@ public static class Render
 
         yield return new(host.Name, FilePaths.Firewall, FirewallConfig.Render(topology, host), null, ChangeAction.ApplyFirewall);
     }
+
+    /// <summary>The files of a monitoring service (the exporters have none: their flags say it all); null for any other role.</summary>
+    private static IEnumerable<RenderedFile>? MonitoringFiles(StackTopology topology, Host host, Instance instance) => instance.Role switch
+    {
+        Spec.Role.Prometheus =>
+        [
+            new(host.Name, FilePaths.Prometheus, PrometheusConfig.Render(topology, instance), instance.Name, ChangeAction.Reload),
+            new(host.Name, FilePaths.AlertRules, AlertRules.Render(topology), instance.Name, ChangeAction.Reload),
+        ],
+        Spec.Role.Alertmanager => [new(host.Name, FilePaths.Alertmanager, AlertmanagerConfig.Render(topology, instance), instance.Name, ChangeAction.Reload)],
+        Spec.Role.NodeExporter or Spec.Role.NginxExporter => [],
+        _ => null,
+    };
 }
 
 /// <summary>Where each file lives inside a host's config folder; one folder per instance, so each can be mounted alone.</summary>
@@ -159,6 +182,9 @@ public static class FilePaths
     public const string Supervisord = "supervisord.conf";
     public const string SupervisorExtension = "lib/" + SupervisordConfig.ExtensionModule + ".py";
     public const string Firewall = "nftables.conf";
+    public const string Prometheus = "prometheus/prometheus.yml";
+    public const string AlertRules = "prometheus/" + PrometheusConfig.RulesFile;
+    public const string Alertmanager = "alertmanager/alertmanager.yml";
 
     public static string App(Instance app) => $"app-{app.Port}/app.conf";
 

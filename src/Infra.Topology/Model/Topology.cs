@@ -22,7 +22,8 @@ public sealed record Instance(
     int Port,
     int? TransportPort = null,
     int? PsqlPort = null,
-    int? TlsPort = null)
+    int? TlsPort = null,
+    int? MetricsPort = null)
 {
     /// <summary>The reference design's diagram aliases: rp1, ha1, ap1, cr1, lb.</summary>
     public string Alias => Role switch
@@ -32,9 +33,14 @@ public sealed record Instance(
         Role.Haproxy => $"ha{Ordinal}",
         Role.App => $"ap{Ordinal}",
         Role.Crate => $"cr{Ordinal}",
+        Role.Prometheus => Ordinal == 1 ? "prom" : $"prom{Ordinal}",
+        Role.Alertmanager => Ordinal == 1 ? "am" : $"am{Ordinal}",
+        Role.NodeExporter => $"ne{Ordinal}",
+        Role.NginxExporter => $"nx{Ordinal}",
         _ => Name,
     };
 
+    /// <summary>The ports it serves on; a metrics port (<see cref="MetricsPort"/>) is only for Prometheus, so not among them.</summary>
     public IEnumerable<int> Ports =>
         new[] { (int?)Port, TransportPort, PsqlPort, TlsPort }.Where(p => p is not null).Select(p => p!.Value);
 
@@ -51,6 +57,12 @@ public enum EdgeKind
 
     /// <summary>CrateDB node discovery and transport between nodes.</summary>
     Discovery,
+
+    /// <summary>Prometheus scraping an exporter or a service's metrics port (only in a stack with `microblog:monitoring`).</summary>
+    Scrape,
+
+    /// <summary>Prometheus sending alerts to Alertmanager.</summary>
+    Alert,
 }
 
 /// <summary>How a stack's services run; it decides file paths (CrateDB's data on a volume or in a folder) and which files exist.</summary>
@@ -119,11 +131,18 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
     /// <summary>The rules an instance of this role is wired in by, as the target.</summary>
     public IEnumerable<Wire> WiresTo(Role role) => Wires.Where(w => w.To == role);
 
-    /// <summary>What <paramref name="from"/> connects to, rule by rule in wiring order, each rule's in host order.</summary>
-    public IEnumerable<Instance> Targets(Instance from) => WiresFrom(from.Role).SelectMany(w => Ends(w, from, w.To));
+    /// <summary>What <paramref name="from"/> serves through, rule by rule in wiring order, each rule's in host order (scrapes and alerts are not among them).</summary>
+    public IEnumerable<Instance> Targets(Instance from) => WiresFrom(from.Role).Where(IsServing).SelectMany(w => Ends(w, from, w.To));
+
+    /// <summary>The Prometheus servers that scrape <paramref name="target"/>; scrapes are not among <see cref="Sources"/>, which are the serving path.</summary>
+    public IEnumerable<Instance> Scrapers(Instance target) =>
+        WiresTo(target.Role).Where(w => w.Kind == EdgeKind.Scrape).SelectMany(w => Ends(w, target, w.From));
+
+    /// <summary>The request path and the data tier: the wires that are not monitoring's own.</summary>
+    private static bool IsServing(Wire wire) => wire.Kind is not (EdgeKind.Scrape or EdgeKind.Alert);
 
     /// <summary>What connects to <paramref name="to"/>, rule by rule in wiring order, each rule's in host order.</summary>
-    public IEnumerable<Instance> Sources(Instance to) => WiresTo(to.Role).SelectMany(w => Ends(w, to, w.From));
+    public IEnumerable<Instance> Sources(Instance to) => WiresTo(to.Role).Where(IsServing).SelectMany(w => Ends(w, to, w.From));
 
     /// <summary>The instances of <paramref name="role"/> a rule connects <paramref name="end"/> with.</summary>
     public IEnumerable<Instance> Ends(Wire wire, Instance end, Role role) => wire.Scope switch

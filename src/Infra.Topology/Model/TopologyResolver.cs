@@ -4,7 +4,7 @@ using Infra.Topology.Spec;
 namespace Infra.Topology.Model;
 
 /// <summary>Derives hosts, instances and wiring from a valid spec. Same spec, same output, same order.</summary>
-public static class TopologyResolver
+public static partial class TopologyResolver
 {
     public const string LocalDockerEndpoint = "unix:///var/run/docker.sock";
 
@@ -33,7 +33,13 @@ public static class TopologyResolver
             instances.Add(MakeInstance(lb.Name, lb.Address, Role.LoadBalancer, 0, ports, ordinals));
         }
 
-        return new StackTopology(spec, hosts.ToEquatableArray(), instances.ToEquatableArray(), Wires(instances).ToEquatableArray());
+        var wires = Wires(instances).ToList();
+        if (spec.Monitoring is { } monitoring)
+        {
+            wires.AddRange(AddMonitoring(spec, monitoring, hosts, instances, ordinals));
+        }
+
+        return new StackTopology(spec, hosts.ToEquatableArray(), instances.ToEquatableArray(), wires.ToEquatableArray());
     }
 
     public static bool IsLoopback(string address) =>
@@ -71,6 +77,10 @@ public static class TopologyResolver
         Role.Haproxy => "haproxy",
         Role.App => "app",
         Role.Crate => "crate",
+        Role.Prometheus => "prometheus",
+        Role.Alertmanager => "alertmanager",
+        Role.NodeExporter => "node-exporter",
+        Role.NginxExporter => "nginx-exporter",
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 

@@ -26,7 +26,13 @@ public sealed record HostPlan(Host Host, string ConfigDir, EquatableArray<Placed
 public sealed record StackOutputs(
     EquatableArray<string> FrontDoorUrls,
     EquatableArray<string> HaproxyStatsUrls,
-    EquatableArray<string> CrateAdminUrls);
+    EquatableArray<string> CrateAdminUrls)
+{
+    /// <summary>Empty without `microblog:monitoring`; reachable from microblog:adminSources (else over an SSH tunnel).</summary>
+    public EquatableArray<string> PrometheusUrls { get; init; } = EquatableArray<string>.Empty;
+
+    public EquatableArray<string> AlertmanagerUrls { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>
 /// The whole deployment: what each host gets (<see cref="Hosts"/>) and every step that puts it there

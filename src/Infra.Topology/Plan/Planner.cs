@@ -57,10 +57,17 @@ public static class Planner
         FilePaths.Haproxy or FilePaths.LoadBalancer => HaproxyConfigPath,
         _ when file.Path.EndsWith("/app.conf", StringComparison.Ordinal) => AppConfigPath,
         _ when file.Path.EndsWith("/crate.yml", StringComparison.Ordinal) => "/crate/config/crate.yml",
+        FilePaths.Prometheus or FilePaths.AlertRules => $"{PrometheusConfigDir}/{Path.GetFileName(file.Path)}",
+        FilePaths.Alertmanager => $"{AlertmanagerConfigDir}/{Path.GetFileName(file.Path)}",
         _ => null,
     };
 
     private const string HaproxyConfigPath = "/usr/local/etc/haproxy/haproxy.cfg";
+
+    // Where the prom/* images keep their config and data (their Dockerfiles: VOLUME /prometheus, /alertmanager).
+    private const string PrometheusConfigDir = "/etc/prometheus";
+    private const string AlertmanagerConfigDir = "/etc/alertmanager";
+    private const string NodeExporterHostRoot = "/host";
 
     public static string VolumeOf(Instance crate) => $"{crate.Name}-data";
 
@@ -109,6 +116,10 @@ public static class Planner
                 health = Health(["CMD", "curl", "-sS", "-o", "/dev/null", $"{endpoint}/"], startPeriod: "60s");
                 onChange = ChangeAction.NextRestart;
                 break;
+            case Role.Prometheus or Role.Alertmanager or Role.NodeExporter or Role.NginxExporter:
+                (image, command, health) = MonitoringContainer(topology, instance, endpoint, mounts);
+                onChange = ChangeAction.Reload;
+                break;
             default:
                 throw new InvalidOperationException($"no plan for {instance.Role}");
         }
@@ -137,6 +148,29 @@ public static class Planner
     private static string HaproxyProbe(Instance instance) =>
         $"exec 3<>/dev/tcp/{instance.Address}/{instance.Port} && printf 'GET {HaproxyConfig.StatsPath};csv HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && case \"$status\" in *' 200 '*) exit 0;; esac; exit 1";
 
+    /// <summary>The prom/* images are busybox-based (wget); the nginx exporter's image has no shell or HTTP client.</summary>
+    private static (string Image, string[] Command, HealthCheck Health) MonitoringContainer(StackTopology topology, Instance instance, string endpoint, List<Mount> mounts)
+    {
+        var images = topology.Spec.Images.Monitoring;
+        string[] Ready(string path) => ["CMD", "wget", "-q", "-O", "/dev/null", $"{endpoint}{path}"];
+        switch (instance.Role)
+        {
+            case Role.Prometheus:
+                mounts.Add(new Mount(MountKind.Volume, VolumeOf(instance), "/prometheus", ReadOnly: false));
+                return (images.Prometheus, [.. MonitoringCommands.For(topology, instance, PrometheusConfigDir, "/prometheus")], Health(Ready("/-/ready"), startPeriod: "30s"));
+            case Role.Alertmanager:
+                mounts.Add(new Mount(MountKind.Volume, VolumeOf(instance), "/alertmanager", ReadOnly: false));
+                return (images.Alertmanager, [.. MonitoringCommands.For(topology, instance, AlertmanagerConfigDir, "/alertmanager")], Health(Ready("/-/ready")));
+            case Role.NodeExporter:
+                // The host's filesystems, read-only, so it reports the host's disks rather than the container's.
+                mounts.Add(new Mount(MountKind.Bind, "/", NodeExporterHostRoot, ReadOnly: true));
+                return (images.NodeExporter, [.. MonitoringCommands.For(topology, instance, "", "", NodeExporterHostRoot)], Health(Ready("/metrics")));
+            default:
+                // Whether it reads nginx is Prometheus's `up` and the exporter's nginx_up; the container can only show it runs.
+                return (images.NginxExporter, [.. MonitoringCommands.For(topology, instance, "", "")], Health(["CMD", "/usr/bin/nginx-prometheus-exporter", "--version"]));
+        }
+    }
+
     private static HealthCheck Health(string[] test, string startPeriod = "10s") =>
         new(test.ToEquatableArray(), Interval: "2s", Timeout: "2s", Retries: 3, StartPeriod: startPeriod);
 
@@ -148,6 +182,8 @@ public static class Planner
         Role.Haproxy => 2,
         Role.Nginx => 3,
         Role.LoadBalancer => 4,
+        // Monitoring last: it watches what is there, and nothing serving waits for it.
+        Role.Prometheus or Role.Alertmanager or Role.NodeExporter or Role.NginxExporter => 5,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
@@ -348,6 +384,7 @@ public static class Planner
         var (script, why) = (service.OnConfigChange, service.Role) switch
         {
             (ChangeAction.Reload, Role.Nginx) => (Scripts.Signal(service.Name, "HUP"), "nginx re-reads its config and replaces workers gracefully"),
+            (ChangeAction.Reload, Role.Prometheus or Role.Alertmanager) => (Scripts.Signal(service.Name, "HUP"), "re-reads its config and rules in place; a bad file is refused and the old one kept"),
             (ChangeAction.Reload, _) => (Scripts.Signal(service.Name, "USR2"), "the haproxy master starts new workers and hands over the listeners: no connection is dropped"),
             (ChangeAction.RollingRestart, _) => (Scripts.RestartUntilHealthy(service.Name, service.Files.Select(f => f.HostPath)), "the app reads crate.hosts only at start: restarted one at a time, each healthy before the next"),
             _ => (null, null),
@@ -411,7 +448,11 @@ public static class Planner
                 : [$"http://{Endpoints.Format(door.Address, door.Port)}/"])
             .ToEquatableArray(),
         topology.Of(Role.Haproxy).Select(h => $"http://{Endpoints.Format(h.Address, h.Port)}{HaproxyConfig.StatsPath}").ToEquatableArray(),
-        topology.Of(Role.Crate).Select(c => $"http://{Endpoints.Format(c.Address, c.Port)}/").ToEquatableArray());
+        topology.Of(Role.Crate).Select(c => $"http://{Endpoints.Format(c.Address, c.Port)}/").ToEquatableArray())
+    {
+        PrometheusUrls = topology.Of(Role.Prometheus).Select(p => $"http://{Endpoints.Format(p.Address, p.Port)}/").ToEquatableArray(),
+        AlertmanagerUrls = topology.Of(Role.Alertmanager).Select(a => $"http://{Endpoints.Format(a.Address, a.Port)}/").ToEquatableArray(),
+    };
 
     private static string Describe(Role role) => role switch
     {
@@ -420,6 +461,10 @@ public static class Planner
         Role.Haproxy => "haproxy in front of every app",
         Role.App => "an app instance",
         Role.Crate => "a CrateDB node on its data volume",
+        Role.Prometheus => "Prometheus, scraping every target of the stack, its data on a volume",
+        Role.Alertmanager => "Alertmanager, posting the stack's alerts to its webhook",
+        Role.NodeExporter => "the host's node exporter",
+        Role.NginxExporter => "the nginx exporter, reading its nginx's stub_status",
         _ => role.ToString(),
     };
 

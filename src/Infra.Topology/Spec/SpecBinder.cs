@@ -7,7 +7,7 @@ namespace Infra.Topology.Spec;
 /// type, unknown value) instead of stopping at the first; bad values fall back to defaults so the
 /// checks after it still run.
 /// </summary>
-internal sealed class SpecBinder(string file)
+internal sealed partial class SpecBinder(string file)
 {
     public const string Namespace = "microblog";
 
@@ -22,13 +22,13 @@ internal sealed class SpecBinder(string file)
     }
 
     internal static readonly string[] TopKeys =
-        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources", "cratePassword"];
+        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources", "cratePassword", "monitoring"];
 
     private static readonly string[] HostKeys = ["name", "address", "ssh", "docker", "roles", "instances"];
     private static readonly string[] LoadBalancerKeys = ["name", "address", "ssh", "docker", "tlsCertificate"];
     private static readonly string[] SshKeys = ["user", "port"];
     private static readonly string[] InstanceKeys = ["app", "crate"];
-    private static readonly string[] ImageKeys = ["nginx", "haproxy", "app", "crate"];
+    private static readonly string[] ImageKeys = ["nginx", "haproxy", "app", "crate", "prometheus", "alertmanager", "nodeExporter", "nginxExporter"];
     private static readonly string[] CommandKeys = ["app", "crate", "haproxy"];
     private static readonly string[] PortKeys =
         ["nginx", "haproxy", "app", "crateHttp", "crateTransport", "cratePsql", "loadBalancerHttp", "loadBalancerHttps"];
@@ -149,7 +149,10 @@ internal sealed class SpecBinder(string file)
                 Nginx: String(imagesMap, "nginx", imagesEntry.Path) ?? images.Nginx,
                 Haproxy: String(imagesMap, "haproxy", imagesEntry.Path) ?? images.Haproxy,
                 App: String(imagesMap, "app", imagesEntry.Path) ?? images.App,
-                Crate: String(imagesMap, "crate", imagesEntry.Path) ?? images.Crate);
+                Crate: String(imagesMap, "crate", imagesEntry.Path) ?? images.Crate)
+            {
+                Monitoring = BindMonitoringImages(imagesMap, imagesEntry.Path),
+            };
         }
 
         var commands = StackSpec.DefaultCommands;
@@ -247,6 +250,7 @@ internal sealed class SpecBinder(string file)
         {
             AdminSources = adminSources.ToEquatableArray(),
             CratePasswordSet = cratePasswordSet,
+            Monitoring = top.TryGetValue("monitoring", out var monitoringEntry) ? BindMonitoring(monitoringEntry.Node, monitoringEntry.Path) : null,
         };
         return (spec, layoutKnown);
     }

@@ -204,6 +204,11 @@ internal static partial class SpecValidator
             }
         }
 
+        foreach (var problem in CheckMonitoring(spec, layoutKnown, explicitKeys))
+        {
+            yield return problem;
+        }
+
         if (!layoutKnown)
         {
             yield break;

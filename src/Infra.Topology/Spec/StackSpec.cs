@@ -16,6 +16,10 @@ public enum Role
     Haproxy,
     App,
     Crate,
+    Prometheus,
+    Alertmanager,
+    NodeExporter,
+    NginxExporter,
 }
 
 public sealed record SshSpec(string User, int Port);
@@ -32,7 +36,11 @@ public sealed record HostSpec(
 
 public sealed record LoadBalancerSpec(string Name, string Address, SshSpec Ssh, string? DockerEndpoint, string? TlsCertificate);
 
-public sealed record ImageSpec(string Nginx, string Haproxy, string App, string Crate);
+public sealed record ImageSpec(string Nginx, string Haproxy, string App, string Crate)
+{
+    /// <summary>The monitoring host's images (used only when the stack has `microblog:monitoring`).</summary>
+    public MonitoringImages Monitoring { get; init; } = MonitoringImages.Default;
+}
 
 public sealed record CommandSpec(string App, string Crate, string Haproxy);
 
@@ -66,6 +74,9 @@ public sealed record StackSpec(
     /// enters the spec (see <see cref="Secrets"/>).
     /// </summary>
     public bool CratePasswordSet { get; init; }
+
+    /// <summary>Prometheus, Alertmanager and the exporters (`microblog:monitoring`); null: the stack is not monitored.</summary>
+    public MonitoringSpec? Monitoring { get; init; }
 
     public static readonly PortSpec DefaultPorts = new(
         Nginx: 80, Haproxy: 9100, App: 9210, CrateHttp: 4200, CrateTransport: 4300, CratePsql: 5432, LoadBalancerHttp: 80, LoadBalancerHttps: 443);

@@ -50,6 +50,8 @@ public sealed class HostStack : ComponentResource
             Role.Haproxy or Role.LoadBalancer => new HaproxyBalancer(service.Name, args, options),
             Role.App => new AppInstance(service.Name, args, options),
             Role.Crate => new CrateNode(service.Name, args, options),
+            Role.Prometheus or Role.Alertmanager => new MonitoringServer(service.Name, args, options),
+            Role.NodeExporter or Role.NginxExporter => new MetricsExporter(service.Name, args, options),
             _ => throw new ArgumentOutOfRangeException(nameof(service), service.Role, null),
         };
     }

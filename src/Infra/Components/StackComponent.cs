@@ -29,6 +29,13 @@ public sealed class StackComponent : ComponentResource
     [Output("crateAdminUrls")]
     public Output<ImmutableArray<string>> CrateAdminUrls { get; private set; }
 
+    /// <summary>Empty without microblog:monitoring; reachable from microblog:adminSources only.</summary>
+    [Output("prometheusUrls")]
+    public Output<ImmutableArray<string>> PrometheusUrls { get; private set; }
+
+    [Output("alertmanagerUrls")]
+    public Output<ImmutableArray<string>> AlertmanagerUrls { get; private set; }
+
     /// <summary>Host -> its services -> their ports.</summary>
     [Output("services")]
     public Output<ImmutableDictionary<string, ImmutableDictionary<string, ImmutableArray<int>>>> Services { get; private set; }
@@ -62,6 +69,8 @@ public sealed class StackComponent : ComponentResource
         FrontDoorUrls = Output.Create(outputs.FrontDoorUrls.ToImmutableArray());
         HaproxyStatsUrls = Output.Create(outputs.HaproxyStatsUrls.ToImmutableArray());
         CrateAdminUrls = Output.Create(outputs.CrateAdminUrls.ToImmutableArray());
+        PrometheusUrls = Output.Create(outputs.PrometheusUrls.ToImmutableArray());
+        AlertmanagerUrls = Output.Create(outputs.AlertmanagerUrls.ToImmutableArray());
         Services = Output.Create(plan.Hosts.ToImmutableDictionary(
             h => h.Host.Name,
             h => h.Services.ToImmutableDictionary(s => s.Name, s => s.Ports.ToImmutableArray())));
@@ -70,6 +79,8 @@ public sealed class StackComponent : ComponentResource
             ["frontDoorUrls"] = FrontDoorUrls,
             ["haproxyStatsUrlsFromHostOnly"] = HaproxyStatsUrls,
             ["crateAdminUrls"] = CrateAdminUrls,
+            ["prometheusUrls"] = PrometheusUrls,
+            ["alertmanagerUrls"] = AlertmanagerUrls,
             ["services"] = Services,
         });
     }

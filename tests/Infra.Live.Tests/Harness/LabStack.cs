@@ -17,6 +17,9 @@ public static class LabStack
     {
         Hosts = spec.Hosts.Select(h => TopologyResolver.IsLoopback(h.Address) ? h : h with { Address = addresses[h.Name] }).ToEquatableArray(),
         LoadBalancer = spec.LoadBalancer is { } lb && !TopologyResolver.IsLoopback(lb.Address) ? lb with { Address = addresses[lb.Name] } : spec.LoadBalancer,
+        Monitoring = spec.Monitoring is { OwnHost: { } own } monitoring && !TopologyResolver.IsLoopback(own.Address)
+            ? monitoring with { OwnHost = own with { Address = addresses[own.Name] } }
+            : spec.Monitoring,
     };
 
     /// <summary>Adds a lab host for every host of the spec not yet in the lab, rewrites addresses and commands, and resolves.</summary>
@@ -26,6 +29,11 @@ public static class LabStack
         if (spec.LoadBalancer is { } lb)
         {
             names.Insert(0, lb.Name);
+        }
+
+        if (spec.Monitoring?.OwnHost is { } monitoring)
+        {
+            names.Add(monitoring.Name);
         }
 
         var addresses = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -1,5 +1,6 @@
 using Infra.Topology.Configs;
 using Infra.Topology.Model;
+using Infra.Topology.Plan;
 using Infra.Topology.Spec;
 
 namespace Infra.Live.Tests.Harness;
@@ -100,11 +101,17 @@ public sealed class LiveStack
         {
             var supervisord = Path.Combine(HostDir(host.Name), FilePaths.SupervisorScript("supervisord"));
             _services["supervisord@" + host.Name] = Lab.Start(Lab[host.Name], "supervisord", supervisord, [], AppEnvironment);
+            // supervisord.conf runs the stack's own services; the monitoring ones run beside it
+            foreach (var instance in Topology.On(host.Name).Where(i => MonitoringPrograms.ContainsKey(i.Role)))
+            {
+                StartInstance(instance);
+            }
+
             return;
         }
 
         // Back to front, as a deployment would: each service finds what it talks to already there.
-        foreach (var role in new[] { Role.Crate, Role.App, Role.Haproxy, Role.Nginx, Role.LoadBalancer })
+        foreach (var role in new[] { Role.Crate, Role.App, Role.Haproxy, Role.Nginx, Role.LoadBalancer, Role.NodeExporter, Role.NginxExporter, Role.Alertmanager, Role.Prometheus })
         {
             foreach (var instance in Topology.On(host.Name, role))
             {
@@ -129,11 +136,22 @@ public sealed class LiveStack
             Role.LoadBalancer => Lab.Start(host, instance.Name, commands.Haproxy, ["-W", "-db", "-f", Path.Combine(dir, FilePaths.LoadBalancer)]),
             Role.Nginx => Lab.Start(host, instance.Name, "nginx",
                 ["-p", Path.Combine(dir, "nginx") + "/", "-e", "stderr", "-c", Path.Combine(dir, FilePaths.Nginx), "-g", "daemon off;"]),
+            // Debian's packages, with the flags the plan gives the containers, on this host's folder.
+            Role.Prometheus or Role.Alertmanager or Role.NodeExporter or Role.NginxExporter => Lab.Start(host, instance.Name, MonitoringPrograms[instance.Role],
+                MonitoringCommands.For(Topology, instance, Path.Combine(dir, TopologyResolver.RoleName(instance.Role)), Path.Combine(dir, TopologyResolver.RoleName(instance.Role), "data"))),
             _ => throw new InvalidOperationException($"cannot start {instance.Role}"),
         };
         _services[instance.Name] = process;
         return process;
     }
+
+    public static readonly IReadOnlyDictionary<Role, string> MonitoringPrograms = new Dictionary<Role, string>
+    {
+        [Role.Prometheus] = "prometheus",
+        [Role.Alertmanager] = "prometheus-alertmanager",
+        [Role.NodeExporter] = "prometheus-node-exporter",
+        [Role.NginxExporter] = "prometheus-nginx-exporter",
+    };
 
     public LabProcess Service(Instance instance) => _services[instance.Name];
 

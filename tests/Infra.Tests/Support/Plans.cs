@@ -33,6 +33,8 @@ public static class Plans
         Role.Haproxy or Role.LoadBalancer => "HaproxyBalancer",
         Role.App => "AppInstance",
         Role.Crate => "CrateNode",
+        Role.Prometheus or Role.Alertmanager => "MonitoringServer",
+        Role.NodeExporter or Role.NginxExporter => "MetricsExporter",
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
     };
 

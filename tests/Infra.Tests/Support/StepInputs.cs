@@ -62,8 +62,13 @@ public static class StepInputs
             ["restart"] = spec.RestartPolicy,
             ["networkMode"] = spec.NetworkMode,
             ["labels"] = spec.Labels.Select(l => new Dictionary<string, object?> { ["label"] = l.Key, ["value"] = l.Value }).ToList(),
-            ["volumes"] = spec.Mounts.Select(Volume).ToList(),
         };
+        // The program adds mounts one by one to the args' list; with none (the nginx exporter) no volumes input is sent.
+        if (spec.Mounts.Count > 0)
+        {
+            inputs["volumes"] = spec.Mounts.Select(Volume).ToList();
+        }
+
         if (spec.Command.Count > 0)
         {
             inputs["command"] = spec.Command.ToList();

@@ -12,12 +12,15 @@ public class LoadBalancerConfigTests
     {
         var topology = Repo.Topology(stack);
 
-        var config = LoadBalancerConfig.Render(topology, topology.Instance(instanceName));
+        var instance = topology.Instance(instanceName);
+        var config = LoadBalancerConfig.Render(topology, instance);
 
         var expected = topology.Of(Role.Nginx).Select(n => (n.Name, $"{n.Address}:{n.Port}", "check"));
         Assert.Equal(expected, Proxies.ServerLines(config));
         var lines = Lines(config);
-        Assert.Equal(["bind *:80"], lines.Where(l => l.StartsWith("bind ", StringComparison.Ordinal)));
+        // A monitored stack adds haproxy's metrics frontend, on a port of its own (monitored: 8405).
+        string[] binds = topology.Spec.Monitoring is null ? ["bind *:80"] : ["bind *:80", "bind *:8405"];
+        Assert.Equal(binds, lines.Where(l => l.StartsWith("bind ", StringComparison.Ordinal)));
         Assert.Contains("http-check send meth GET uri /health", lines);
         Assert.Contains("retry-on conn-failure empty-response", lines);
         Assert.Contains("http-request disable-l7-retry unless retry_safe", lines);

@@ -6,7 +6,7 @@ namespace Infra.Topology.Tests.Support;
 /// <summary>The repository's committed stacks, found from the test's working folder.</summary>
 public static class Repo
 {
-    public static readonly string[] StackNames = ["dev", "single-host", "two-host", "three-host", "split-role"];
+    public static readonly string[] StackNames = ["dev", "single-host", "two-host", "three-host", "split-role", "monitored"];
 
     public static string Root { get; } = FindRoot();
 

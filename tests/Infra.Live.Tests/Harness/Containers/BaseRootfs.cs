@@ -20,7 +20,8 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
 
     public const string Suite = "trixie";
 
-    public static readonly IReadOnlyList<string> Packages = ["nginx-light", "haproxy", "curl", "bash", "ca-certificates"];
+    public static readonly IReadOnlyList<string> Packages =
+        ["nginx-light", "haproxy", "curl", "bash", "ca-certificates", "wget", "prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "prometheus-nginx-exporter"];
 
     /// <summary>Run on the fresh debootstrap tree: $1 the tree, $2 this machine's dotnet root, $3 the runtime version.</summary>
     public const string LayoutScript = """
@@ -42,6 +43,10 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         # as in the official nginx image: its default log files are the container's output
         ln -sf /dev/stdout "$R"/var/log/nginx/access.log
         ln -sf /dev/stderr "$R"/var/log/nginx/error.log
+        # the prom/* images' folders, owned by nobody, which they run as; the nginx exporter's image path
+        mkdir -p "$R"/prometheus "$R"/alertmanager "$R"/etc/prometheus "$R"/etc/alertmanager
+        chown 65534:65534 "$R"/prometheus "$R"/alertmanager
+        ln -sf prometheus-nginx-exporter "$R"/usr/bin/nginx-prometheus-exporter
         # the runtime only: the programs are published framework-dependent and added per run
         mkdir -p "$R"/usr/share/dotnet/shared/Microsoft.NETCore.App
         cp -a "$dotnet"/dotnet "$dotnet"/host "$R"/usr/share/dotnet/

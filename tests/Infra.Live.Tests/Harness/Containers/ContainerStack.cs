@@ -31,7 +31,8 @@ public sealed class ContainerStack
 
     /// <summary>Every host name a spec needs, the load balancer first.</summary>
     public static IReadOnlyList<string> HostNames(StackSpec spec) =>
-        (spec.LoadBalancer is { } lb ? [lb.Name] : Array.Empty<string>()).Concat(spec.Hosts.Select(h => h.Name)).ToList();
+        (spec.LoadBalancer is { } lb ? [lb.Name] : Array.Empty<string>()).Concat(spec.Hosts.Select(h => h.Name))
+            .Concat(spec.Monitoring?.OwnHost is { } monitoring ? [monitoring.Name] : []).ToList();
 
     public static ContainerStack Deploy(ContainerLab lab, StackSpec spec, out IReadOnlyList<StepRun> runs)
     {

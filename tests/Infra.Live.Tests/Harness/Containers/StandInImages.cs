@@ -10,10 +10,16 @@ public sealed record ImageNames(string Nginx, string Haproxy, string App, string
 
     public static ImageNames Of(ImageSpec images) => new(images.Nginx, images.Haproxy, images.App is "" ? DefaultApp : images.App, images.Crate);
 
-    public static ImageNames Of(StackSpec spec) => Of(spec.Images);
+    public static ImageNames Of(StackSpec spec) => Of(spec.Images) with { Monitoring = spec.Monitoring is null ? null : spec.Images.Monitoring };
+
+    /// <summary>Set only for a stack with `microblog:monitoring`: other stacks build no monitoring stand-in.</summary>
+    public MonitoringImages? Monitoring { get; init; }
 
     public IEnumerable<(StandInKind Kind, string Name)> All =>
-        [(StandInKind.Nginx, Nginx), (StandInKind.Haproxy, Haproxy), (StandInKind.App, App), (StandInKind.Crate, Crate)];
+        new[] { (StandInKind.Nginx, Nginx), (StandInKind.Haproxy, Haproxy), (StandInKind.App, App), (StandInKind.Crate, Crate) }
+            .Concat(Monitoring is { } m
+                ? [(StandInKind.Prometheus, m.Prometheus), (StandInKind.Alertmanager, m.Alertmanager), (StandInKind.NodeExporter, m.NodeExporter), (StandInKind.NginxExporter, m.NginxExporter)]
+                : []);
 }
 
 public enum StandInKind
@@ -22,6 +28,10 @@ public enum StandInKind
     Haproxy,
     App,
     Crate,
+    Prometheus,
+    Alertmanager,
+    NodeExporter,
+    NginxExporter,
 }
 
 /// <summary>
@@ -70,6 +80,42 @@ public static class StandInImages
             VOLUME /data
             EXPOSE 4200 4300 5432
             ENTRYPOINT ["dotnet", "/crate/double/Microblog.CrateDouble.dll", "/crate/config/crate.yml"]
+            """,
+        // Debian's packages laid out like prom/prometheus, prom/alertmanager, prom/node-exporter and
+        // nginx/nginx-prometheus-exporter: the program as entrypoint (the plan gives the flags), user nobody.
+        StandInKind.Prometheus => $$"""
+            FROM {{baseTag}}
+            LABEL microblog.lab.stand-in=prometheus
+            USER nobody
+            WORKDIR /prometheus
+            VOLUME /prometheus
+            EXPOSE 9090
+            ENTRYPOINT ["/usr/bin/prometheus"]
+            CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
+            """,
+        StandInKind.Alertmanager => $$"""
+            FROM {{baseTag}}
+            LABEL microblog.lab.stand-in=alertmanager
+            USER nobody
+            WORKDIR /alertmanager
+            VOLUME /alertmanager
+            EXPOSE 9093
+            ENTRYPOINT ["/usr/bin/prometheus-alertmanager"]
+            CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]
+            """,
+        StandInKind.NodeExporter => $$"""
+            FROM {{baseTag}}
+            LABEL microblog.lab.stand-in=node-exporter
+            USER nobody
+            EXPOSE 9100
+            ENTRYPOINT ["/usr/bin/prometheus-node-exporter"]
+            """,
+        StandInKind.NginxExporter => $$"""
+            FROM {{baseTag}}
+            LABEL microblog.lab.stand-in=nginx-exporter
+            USER nobody
+            EXPOSE 9113
+            ENTRYPOINT ["/usr/bin/nginx-prometheus-exporter"]
             """,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
