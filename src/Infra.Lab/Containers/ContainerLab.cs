@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>
 /// A <see cref="NetnsLab"/> whose hosts are container hosts as operators prepare them: each in a mount
@@ -32,51 +32,10 @@ public sealed class ContainerLab : IAsyncDisposable
 
     public ContainerHost this[string name] => _hosts.SingleOrDefault(h => h.Name == name) ?? throw new KeyNotFoundException($"no container host `{name}`");
 
-    /// <summary>
-    /// Runs a test body on fresh container hosts and always tears them down; the body's failure wins over
-    /// teardown's, and anything left (process, mount, cgroup, namespace, user, sudoers file) fails the test.
-    /// </summary>
-    /// <param name="images">The names to tag the stand-ins with; null for hosts without images (faster).</param>
-    public static async Task Run(ITestOutputHelper output, IReadOnlyList<string> hosts, ImageNames? images, Func<ContainerLab, Task> body)
-    {
-        ContainerLab? lab = null;
-        Exception? failure = null;
-        try
-        {
-            lab = await Create(output, hosts, images);
-            await body(lab);
-        }
-        catch (Exception e)
-        {
-            failure = e;
-            output.WriteLine($"FAILED: {e.GetType().Name}: {e.Message}");
-            lab?.Net.WriteLogTails();
-        }
-
-        var leaks = lab is null ? [] : await lab.Teardown();
-        if (failure is not null)
-        {
-            if (lab is not null)
-            {
-                output.WriteLine($"logs kept in {lab.Net.RunDir}");
-            }
-
-            if (leaks.Count > 0)
-            {
-                output.WriteLine("teardown also left: " + string.Join("; ", leaks));
-            }
-
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-        }
-
-        Assert.True(leaks.Count == 0, "teardown left: " + string.Join("; ", leaks));
-        Directory.Delete(lab!.Net.RunDir, recursive: true);
-    }
-
     /// <summary>A lab with the named hosts up (sshd answering, Docker ready, images loaded); the caller must <see cref="Teardown"/>.</summary>
-    public static async Task<ContainerLab> Create(ITestOutputHelper output, IReadOnlyList<string> hosts, ImageNames? images)
+    public static async Task<ContainerLab> Create(Action<string> output, IReadOnlyList<string> hosts, ImageNames? images)
     {
-        ContainerTraces.RemoveStale(output.WriteLine);
+        ContainerTraces.RemoveStale(output);
         var net = NetnsLab.Create(output);
         var lab = new ContainerLab(net);
         try
@@ -90,7 +49,7 @@ public sealed class ContainerLab : IAsyncDisposable
             var leaks = await lab.Teardown();
             if (leaks.Count > 0)
             {
-                output.WriteLine("teardown after a failed start left: " + string.Join("; ", leaks));
+                output("teardown after a failed start left: " + string.Join("; ", leaks));
             }
 
             throw;

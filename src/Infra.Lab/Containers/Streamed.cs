@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>Commands that take a while (debootstrap, dotnet publish): each output line goes to a callback as it comes.</summary>
 internal static class Streamed

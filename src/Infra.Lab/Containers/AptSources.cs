@@ -1,4 +1,4 @@
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>The Debian mirror this machine's apt uses: the only place the lab may download from.</summary>
 public static class AptSources

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 public sealed record ShellResult(string Command, int ExitCode, string Stdout, string Stderr)
 {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 public sealed record LabResponse(int Status, string Body, IReadOnlyDictionary<string, string> Headers)
 {

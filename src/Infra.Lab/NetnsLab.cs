@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 /// <summary>A host of the lab: a network namespace with one address on the lab's switch.</summary>
 public sealed record LabHost(string Name, string Namespace, string Address, string NetId, string SwitchPort)
@@ -25,7 +25,7 @@ public sealed partial class NetnsLab : IAsyncDisposable
     private readonly Dictionary<string, LabHost> _hosts = new(StringComparer.Ordinal);
     private readonly List<LabHost> _namespaces = [];
     private readonly List<LabProcess> _processes = [];
-    private readonly ITestOutputHelper? _output;
+    private readonly Action<string>? _output;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _nextAddress = 11;
     private int _ports;
@@ -39,7 +39,7 @@ public sealed partial class NetnsLab : IAsyncDisposable
         }
     };
 
-    private NetnsLab(ITestOutputHelper? output)
+    private NetnsLab(Action<string>? output)
     {
         _output = output;
         Prefix = $"{NamePrefix}{Environment.ProcessId}-{Interlocked.Increment(ref _labs)}-";
@@ -72,49 +72,14 @@ public sealed partial class NetnsLab : IAsyncDisposable
     public IReadOnlyList<LabProcess> Processes => _processes;
 
     /// <summary>A line in the test's output, stamped with the time since the lab was created.</summary>
-    public void Note(string message) => _output?.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F2} s] {message}");
+    public void Note(string message) => _output?.Invoke($"[{_clock.Elapsed.TotalSeconds,6:F2} s] {message}");
 
     public LabHost this[string name] => _hosts.TryGetValue(name, out var host) ? host : throw new KeyNotFoundException($"no lab host `{name}`");
 
-    public static NetnsLab Create(ITestOutputHelper? output = null)
+    public static NetnsLab Create(Action<string>? output = null)
     {
         RemoveStale(output);
         return new NetnsLab(output);
-    }
-
-    /// <summary>
-    /// Runs a test body on a fresh lab and always tears it down; the body's failure wins over teardown's, and
-    /// anything the teardown could not remove (process, namespace, mount) fails the test.
-    /// </summary>
-    public static async Task Run(ITestOutputHelper output, Func<NetnsLab, Task> body)
-    {
-        var lab = Create(output);
-        Exception? failure = null;
-        try
-        {
-            await body(lab);
-        }
-        catch (Exception e)
-        {
-            failure = e;
-            output.WriteLine($"FAILED: {e.GetType().Name}: {e.Message}");
-            lab.WriteLogTails();
-        }
-
-        var leaks = await lab.Teardown();
-        if (failure is not null)
-        {
-            output.WriteLine($"logs kept in {lab.RunDir}");
-            if (leaks.Count > 0)
-            {
-                output.WriteLine("teardown also left: " + string.Join("; ", leaks));
-            }
-
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-        }
-
-        Assert.True(leaks.Count == 0, "teardown left: " + string.Join("; ", leaks));
-        Directory.Delete(lab.RunDir, recursive: true);
     }
 
     public LabHost AddHost(string name, string? address = null)
@@ -188,7 +153,7 @@ public sealed partial class NetnsLab : IAsyncDisposable
     {
         foreach (var p in _processes)
         {
-            _output?.WriteLine($"--- {p} exit {p.ExitCode?.ToString() ?? "running"}, {p.LogPath}:\n{p.LogTail(lines)}");
+            _output?.Invoke($"--- {p} exit {p.ExitCode?.ToString() ?? "running"}, {p.LogPath}:\n{p.LogTail(lines)}");
         }
     }
 
@@ -230,7 +195,7 @@ public sealed partial class NetnsLab : IAsyncDisposable
         var swept = Sweep();
         if (swept.Count > 0)
         {
-            _output?.WriteLine("swept after the processes were stopped: " + string.Join("; ", swept));
+            _output?.Invoke("swept after the processes were stopped: " + string.Join("; ", swept));
         }
 
         lock (Open)
@@ -305,7 +270,7 @@ public sealed partial class NetnsLab : IAsyncDisposable
     }
 
     /// <summary>Namespaces of an earlier test process that no longer runs: whatever runs in them is killed, then they go.</summary>
-    private static void RemoveStale(ITestOutputHelper? output)
+    private static void RemoveStale(Action<string>? output)
     {
         if (!Directory.Exists("/run/netns"))
         {
@@ -345,7 +310,7 @@ public sealed partial class NetnsLab : IAsyncDisposable
             }
 
             Shell.Run("ip", "netns", "delete", name);
-            output?.WriteLine($"removed stale namespace {name} of a finished test run ({inside.Count} processes killed)");
+            output?.Invoke($"removed stale namespace {name} of a finished test run ({inside.Count} processes killed)");
         }
 
         foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), NamePrefix + "*"))

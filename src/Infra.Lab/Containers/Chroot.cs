@@ -1,4 +1,4 @@
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>
 /// A script run as root in a chroot of the cached base: the tree read-only, /proc and /dev mounted (nginx's

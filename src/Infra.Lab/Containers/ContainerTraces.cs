@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>
 /// What Docker leaves outside the lab's namespaces, found by name: containerd and its shims name the host's

@@ -2,7 +2,7 @@ using Infra.Topology;
 using Infra.Topology.Model;
 using Infra.Topology.Spec;
 
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 /// <summary>
 /// A committed stack placed on a lab: each host (and the load balancer) gets a namespace and the spec gets

@@ -1,4 +1,4 @@
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>The docker CLI from the test process, straight to one lab daemon's second socket (the harness's own checks).</summary>
 public static class LabDocker

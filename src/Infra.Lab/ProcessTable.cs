@@ -1,4 +1,4 @@
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 /// <summary>One live process as /proc shows it. Finished zombies are left out: they hold no port and only wait to be reaped.</summary>
 public sealed record ProcInfo(int Pid, int ParentPid, int Group, int Session, string NetId, string CommandLine)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 /// <summary>Every wait in the live tests has a deadline and says what it was waiting for when it gives up.</summary>
 public static class Bounded

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>
 /// The way in to the lab's hosts: a `deploy` user with NOPASSWD sudo and the docker group, a key pair made

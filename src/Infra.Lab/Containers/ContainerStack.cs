@@ -3,7 +3,7 @@ using Infra.Topology.Model;
 using Infra.Topology.Plan;
 using Infra.Topology.Spec;
 
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>
 /// A stack deployed as containers on a container lab, step by step from its plan: each host of the stack file is the

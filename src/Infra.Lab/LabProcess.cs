@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 /// <summary>
 /// A long-running program inside a lab namespace, in a session (and process group) of its own, its output

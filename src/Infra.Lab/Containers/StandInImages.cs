@@ -1,6 +1,6 @@
 using Infra.Topology.Spec;
 
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>The image names a stack's containers use; the stand-ins are tagged with them.</summary>
 public sealed record ImageNames(string Nginx, string Haproxy, string App, string Crate)
@@ -101,7 +101,7 @@ public static class StandInImages
             // Two processes on two cores; they share no project, so no obj folder either.
             Parallel.ForEach([("Microblog.TestApp", "app"), ("Microblog.CrateDouble", "double")], project =>
             {
-                var result = Shell.Run("dotnet", ["publish", Path.Combine(Stacks.Root, "tests", project.Item1), "-c", "Release", "-o", Path.Combine(dir, project.Item2),
+                var result = Shell.Run("dotnet", ["publish", Path.Combine(Binaries.SourceRoot, "tests", project.Item1), "-c", "Release", "-o", Path.Combine(dir, project.Item2),
                     "-p:UseAppHost=false", "--nologo", "-v", "quiet"], timeout: TimeSpan.FromMinutes(5));
                 if (!result.Ok)
                 {

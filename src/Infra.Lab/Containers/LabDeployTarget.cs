@@ -1,6 +1,6 @@
 using Infra.Topology.Plan;
 
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>
 /// Where the plan runner's steps go in a container lab, as they go under Pulumi: a command with an SSH target over

@@ -1,4 +1,4 @@
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>
 /// A lock shared with other test processes on this machine (.NET takes an flock for FileShare.None), so two

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 /// <summary>What the load client reports when it stops (its `--summary` JSON).</summary>
 public sealed record LoadResult(

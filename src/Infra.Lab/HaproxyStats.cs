@@ -1,4 +1,4 @@
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 /// <summary>One row of haproxy's stats CSV: a frontend, a backend, or one server of a backend.</summary>
 public sealed record HaproxyRow(string Proxy, string Server, string Status)

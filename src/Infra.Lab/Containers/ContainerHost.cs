@@ -1,4 +1,4 @@
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>
 /// A lab host prepared like an operator's: a mount namespace of its own (a private /run, its own

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Infra.Topology;
 using Infra.Topology.Plan;
 
-namespace Infra.Live.Tests.Harness.Containers;
+namespace Infra.Lab.Containers;
 
 /// <summary>Where the runner's steps go: commands to hosts (or the operator's machine), docker commands to engines.</summary>
 public interface IDeployTarget

@@ -2,7 +2,7 @@ using Infra.Topology.Configs;
 using Infra.Topology.Model;
 using Infra.Topology.Spec;
 
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
 /// <summary>
 /// A rendered topology running on a lab: each host's files written into its folder exactly as rendered, its

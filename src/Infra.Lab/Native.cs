@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace Infra.Live.Tests.Harness;
+namespace Infra.Lab;
 
-internal static partial class Native
+public static partial class Native
 {
     public const int SIGKILL = 9;
     public const int SIGUSR2 = 12;
