@@ -2,21 +2,31 @@ using System.Reflection;
 
 namespace Infra.Lab;
 
-/// <summary>The stand-in programs the live tests run; built with this project (see the csproj's metadata).</summary>
+/// <summary>
+/// The stand-in programs the lab runs, built with this project: in their own bin folders (see the csproj's metadata),
+/// or next to the program using the lab when it was built into one folder (`./infra` builds into .artifacts/infra).
+/// </summary>
 public static class Binaries
 {
-    public static string TestApp { get; } = Find("TestAppDir", "Microblog.TestApp");
+    private static readonly Lazy<string> App = new(() => Find("TestAppDir", "Microblog.TestApp"));
+    private static readonly Lazy<string> Double = new(() => Find("CrateDoubleDir", "Microblog.CrateDouble"));
+    private static readonly Lazy<string> Root = new(FindRoot);
 
-    public static string CrateDouble { get; } = Find("CrateDoubleDir", "Microblog.CrateDouble");
+    public static string TestApp => App.Value;
+
+    public static string CrateDouble => Double.Value;
 
     /// <summary>The repository these programs are built from (the folder holding Infra.sln): the stand-in images publish them from there.</summary>
-    public static string SourceRoot { get; } = FindRoot();
+    public static string SourceRoot => Root.Value;
 
     private static string Find(string key, string name)
     {
         var dir = typeof(Binaries).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
         var path = Path.GetFullPath(Path.Combine(dir, name));
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{name} is not built at {path}: build the solution first");
+        var beside = Path.Combine(AppContext.BaseDirectory, name);
+        return File.Exists(path) ? path
+            : File.Exists(beside) ? beside
+            : throw new FileNotFoundException($"{name} is not built at {path} (nor at {beside}): build the solution first");
     }
 
     private static string FindRoot()

@@ -50,6 +50,9 @@ public sealed class LiveStack
 
     public IReadOnlyDictionary<string, LabProcess> Services => _services;
 
+    /// <summary>A stack an earlier process started on this lab from <paramref name="applied"/>, found again for <see cref="Deliver"/>.</summary>
+    public static LiveStack Attach(NetnsLab lab, StackSpec applied, bool firewall = true) => new(lab, LabStack.Place(lab, applied), firewall);
+
     public static async Task<LiveStack> Start(NetnsLab lab, StackSpec spec, bool firewall = true, TimeSpan? limit = null)
     {
         var stack = new LiveStack(lab, LabStack.Place(lab, spec), firewall);

@@ -10,11 +10,18 @@ public sealed record LabHost(string Name, string Namespace, string Address, stri
     public override string ToString() => $"{Name} ({Address})";
 }
 
+/// <summary>Where a lab lives: the prefix of its namespaces' names, its run folder, its /24 (first three octets).</summary>
+public sealed record LabPlace(string Prefix, string RunDir, string Network);
+
+/// <summary>What it takes to find a running lab again from another process: its namespaces and address counters.</summary>
+public sealed record NetnsSnapshot(LabHost Switch, LabHost Outside, IReadOnlyList<LabHost> Hosts, int NextAddress, int Ports);
+
 /// <summary>
 /// Hosts as network namespaces: a switch namespace with a bridge, one namespace per host cabled to it by a
-/// veth pair, and an "outside" namespace for clients. Addresses come from 10.231.0.0/24, which exists only
-/// on this lab's bridge, so parallel or leftover labs cannot collide. Names carry the test process id
-/// (`mbt<pid>-<n>-`), which is how a later run recognises and removes what a crashed run left behind.
+/// veth pair, and an "outside" namespace for clients. A test's lab takes its addresses from 10.231.0.0/24, which
+/// exists only on its own bridge, so parallel or leftover labs cannot collide, and its names carry the test process
+/// id (`mbt<pid>-<n>-`), which is how a later run recognises and removes what a crashed run left behind. `infra lab`
+/// makes one lab of its own place (<see cref="LabPlace"/>) that outlives the command (<see cref="KeepRunning"/>).
 /// </summary>
 public sealed partial class NetnsLab : IAsyncDisposable
 {
@@ -39,11 +46,26 @@ public sealed partial class NetnsLab : IAsyncDisposable
         }
     };
 
-    private NetnsLab(Action<string>? output)
+    private NetnsLab(Action<string>? output, LabPlace? place = null, NetnsSnapshot? running = null)
     {
         _output = output;
-        Prefix = $"{NamePrefix}{Environment.ProcessId}-{Interlocked.Increment(ref _labs)}-";
-        RunDir = Path.Combine(Path.GetTempPath(), Prefix.TrimEnd('-'));
+        Prefix = place?.Prefix ?? $"{NamePrefix}{Environment.ProcessId}-{Interlocked.Increment(ref _labs)}-";
+        RunDir = place?.RunDir ?? Path.Combine(Path.GetTempPath(), Prefix.TrimEnd('-'));
+        Network = place?.Network ?? Subnet;
+        if (running is not null)
+        {
+            Switch = running.Switch;
+            Outside = running.Outside;
+            _namespaces.AddRange([Switch, Outside, .. running.Hosts]);
+            foreach (var host in running.Hosts)
+            {
+                _hosts[host.Name] = host;
+            }
+
+            (_nextAddress, _ports) = (running.NextAddress, running.Ports);
+            return;
+        }
+
         Directory.CreateDirectory(RunDir);
         // nginx workers drop to `nobody` and must still reach their temp folders under the run folder.
         File.SetUnixFileMode(RunDir, (UnixFileMode)0x1ed);
@@ -54,11 +76,14 @@ public sealed partial class NetnsLab : IAsyncDisposable
 
         Switch = CreateNamespace("switch", "sw", null);
         Shell.Check("ip", ["-n", Switch.Namespace, "-batch", "-"], "link add br0 type bridge\nlink set br0 up\nlink set lo up\n");
-        Outside = AddHost("outside", $"{Subnet}.100");
+        Outside = AddHost("outside", $"{Network}.100");
         _hosts.Remove("outside");
     }
 
     public string Prefix { get; }
+
+    /// <summary>The first three octets of the lab's /24: <see cref="Subnet"/> for a test's lab.</summary>
+    public string Network { get; }
 
     public string RunDir { get; }
 
@@ -82,6 +107,35 @@ public sealed partial class NetnsLab : IAsyncDisposable
         return new NetnsLab(output);
     }
 
+    /// <summary>A new lab at a place of its own (`infra lab`'s): its namespaces are named by the place's prefix, not by this process.</summary>
+    public static NetnsLab Create(LabPlace place, Action<string>? output) => new(output, place);
+
+    /// <summary>A lab an earlier process made and kept running, found again from its snapshot; it is kept running too.</summary>
+    public static NetnsLab Attach(LabPlace place, NetnsSnapshot running, Action<string>? output) => new(output, place, running);
+
+    public NetnsSnapshot Snapshot() => new(Switch, Outside, [.. _hosts.Values], _nextAddress, _ports);
+
+    /// <summary>The lab outlives this process: nothing of it is swept when the process exits; `Teardown` or a sweep by name ends it.</summary>
+    public void KeepRunning()
+    {
+        lock (Open)
+        {
+            Open.Remove(this);
+        }
+    }
+
+    /// <summary>
+    /// Cables the machine's own network namespace to the lab's switch: a veth named <paramref name="device"/> with the
+    /// lab network's first address, so that this machine reaches the hosts' addresses (and nothing else changes here).
+    /// </summary>
+    public string LinkThisMachine(string device)
+    {
+        var address = $"{Network}.1";
+        Shell.Check("ip", ["-batch", "-"], $"link add {device} type veth peer name up0 netns {Switch.Namespace}\naddr add {address}/24 dev {device}\nlink set {device} up\n");
+        Shell.Check("ip", ["-n", Switch.Namespace, "-batch", "-"], "link set up0 master br0 up\n");
+        return address;
+    }
+
     public LabHost AddHost(string name, string? address = null)
     {
         if (_hosts.ContainsKey(name))
@@ -89,7 +143,7 @@ public sealed partial class NetnsLab : IAsyncDisposable
             throw new InvalidOperationException($"lab host `{name}` exists already");
         }
 
-        var host = CreateNamespace(name, SafeName(name), address ?? $"{Subnet}.{_nextAddress++}");
+        var host = CreateNamespace(name, SafeName(name), address ?? $"{Network}.{_nextAddress++}");
         Shell.Check("ip", ["-n", Switch.Namespace, "-batch", "-"],
             $"link add {host.SwitchPort} type veth peer name eth0 netns {host.Namespace}\nlink set {host.SwitchPort} master br0 up\n");
         Shell.Check("ip", ["-n", host.Namespace, "-batch", "-"],

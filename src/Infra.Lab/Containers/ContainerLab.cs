@@ -33,10 +33,15 @@ public sealed class ContainerLab : IAsyncDisposable
     public ContainerHost this[string name] => _hosts.SingleOrDefault(h => h.Name == name) ?? throw new KeyNotFoundException($"no container host `{name}`");
 
     /// <summary>A lab with the named hosts up (sshd answering, Docker ready, images loaded); the caller must <see cref="Teardown"/>.</summary>
-    public static async Task<ContainerLab> Create(Action<string> output, IReadOnlyList<string> hosts, ImageNames? images)
+    public static Task<ContainerLab> Create(Action<string> output, IReadOnlyList<string> hosts, ImageNames? images)
     {
         ContainerTraces.RemoveStale(output);
-        var net = NetnsLab.Create(output);
+        return Create(NetnsLab.Create(output), hosts, images, output);
+    }
+
+    /// <summary>Container hosts on a network lab made by the caller (`infra lab`'s own place); torn down if the start fails.</summary>
+    public static async Task<ContainerLab> Create(NetnsLab net, IReadOnlyList<string> hosts, ImageNames? images, Action<string> output)
+    {
         var lab = new ContainerLab(net);
         try
         {
@@ -54,6 +59,17 @@ public sealed class ContainerLab : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Container hosts an earlier process started and kept running (`infra lab up`), found again: their daemons keep
+    /// running and are not this object's to stop (a sweep by name ends them); hosts added now are prepared as at the start.
+    /// </summary>
+    public static ContainerLab Attach(NetnsLab net, IReadOnlyList<ContainerHost> hosts, ImageNames images)
+    {
+        var lab = new ContainerLab(net) { _images = images, _access = DeployAccess.For(net), _sshdConfig = Path.Combine(net.RunDir, "sshd_config") };
+        lab._hosts.AddRange(hosts);
+        return lab;
     }
 
     /// <summary>`ssh deploy@host script` from the outside namespace, as an operator's machine runs it; stdin is the script's.</summary>
@@ -134,6 +150,11 @@ public sealed class ContainerLab : IAsyncDisposable
     public async Task AddHosts(IReadOnlyList<string> names)
     {
         var clock = Stopwatch.StartNew();
+        if (_prepared is null && _images is not null)
+        {
+            _prepared = Task.Run(() => (Base: BaseRootfs.Ensure(Net.Note), Published: StandInImages.Publish(Net.Note)));
+        }
+
         var added = new List<ContainerHost>();
         // NetnsLab's host list and process list are not thread-safe: hosts and processes are added one by one.
         foreach (var name in names)

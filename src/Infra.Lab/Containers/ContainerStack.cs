@@ -40,6 +40,14 @@ public sealed class ContainerStack
         return stack;
     }
 
+    /// <summary>A stack an earlier process deployed on this lab from <paramref name="applied"/>: the next <see cref="Apply"/> runs only the change.</summary>
+    public static ContainerStack Attach(ContainerLab lab, StackSpec applied)
+    {
+        var stack = new ContainerStack(lab, applied.Hosts.All(h => TopologyResolver.IsLoopback(h.Address))) { Topology = Place(lab, applied) };
+        stack._runner.Resume(Planner.Plan(stack.Topology));
+        return stack;
+    }
+
     /// <summary>The spec on the lab: each host at its lab address, the outside namespace as the operators' network.</summary>
     public static StackTopology Place(ContainerLab lab, StackSpec spec)
     {

@@ -211,12 +211,37 @@ public sealed partial class DeployAccess
         }
     }
 
-    /// <summary>Labs whose sudoers file is there and whose test process still runs.</summary>
+    /// <summary>Labs whose sudoers file is there and whose test process still runs, and `infra lab`'s while its file is there.</summary>
     private static List<string> LiveLabs() =>
         (Directory.Exists("/etc/sudoers.d") ? Directory.GetFiles("/etc/sudoers.d") : [])
             .Select(Path.GetFileName)
-            .Where(name => LabName().Match(name!) is { Success: true } m && Directory.Exists("/proc/" + m.Groups[1].Value))
+            .Where(name => name == KeptLabName || LabName().Match(name!) is { Success: true } m && Directory.Exists("/proc/" + m.Groups[1].Value))
             .ToList()!;
+
+    /// <summary>The name of the one lab kept running between commands (`infra lab`): its files carry no process id.</summary>
+    public const string KeptLabName = "mblab";
+
+    /// <summary>`infra lab down`, with no object of the lab left: its sudoers file, its key; the user and mount point if it made them and no lab runs.</summary>
+    public static void RemoveKept(Action<string> note)
+    {
+        using var _ = FileLock.Acquire(LockPath, TimeSpan.FromSeconds(30));
+        var sudoers = "/etc/sudoers.d/" + KeptLabName;
+        if (File.Exists(sudoers))
+        {
+            File.Delete(sudoers);
+            note($"removed {sudoers}");
+        }
+
+        RemoveKeyLines(comment => comment == KeptLabName);
+        RemoveCreatedWhenNoLabRuns(note);
+    }
+
+    /// <summary>What `infra lab down` could not remove of the access: its sudoers file or key (the user stays while a test lab runs).</summary>
+    public static IReadOnlyList<string> KeptLeaks() =>
+        [
+            .. File.Exists("/etc/sudoers.d/" + KeptLabName) ? ["sudoers file /etc/sudoers.d/" + KeptLabName] : Array.Empty<string>(),
+            .. KeyLines().Any(l => CommentOf(l) == KeptLabName) ? [$"key {KeptLabName} in {User}'s authorized_keys"] : Array.Empty<string>(),
+        ];
 
     private static bool DeadLab(string? name) => name is not null && LabName().Match(name) is { Success: true } m && !Directory.Exists("/proc/" + m.Groups[1].Value);
 

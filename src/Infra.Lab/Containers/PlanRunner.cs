@@ -28,6 +28,9 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
 {
     public DeploymentPlan? Applied { get; private set; }
 
+    /// <summary>Takes up where an earlier run left off: <paramref name="applied"/> is what the hosts run now (`infra lab apply`).</summary>
+    public void Resume(DeploymentPlan applied) => Applied = applied;
+
     public IReadOnlyList<StepRun> Apply(DeploymentPlan plan)
     {
         var before = Applied ?? new DeploymentPlan(plan.Stack, EquatableArray<HostPlan>.Empty, EquatableArray<Step>.Empty, plan.Outputs);

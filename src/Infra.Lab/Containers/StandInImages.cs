@@ -126,6 +126,30 @@ public static class StandInImages
         return (imported, clock.Elapsed - imported);
     }
 
+    /// <summary>
+    /// Each name the daemon lacks is tagged onto its kind's stand-in (a stack that names a new image: the same stand-in
+    /// under the new name, so the change replaces containers as a new release would); returns the names tagged.
+    /// </summary>
+    public static IReadOnlyList<string> TagMissing(string socket, ImageNames names)
+    {
+        var tagged = new List<string>();
+        foreach (var (kind, name) in names.All)
+        {
+            if (LabDocker.Run(socket, ["image", "inspect", "--format", "{{.Id}}", name]).Ok)
+            {
+                continue;
+            }
+
+            var label = $"microblog.lab.stand-in={kind.ToString().ToLowerInvariant()}";
+            var id = LabDocker.Run(socket, ["images", "--filter", "label=" + label, "--format", "{{.ID}}"]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()
+                ?? throw new InvalidOperationException($"no stand-in image labelled {label} on the daemon at {socket}");
+            Check(LabDocker.Run(socket, ["tag", id.Trim(), name]));
+            tagged.Add(name);
+        }
+
+        return tagged;
+    }
+
     /// <summary>One build context per kind: its Dockerfile and, for app and crate, the published program.</summary>
     private static Dictionary<StandInKind, string> Contexts(BaseRootfs rootfs, string published)
     {
