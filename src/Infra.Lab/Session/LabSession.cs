@@ -197,8 +197,14 @@ public sealed class LabSession(Action<string> output)
 
         var applied = state with
         {
-            StackFile = stack.File, AppliedYaml = stack.Yaml, Phase = LabState.Up, Pid = Environment.ProcessId, Network = net.Snapshot(),
-            ContainerHosts = containerHosts, Hosts = mappings, FrontDoorUrl = front,
+            StackFile = stack.File,
+            AppliedYaml = stack.Yaml,
+            Phase = LabState.Up,
+            Pid = Environment.ProcessId,
+            Network = net.Snapshot(),
+            ContainerHosts = containerHosts,
+            Hosts = mappings,
+            FrontDoorUrl = front,
         };
         applied.Write();
         if (traffic is not null)
