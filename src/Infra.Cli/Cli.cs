@@ -57,7 +57,7 @@ public static class Cli
                 stderr.WriteLine($"error: {error.Message}");
             }
 
-            stderr.WriteLine($"see: {CommandPath(parse.CommandResult.Command)} --help");
+            stderr.WriteLine($"see: {CommandPath(parse.CommandResult)} --help");
             return ExitCodes.Usage;
         }
 
@@ -90,5 +90,15 @@ public static class Cli
           sudo ./infra lab up two-host               (the stack running on this machine: see infra lab --help)
         """;
 
-    private static string CommandPath(Command command) => command is RootCommand ? "infra" : $"infra {command.Name}";
+    /// <summary>`infra`, `infra diff`, `infra lab up`: the command as typed, parents first.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? at = result; at is System.CommandLine.Parsing.CommandResult command; at = command.Parent)
+        {
+            names.Insert(0, command.Command is RootCommand ? "infra" : command.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
 }
