@@ -145,8 +145,31 @@ public sealed class LabSession(Action<string> output)
         }
 
         var spec = stack.Spec;
+        if (TierOf(spec) != state.Tier)
+        {
+            throw new LabRefused($"{stack.File} moves {spec.Stack} from {Describe(state.Tier)} to {Describe(TierOf(spec))}: `infra lab down`, then `infra lab up {spec.Stack}`");
+        }
+
         var net = NetnsLab.Attach(LabPlaces.Place, state.Network, output);
         (state with { Phase = LabState.Applying, Pid = Environment.ProcessId }).Write();
+        LoadRun? traffic = null;
+        try
+        {
+            await Deliver(state, before, stack, net, load, loadRun => traffic = loadRun);
+        }
+        finally
+        {
+            // A failed change must not leave the steady GETs running for their hour.
+            if (traffic is { Process.HasExited: false })
+            {
+                await traffic.Process.Stop(TimeSpan.FromSeconds(2));
+            }
+        }
+    }
+
+    private async Task Deliver(LabState state, StackSpec before, LabStackFile stack, NetnsLab net, bool load, Action<LoadRun> started)
+    {
+        var spec = stack.Spec;
         LoadRun? traffic = null;
         var mappings = state.Hosts;
         IReadOnlyList<ContainerHost> containerHosts = state.ContainerHosts;
@@ -154,7 +177,7 @@ public sealed class LabSession(Action<string> output)
         if (state.Tier == LabTier.Processes)
         {
             var live = LiveStack.Attach(net, before);
-            traffic = load ? await StartLoad(net, live.Client, live.FrontUrl()) : null;
+            traffic = load ? await StartLoad(net, live.Client, live.FrontUrl(), started) : null;
             Say("delivering the change as the README's change costs say (nft, new processes, resize, hitless reloads, rolling restarts):");
             var steps = await live.Deliver(spec, TimeSpan.FromSeconds(120));
             Say($"{steps.Count} steps done");
@@ -182,7 +205,7 @@ public sealed class LabSession(Action<string> output)
             }
 
             var deployed = ContainerStack.Attach(lab, before);
-            traffic = load ? await StartLoad(net, deployed.Client, deployed.FrontDoorUrl()) : null;
+            traffic = load ? await StartLoad(net, deployed.Client, deployed.FrontDoorUrl(), started) : null;
             Say("the change, step by step as the plan orders it (create, update, replace, delete; step, host, time):");
             var runs = await Task.Run(() => deployed.Apply(spec));
             Say(runs.Count == 0 ? "nothing to do: the plan is the same" : $"{runs.Count} steps done");
@@ -234,7 +257,7 @@ public sealed class LabSession(Action<string> output)
         var net = NetnsLab.Attach(LabPlaces.Place, state.Network, null);
         var topology = TopologyResolver.Resolve(LabStack.WithLabAddresses(spec, state.Hosts.ToDictionary(h => h.Name, h => h.LabAddress)));
         var phase = state.Phase == LabState.Up ? "up" : state.Unfinished ? $"{state.Phase}, but that command stopped: `infra lab down`" : $"{state.Phase} (pid {state.Pid})";
-        output($"{state.Stack} in the lab ({(state.Tier == LabTier.Processes ? "processes under supervisord" : "containers, stand-in images")}): {phase}, since {state.Since:yyyy-MM-dd HH:mm:ss}, from {state.StackFile}");
+        output($"{state.Stack} in the lab ({(state.Tier == LabTier.Processes ? Describe(state.Tier) : "containers, stand-in images")}): {phase}, since {state.Since:yyyy-MM-dd HH:mm:ss}, from {state.StackFile}");
         var rows = new List<string[]> { new[] { "host", "lab address", "service", "ports", "health" } };
         foreach (var host in topology.Hosts)
         {
@@ -310,9 +333,12 @@ public sealed class LabSession(Action<string> output)
             : $"http://{Endpoints.Format(door.Address, door.Port)}/";
     }
 
-    private async Task<LoadRun> StartLoad(NetnsLab net, LabHost from, string url)
+    private static string Describe(LabTier tier) => tier == LabTier.Processes ? "processes under supervisord" : "containers";
+
+    private async Task<LoadRun> StartLoad(NetnsLab net, LabHost from, string url, Action<LoadRun> started)
     {
         var run = net.StartLoad(from, url, count: 100_000_000, concurrency: 4, rate: 200, seconds: 3600, name: "apply-load-" + DateTime.Now.ToString("HHmmss", CultureInfo.InvariantCulture));
+        started(run);
         await run.WaitForProgress(100, TimeSpan.FromSeconds(20));
         Say($"steady GETs on {url} from {from.Name} (200/s, 4 connections): {run.Completed} done before the change starts");
         return run;
