@@ -62,15 +62,8 @@ public static class Program
             return 1;
         }
 
-        Console.CancelKeyPress += (_, _) => Lab.NetnsLab.RemoveLeftovers();
-        try
-        {
-            return part();
-        }
-        finally
-        {
-            Lab.NetnsLab.RemoveLeftovers();
-        }
+        // The lab sweeps its namespaces when the process exits (Ctrl-C too), and the next run removes a crashed one's.
+        return part();
     }
 
     private static string? Option(string[] args, string name)

@@ -6,7 +6,11 @@ namespace Infra.Cli;
 /// <summary>The `infra` command line; <see cref="Run"/> is the whole program, so tests call it as `Main` does.</summary>
 public static class Cli
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string workingDir)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string workingDir) =>
+        Run(args, stdout, stderr, workingDir, OperatingSystem.IsLinux() ? Infra.Lab.Session.Prerequisites.OfThisMachine : null);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, string)"/>, with what `infra lab` finds on the machine (tests hand in their own).</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, string workingDir, Infra.Lab.Session.Prerequisites? machine)
     {
         var context = new CliContext(stdout, stderr, workingDir);
         var validate = ValidateCommand.Build(context);
@@ -23,7 +27,7 @@ public static class Cli
             diff,
             graph,
         };
-        HelpWithExamples.Install(root, new Dictionary<Command, string>
+        var epilogs = new Dictionary<Command, string>
         {
             [root] = Epilog,
             [validate] = ValidateCommand.Epilog,
@@ -31,7 +35,19 @@ public static class Cli
             [plan] = PlanCommand.Epilog,
             [diff] = DiffCommand.Epilog,
             [graph] = GraphCommand.Epilog,
-        });
+        };
+        if (OperatingSystem.IsLinux() && machine is not null)
+        {
+            // Network namespaces and nftables: the lab exists on Linux only; every other command works anywhere.
+            var lab = LabCommand.Build(context, machine);
+            root.Add(lab);
+            foreach (var command in lab.Subcommands.Prepend(lab))
+            {
+                epilogs[command] = LabCommand.Epilog;
+            }
+        }
+
+        HelpWithExamples.Install(root, epilogs);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not HelpWithExamples)
@@ -41,7 +57,7 @@ public static class Cli
                 stderr.WriteLine($"error: {error.Message}");
             }
 
-            stderr.WriteLine($"see: {CommandPath(parse.CommandResult.Command)} --help");
+            stderr.WriteLine($"see: {CommandPath(parse.CommandResult)} --help");
             return ExitCodes.Usage;
         }
 
@@ -61,7 +77,8 @@ public static class Cli
         holding Pulumi.yaml), a path to a stack file, or either at a git revision (two-host@main, stacks/Pulumi.x.yaml@HEAD~1).
 
         Exit codes: 0 ok, 1 invalid input (a missing or invalid stack, an unknown revision), 2 usage error.
-        diff follows diff(1): 0 same, 1 different, 2 trouble. 70: a bug in infra itself (please report it).
+        diff follows diff(1): 0 same, 1 different, 2 trouble. lab adds 3 (the lab run failed), 69 (a package is
+        missing) and 77 (not root). 70: a bug in infra itself (please report it).
 
         Examples:
           infra validate
@@ -70,7 +87,18 @@ public static class Cli
           infra diff two-host three-host
           infra diff two-host@main two-host
           infra graph three-host --format mermaid
+          sudo ./infra lab up two-host               (the stack running on this machine: see infra lab --help)
         """;
 
-    private static string CommandPath(Command command) => command is RootCommand ? "infra" : $"infra {command.Name}";
+    /// <summary>`infra`, `infra diff`, `infra lab up`: the command as typed, parents first.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? at = result; at is System.CommandLine.Parsing.CommandResult command; at = command.Parent)
+        {
+            names.Insert(0, command.Command is RootCommand ? "infra" : command.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
 }

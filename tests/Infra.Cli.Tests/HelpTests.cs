@@ -9,9 +9,11 @@ public class HelpTests
     [InlineData("render", "infra render two-host --out")]
     [InlineData("diff", "infra diff two-host three-host")]
     [InlineData("graph", "infra graph three-host --format mermaid")]
+    [InlineData("lab", "infra lab up two-host")]
+    [InlineData("lab up", "infra lab apply two-host --load")]
     public void Every_command_has_help_with_an_example(string command, string example)
     {
-        var result = InfraCli.Run(command, "--help");
+        var result = InfraCli.Run([.. command.Split(' '), "--help"]);
 
         Assert.Equal(0, result.Exit);
         Assert.Contains($"infra {command}", result.Out);

@@ -173,7 +173,7 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
     }
 
     /// <summary>Steady GETs through the front door while <paramref name="change"/> runs; the load ends a little after it.</summary>
-    private async Task<(IReadOnlyList<StepRun> Runs, Harness.LoadResult Load)> UnderLoad(ContainerLab lab, ContainerStack stack, string name, Func<IReadOnlyList<StepRun>> change)
+    private async Task<(IReadOnlyList<StepRun> Runs, Infra.Lab.LoadResult Load)> UnderLoad(ContainerLab lab, ContainerStack stack, string name, Func<IReadOnlyList<StepRun>> change)
     {
         var load = lab.Net.StartLoad(stack.Client, stack.FrontDoorUrl(), count: 1_000_000, rate: 200, seconds: 90, name: name);
         await Task.Delay(1000);

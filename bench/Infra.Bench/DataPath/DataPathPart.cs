@@ -72,7 +72,7 @@ public static class DataPathPart
     }
 
     private static string Wrk(ChainLab chain, string url, int seconds) =>
-        chain.Lab.Exec(ChainLab.Client, TimeSpan.FromSeconds(seconds + 30), "wrk",
+        chain.Exec(ChainLab.Client, TimeSpan.FromSeconds(seconds + 30), "wrk",
             $"-t{Threads}", $"-c{Connections}", $"-d{seconds}s", "--latency", "--timeout", "5s", url);
 
     private static void WaitForApp(ChainLab chain)
@@ -80,7 +80,7 @@ public static class DataPathPart
         var url = chain.DirectUrl("host1") + "health";
         for (var i = 0; i < 100; i++)
         {
-            if (chain.Lab.TryExec(ChainLab.Client, TimeSpan.FromSeconds(5), "curl", "-sf", "-m", "1", url).Code == 0)
+            if (chain.TryExec(ChainLab.Client, TimeSpan.FromSeconds(5), "curl", "-sf", "-m", "1", url).Code == 0)
             {
                 return;
             }

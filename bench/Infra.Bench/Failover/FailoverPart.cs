@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Infra.Bench.Lab;
 using Infra.Bench.Live;
 
 namespace Infra.Bench.Failover;
@@ -57,7 +56,7 @@ public static class FailoverPart
         var log = Path.Combine(workDir, "requests.csv");
         // Bounded by count (rate x seconds); the time limit is only a guard. A load client stopped by time while a
         // worker waits for its next slot can compute a negative delay and exit 2 (live harness, reported).
-        var load = Task.Run(() => chain.Lab.Exec(ChainLab.Client, TimeSpan.FromSeconds(LoadSeconds + (RequestTimeoutMs / 1000.0) + 30),
+        var load = Task.Run(() => chain.Exec(ChainLab.Client, TimeSpan.FromSeconds(LoadSeconds + (RequestTimeoutMs / 1000.0) + 30),
             "dotnet", Repo.TestApp(), "--load", chain.FrontUrl, "--count", ((int)(Rate * LoadSeconds)).ToString(CultureInfo.InvariantCulture), "--concurrency", Concurrency.ToString(CultureInfo.InvariantCulture),
             "--seconds", (LoadSeconds + 4).ToString(CultureInfo.InvariantCulture), "--rate", Rate.ToString(CultureInfo.InvariantCulture),
             "--request-timeout-ms", RequestTimeoutMs.ToString(CultureInfo.InvariantCulture), "--requests-log", log, "--progress-every", "0"));

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Infra.Bench.Growth;
-using Infra.Bench.Lab;
+using Infra.Lab;
 using Infra.Topology.Configs;
 using Infra.Topology.Model;
 
@@ -10,6 +10,7 @@ namespace Infra.Bench.Live;
 /// The two-host colocated stack running for real on namespaces: `front` (load balancer), host1 and host2
 /// (nginx -> haproxy -> app each; CrateDB is not started: a GET of `/` never reaches it), and `out`, the
 /// client's namespace. The configs are the renderers' output, optionally rewritten by a <see cref="ConfigVariant"/>.
+/// The namespaces and processes are the lab's (src/Infra.Lab), as in the live tests and `infra lab`.
 /// </summary>
 public sealed class ChainLab : IDisposable
 {
@@ -20,17 +21,30 @@ public sealed class ChainLab : IDisposable
     private readonly NetnsLab _lab;
     private readonly string _workDir;
     private readonly string _testApp;
-    private readonly List<BenchProcess> _proxies = [];
-    private readonly Dictionary<string, BenchProcess> _apps = new(StringComparer.Ordinal);
+    private readonly List<LabProcess> _proxies = [];
+    private readonly Dictionary<string, LabProcess> _apps = new(StringComparer.Ordinal);
 
     public ChainLab(string workDir, string testAppDll)
     {
         _workDir = workDir;
         _testApp = testAppDll;
-        var yaml = ColocatedStack.Yaml(2, i => $"10.213.0.{11 + i}", "10.213.0.10");
+        var yaml = ColocatedStack.Yaml(2, i => $"{NetnsLab.Subnet}.{11 + i}", $"{NetnsLab.Subnet}.10");
         Topology = Pipeline.Resolve(Pipeline.Load(yaml, 2));
         Files = Pipeline.Render(Topology);
-        _lab = new NetnsLab(Path.Combine(workDir, "logs"), [(Client, 100), (Front, 10), ("host1", 11), ("host2", 12)]);
+        _lab = NetnsLab.Create();
+        try
+        {
+            _lab.AddHost(Front, $"{NetnsLab.Subnet}.10");
+            foreach (var (host, i) in AppHosts.Select((h, i) => (h, i)))
+            {
+                _lab.AddHost(host, $"{NetnsLab.Subnet}.{11 + i}");
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public StackTopology Topology { get; }
@@ -39,7 +53,23 @@ public sealed class ChainLab : IDisposable
 
     public NetnsLab Lab => _lab;
 
-    public string Address(string host) => _lab.Address(host);
+    public string Address(string host) => Host(host).Address;
+
+    /// <summary>A host by name; <see cref="Client"/> is the lab's outside namespace.</summary>
+    public LabHost Host(string name) => name == Client ? _lab.Outside : _lab[name];
+
+    /// <summary>Runs a command in a host's namespace to completion (wrk, curl); a non-zero exit throws with its output.</summary>
+    public string Exec(string host, TimeSpan limit, string file, params string[] args)
+    {
+        var (code, output) = TryExec(host, limit, file, args);
+        return code == 0 ? output : throw new InvalidOperationException($"`{file} {string.Join(' ', args)}` on {host} exited {code}:\n{output}");
+    }
+
+    public (int Code, string Output) TryExec(string host, TimeSpan limit, string file, params string[] args)
+    {
+        var result = Shell.Run("nsenter", ["--net=" + Host(host).NsPath, "--", file, .. args], timeout: limit);
+        return (result.ExitCode, result.Stdout + result.Stderr);
+    }
 
     public Instance App(string host) => Topology.On(host, Infra.Topology.Spec.Role.App).First();
 
@@ -52,7 +82,7 @@ public sealed class ChainLab : IDisposable
         foreach (var file in Files.Where(f => f.Path.EndsWith("/app.conf", StringComparison.Ordinal)))
         {
             var path = Write("apps", file, file.Content);
-            _apps[file.Host] = _lab.Start(file.Host, Path.GetDirectoryName(file.Path)!, "dotnet", _testApp, path);
+            _apps[file.Host] = _lab.Start(Host(file.Host), Path.GetDirectoryName(file.Path)!, "dotnet", [_testApp, path]);
         }
     }
 
@@ -69,8 +99,8 @@ public sealed class ChainLab : IDisposable
             var path = Write(variant.Name, file, variant.Apply(file));
             var dir = Path.GetDirectoryName(path)!;
             _proxies.Add(kind == "nginx.conf"
-                ? _lab.Start(file.Host, $"{variant.Name}-nginx", "nginx", "-p", dir, "-e", "stderr", "-c", path, "-g", "daemon off;")
-                : _lab.Start(file.Host, $"{variant.Name}-{(kind == "haproxy.cfg" ? "haproxy" : "lb")}", "haproxy", "-db", "-f", path));
+                ? _lab.Start(Host(file.Host), $"{variant.Name}-nginx", "nginx", ["-p", dir, "-e", "stderr", "-c", path, "-g", "daemon off;"])
+                : _lab.Start(Host(file.Host), $"{variant.Name}-{(kind == "haproxy.cfg" ? "haproxy" : "lb")}", "haproxy", ["-db", "-f", path]));
         }
     }
 
@@ -78,15 +108,21 @@ public sealed class ChainLab : IDisposable
     {
         foreach (var p in _proxies)
         {
-            p.Kill();
+            p.Kill().GetAwaiter().GetResult();
         }
 
         _proxies.Clear();
     }
 
-    public void KillApp(string host) => _apps[host].Kill();
+    /// <summary>SIGKILL to the app's group: a crash, not a shutdown.</summary>
+    public void KillApp(string host) => _apps[host].Kill().GetAwaiter().GetResult();
 
-    public void PowerOff(string host) => _lab.PowerOff(host);
+    /// <summary>A powered-off machine: its link goes down (peers see silence, not resets) and its processes die.</summary>
+    public void PowerOff(string host)
+    {
+        Shell.Check("ip", "-n", Host(host).Namespace, "link", "set", "eth0", "down");
+        _lab.KillEverythingIn(Host(host)).GetAwaiter().GetResult();
+    }
 
     /// <summary>Waits until the load balancer and every haproxy report all their servers UP (haproxy starts them DOWN until `rise` checks pass).</summary>
     public void WaitUntilUp(TimeSpan limit)
@@ -102,7 +138,7 @@ public sealed class ChainLab : IDisposable
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("the chain did not come up: " + string.Join("; ", states.Select(s => $"{s.Key}: {string.Join(", ", s.Value.Select(v => $"{v.Key}={v.Value}"))}")) + $" (logs in {_lab.LogDir})");
+                throw new TimeoutException("the chain did not come up: " + string.Join("; ", states.Select(s => $"{s.Key}: {string.Join(", ", s.Value.Select(v => $"{v.Key}={v.Value}"))}")) + $" (logs in {_lab.RunDir}/logs)");
             }
 
             Thread.Sleep(100);
@@ -115,7 +151,7 @@ public sealed class ChainLab : IDisposable
     public Dictionary<string, string> ServerStatus(string host)
     {
         var port = host == Front ? Topology.Of(Infra.Topology.Spec.Role.LoadBalancer).Single().Port : Topology.On(host, Infra.Topology.Spec.Role.Haproxy).Single().Port;
-        var (code, csv) = _lab.TryExec(host, TimeSpan.FromSeconds(5), "curl", "-s", "-m", "1", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{HaproxyConfig.StatsPath};csv");
+        var (code, csv) = TryExec(host, TimeSpan.FromSeconds(5), "curl", "-s", "-m", "1", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{HaproxyConfig.StatsPath};csv");
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         if (code != 0)
         {
@@ -135,7 +171,19 @@ public sealed class ChainLab : IDisposable
         return result;
     }
 
-    public void Dispose() => _lab.Dispose();
+    /// <summary>Everything stopped and the namespaces gone; what could not be removed is said, not hidden.</summary>
+    public void Dispose()
+    {
+        var leaks = _lab.Teardown().GetAwaiter().GetResult();
+        if (leaks.Count > 0)
+        {
+            Console.Error.WriteLine("bench lab teardown left: " + string.Join("; ", leaks));
+        }
+        else
+        {
+            Directory.Delete(_lab.RunDir, recursive: true);
+        }
+    }
 
     private string Write(string variant, RenderedFile file, string content)
     {

@@ -5,7 +5,7 @@ namespace Infra.Live.Tests.Harness;
 /// <summary>The repository's committed stack files, the live tests' only source of topology.</summary>
 public static class Stacks
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => Binaries.SourceRoot;
 
     public static StackSpec Spec(string stack)
     {
@@ -24,18 +24,5 @@ public static class Stacks
         var result = SpecLoader.LoadYaml(edited, file, stack);
         Assert.True(result.Ok, string.Join("\n", result.Errors));
         return result.Spec!;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Infra.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Infra.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Infra.Lab.Containers;
+
+namespace Infra.Lab.Session;
+
+/// <summary>How a stack runs in the lab: the process-managed layouts under their rendered supervisord, the others as containers.</summary>
+public enum LabTier
+{
+    Processes,
+    Containers,
+}
+
+/// <summary>Where `infra lab` keeps its one lab: names, folder, network, and the link from this machine.</summary>
+public static class LabPlaces
+{
+    /// <summary>Every namespace, cgroup and file of the lab carries this name; a sweep by it finds what a crashed run left.</summary>
+    public const string Name = DeployAccess.KeptLabName;
+
+    /// <summary>The run folder: the state file, each host's files and logs, the deploy key.</summary>
+    public const string Dir = "/var/lib/microblog-lab";
+
+    /// <summary>A /24 no test lab uses (they take 10.231.0.0/24 behind their own bridges): this machine's end of the link is .1.</summary>
+    public const string Network = "10.232.0";
+
+    /// <summary>This machine's end of the veth to the lab's switch.</summary>
+    public const string Device = Name + "0";
+
+    public static readonly LabPlace Place = new(Name + "-", Dir, Network);
+
+    public static string StateFile => Path.Combine(Dir, "state.json");
+}
+
+/// <summary>
+/// What runs in the lab, kept between commands (`up`, then `apply`, `status`, `down` in processes of their own): the
+/// stack and the stack file text last applied (so `apply` computes the change with the plan), the namespaces, the
+/// container hosts, and how far the last command got (<see cref="Phase"/>: a run that died leaves `starting` or `applying`).
+/// </summary>
+public sealed record LabState(
+    string Stack,
+    string StackFile,
+    string AppliedYaml,
+    LabTier Tier,
+    string Phase,
+    int Pid,
+    DateTimeOffset Since,
+    NetnsSnapshot Network,
+    IReadOnlyList<ContainerHost> ContainerHosts,
+    IReadOnlyList<HostMapping> Hosts,
+    string FrontDoorUrl)
+{
+    public const string Starting = "starting";
+    public const string Applying = "applying";
+    public const string Up = "up";
+
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static LabState? Read() =>
+        File.Exists(LabPlaces.StateFile) ? JsonSerializer.Deserialize<LabState>(File.ReadAllText(LabPlaces.StateFile), Options) : null;
+
+    /// <summary>Written to a temp file and renamed: a crash never leaves half a state file.</summary>
+    public void Write()
+    {
+        Directory.CreateDirectory(LabPlaces.Dir);
+        var temp = LabPlaces.StateFile + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, Options));
+        File.Move(temp, LabPlaces.StateFile, overwrite: true);
+    }
+
+    /// <summary>The command that wrote a phase other than `up` is gone: it crashed or was stopped midway.</summary>
+    public bool Unfinished => Phase != Up && !Directory.Exists("/proc/" + Pid);
+}
+
+/// <summary>A host of the stack file and the lab address it runs at; a localhost stack's services stay on 127.0.0.1 inside it.</summary>
+public sealed record HostMapping(string Name, string StackAddress, string LabAddress);
