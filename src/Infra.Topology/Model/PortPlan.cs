@@ -9,7 +9,7 @@ namespace Infra.Topology.Model;
 public static class PortPlan
 {
     /// <summary>One port one instance wants, and the keys an operator would change to move it.</summary>
-    public sealed record Claim(Role Role, int Index, string Kind, int Port, string BaseKey);
+    public sealed record Claim(Role Role, int Index, PortKind Kind, int Port, string BaseKey);
 
     public static IReadOnlyList<Role> RolesOf(Layout layout, HostSpec host) => layout switch
     {
@@ -37,18 +37,18 @@ public static class PortPlan
                 switch (role)
                 {
                     case Role.Nginx:
-                        claims.Add(new(role, i, "http", ports.Nginx + i, "nginx"));
+                        claims.Add(new(role, i, PortKind.Http, ports.Nginx + i, "nginx"));
                         break;
                     case Role.Haproxy:
-                        claims.Add(new(role, i, "http", ports.Haproxy + i, "haproxy"));
+                        claims.Add(new(role, i, PortKind.Http, ports.Haproxy + i, "haproxy"));
                         break;
                     case Role.App:
-                        claims.Add(new(role, i, "http", ports.App + i, "app"));
+                        claims.Add(new(role, i, PortKind.Http, ports.App + i, "app"));
                         break;
                     case Role.Crate:
-                        claims.Add(new(role, i, "http", ports.CrateHttp + i, "crateHttp"));
-                        claims.Add(new(role, i, "transport", ports.CrateTransport + i, "crateTransport"));
-                        claims.Add(new(role, i, "psql", ports.CratePsql + i, "cratePsql"));
+                        claims.Add(new(role, i, PortKind.Http, ports.CrateHttp + i, "crateHttp"));
+                        claims.Add(new(role, i, PortKind.Transport, ports.CrateTransport + i, "crateTransport"));
+                        claims.Add(new(role, i, PortKind.Psql, ports.CratePsql + i, "cratePsql"));
                         break;
                 }
             }
@@ -59,10 +59,10 @@ public static class PortPlan
 
     public static IReadOnlyList<Claim> ForLoadBalancer(PortSpec ports, LoadBalancerSpec lb)
     {
-        var claims = new List<Claim> { new(Role.LoadBalancer, 0, "http", ports.LoadBalancerHttp, "loadBalancerHttp") };
+        var claims = new List<Claim> { new(Role.LoadBalancer, 0, PortKind.Http, ports.LoadBalancerHttp, "loadBalancerHttp") };
         if (lb.TlsCertificate is not null)
         {
-            claims.Add(new(Role.LoadBalancer, 0, "https", ports.LoadBalancerHttps, "loadBalancerHttps"));
+            claims.Add(new(Role.LoadBalancer, 0, PortKind.Https, ports.LoadBalancerHttps, "loadBalancerHttps"));
         }
 
         return claims;

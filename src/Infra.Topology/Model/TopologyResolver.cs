@@ -54,10 +54,10 @@ public static partial class TopologyResolver
         return new HostAccess(local, endpoint, ssh);
     }
 
-    private static Instance MakeInstance(string host, string address, Role role, int index, Dictionary<string, int> ports, Dictionary<Role, int> ordinals)
+    private static Instance MakeInstance(string host, string address, Role role, int index, Dictionary<PortKind, int> ports, Dictionary<Role, int> ordinals)
     {
         var ordinal = ordinals[role] = ordinals.GetValueOrDefault(role) + 1;
-        var port = ports["http"];
+        var port = ports[PortKind.Http];
         var name = role switch
         {
             Role.App or Role.Crate => $"{host}-{RoleName(role)}-{port}",
@@ -65,9 +65,9 @@ public static partial class TopologyResolver
         };
         return new Instance(
             name, role, host, address, index, ordinal, port,
-            TransportPort: ports.TryGetValue("transport", out var transport) ? transport : null,
-            PsqlPort: ports.TryGetValue("psql", out var psql) ? psql : null,
-            TlsPort: ports.TryGetValue("https", out var tls) ? tls : null);
+            TransportPort: ports.TryGetValue(PortKind.Transport, out var transport) ? transport : null,
+            PsqlPort: ports.TryGetValue(PortKind.Psql, out var psql) ? psql : null,
+            TlsPort: ports.TryGetValue(PortKind.Https, out var tls) ? tls : null);
     }
 
     public static string RoleName(Role role) => role switch

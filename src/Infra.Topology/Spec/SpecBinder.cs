@@ -30,8 +30,7 @@ internal sealed partial class SpecBinder(string file)
     private static readonly string[] InstanceKeys = ["app", "crate"];
     private static readonly string[] ImageKeys = ["nginx", "haproxy", "app", "crate", "prometheus", "alertmanager", "nodeExporter", "nginxExporter"];
     private static readonly string[] CommandKeys = ["app", "crate", "haproxy"];
-    private static readonly string[] PortKeys =
-        ["nginx", "haproxy", "app", "crateHttp", "crateTransport", "cratePsql", "loadBalancerHttp", "loadBalancerHttps"];
+    private static readonly string[] PortKeys = PortSpec.Keys.Select(k => k.Name).ToArray();
     private static readonly string[] CrateKeys = ["heapSize", "masterNodes", "discovery"];
 
     internal static readonly IReadOnlyDictionary<string, Layout> Layouts = new Dictionary<string, Layout>
@@ -168,15 +167,13 @@ internal sealed partial class SpecBinder(string file)
         if (top.TryGetValue("ports", out var portsEntry) && Map(portsEntry.Node, portsEntry.Path, PortKeys) is { } portsMap)
         {
             var p = portsEntry.Path;
-            ports = new PortSpec(
-                Nginx: Int(portsMap, "nginx", p) ?? ports.Nginx,
-                Haproxy: Int(portsMap, "haproxy", p) ?? ports.Haproxy,
-                App: Int(portsMap, "app", p) ?? ports.App,
-                CrateHttp: Int(portsMap, "crateHttp", p) ?? ports.CrateHttp,
-                CrateTransport: Int(portsMap, "crateTransport", p) ?? ports.CrateTransport,
-                CratePsql: Int(portsMap, "cratePsql", p) ?? ports.CratePsql,
-                LoadBalancerHttp: Int(portsMap, "loadBalancerHttp", p) ?? ports.LoadBalancerHttp,
-                LoadBalancerHttps: Int(portsMap, "loadBalancerHttps", p) ?? ports.LoadBalancerHttps);
+            foreach (var key in PortSpec.Keys)
+            {
+                if (Int(portsMap, key.Name, p) is { } value)
+                {
+                    ports = key.Set(ports, value);
+                }
+            }
         }
 
         var crate = new CrateSpec(StackSpec.DefaultHeapSize);

@@ -100,7 +100,7 @@ internal static partial class SpecValidator
 
         foreach (var (hostPath, name, roles, claims, crate) in hosts)
         {
-            var taken = claims.Select(c => (c.Port, What: $"{c.Role.ToString().ToLowerInvariant()}{(c.Kind == "http" ? "" : " " + c.Kind)} #{c.Index + 1} (`{Ns}:ports.{c.BaseKey}`)")).ToList();
+            var taken = claims.Select(c => (c.Port, What: $"{c.Role.ToString().ToLowerInvariant()}{(c.Kind == PortKind.Http ? "" : " " + c.Kind.ToString().ToLowerInvariant())} #{c.Index + 1} (`{Ns}:ports.{c.BaseKey}`)")).ToList();
             foreach (var claim in TopologyResolver.MonitoringClaims(monitoring, roles, PortPlan.CountOf(Role.Crate, spec.Hosts.FirstOrDefault(h => h.Name == name) ?? EmptyHost, roles), name == monitoring.HostName))
             {
                 if (claim.Port is < 1 or > 65535)

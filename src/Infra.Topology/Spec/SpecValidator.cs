@@ -319,12 +319,7 @@ internal static partial class SpecValidator
         return spec.Hosts.Count == 1 ? $"{Ns}:hosts[0].instances.{key}" : $"{Ns}:hosts";
     }
 
-    private static IEnumerable<(string Name, int Port)> PortBases(PortSpec p) =>
-    [
-        ("nginx", p.Nginx), ("haproxy", p.Haproxy), ("app", p.App), ("crateHttp", p.CrateHttp),
-        ("crateTransport", p.CrateTransport), ("cratePsql", p.CratePsql), ("loadBalancerHttp", p.LoadBalancerHttp),
-        ("loadBalancerHttps", p.LoadBalancerHttps),
-    ];
+    private static IEnumerable<(string Name, int Port)> PortBases(PortSpec p) => PortSpec.Keys.Select(k => (k.Name, k.Get(p)));
 
     private static IEnumerable<(string Path, string Message)> PortCollisions(IReadOnlyList<PortPlan.Claim> claims, string hostPath, ISet<string> explicitKeys)
     {
@@ -346,7 +341,7 @@ internal static partial class SpecValidator
         }
 
         static string Describe(PortPlan.Claim c) =>
-            $"{c.Role.ToString().ToLowerInvariant()} {(c.Kind == "http" ? "" : c.Kind + " ")}#{c.Index + 1} from base {c.BaseKey}".Replace("  ", " ");
+            $"{c.Role.ToString().ToLowerInvariant()} {(c.Kind == PortKind.Http ? "" : c.Kind.ToString().ToLowerInvariant() + " ")}#{c.Index + 1} from base {c.BaseKey}".Replace("  ", " ");
     }
 
     private static string? AddressProblem(string address)

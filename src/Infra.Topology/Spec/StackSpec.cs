@@ -44,7 +44,34 @@ public sealed record ImageSpec(string Nginx, string Haproxy, string App, string 
 
 public sealed record CommandSpec(string App, string Crate, string Haproxy);
 
-public sealed record PortSpec(int Nginx, int Haproxy, int App, int CrateHttp, int CrateTransport, int CratePsql, int LoadBalancerHttp, int LoadBalancerHttps);
+/// <summary>What a port of an instance is for; an instance's main port is its <see cref="Http"/> one.</summary>
+public enum PortKind
+{
+    Http,
+    Transport,
+    Psql,
+    Https,
+}
+
+/// <summary>`microblog:ports`: the base port of each kind of service; instances of one role on one host count up from it.</summary>
+public sealed record PortSpec(int Nginx, int Haproxy, int App, int CrateHttp, int CrateTransport, int CratePsql, int LoadBalancerHttp, int LoadBalancerHttps)
+{
+    /// <summary>A `microblog:ports` key: its name, and how to read and set it.</summary>
+    public sealed record Key(string Name, Func<PortSpec, int> Get, Func<PortSpec, int, PortSpec> Set);
+
+    /// <summary>Every key, once: the binder, the validator and the port plan all read this list.</summary>
+    public static readonly IReadOnlyList<Key> Keys =
+    [
+        new("nginx", p => p.Nginx, (p, v) => p with { Nginx = v }),
+        new("haproxy", p => p.Haproxy, (p, v) => p with { Haproxy = v }),
+        new("app", p => p.App, (p, v) => p with { App = v }),
+        new("crateHttp", p => p.CrateHttp, (p, v) => p with { CrateHttp = v }),
+        new("crateTransport", p => p.CrateTransport, (p, v) => p with { CrateTransport = v }),
+        new("cratePsql", p => p.CratePsql, (p, v) => p with { CratePsql = v }),
+        new("loadBalancerHttp", p => p.LoadBalancerHttp, (p, v) => p with { LoadBalancerHttp = v }),
+        new("loadBalancerHttps", p => p.LoadBalancerHttps, (p, v) => p with { LoadBalancerHttps = v }),
+    ];
+}
 
 /// <summary>CrateDB settings: the heap, and how many nodes (the first in host order) are master-eligible.</summary>
 public sealed record CrateSpec(string HeapSize, int MasterNodes = CrateSpec.DefaultMasterNodes)
