@@ -13,14 +13,31 @@ public class PlanTests
 
         Assert.True(result.Exit == 0, result.ToString());
         var output = result.Out;
-        Assert.StartsWith("two-host: 61 steps, in the order `pulumi up` takes them\n", output);
+        Assert.StartsWith("two-host: 67 steps, in the order `pulumi up` takes them\n", output);
         Assert.Contains("\n 1. host1-docker (Docker engine on host1): ssh://deploy@192.0.2.11\n", output);
         Assert.Contains("\n 5. host1-nftables-apply (command on host1): nft -f swaps the ruleset atomically", output);
-        Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, host1-nftables-apply, host2-crate-4200-ready\n", output);
+        Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, host1-nftables-apply, host2-crate-4200-restart\n", output);
         Assert.Contains("(command on this machine): the front door answers its health path\n", output);
         Assert.EndsWith("\noutputs: front door http://192.0.2.10:80/\n", output);
         Assert.True(output.IndexOf("host1-app-9210-container", StringComparison.Ordinal) < output.IndexOf("host2-app-9210-container", StringComparison.Ordinal));
         Assert.DoesNotContain("over ssh", output);
+    }
+
+    [Fact]
+    public void Plan_from_the_deployed_stack_states_the_data_consequence_and_refuses_a_change_that_drops_it()
+    {
+        var grown = InfraCli.Run("plan", "three-host", "--from", "two-host");
+        Assert.True(grown.Exit == 0, grown.ToString());
+        Assert.StartsWith("\nCrateDB data, in order:\n  host3-crate-4200 joins the cluster (shards move to it as CrateDB rebalances)\nthree-host: ", grown.Out);
+
+        using var project = new TempProject()
+            .WithStack("three-host", TempProject.CommittedStack("three-host"))
+            .WithStack("moved", TempProject.CommittedStack("three-host").Replace("name: host1", "name: host4", StringComparison.Ordinal)
+                .Replace("name: host2", "name: host5", StringComparison.Ordinal).Replace("name: host3", "name: host6", StringComparison.Ordinal));
+        var moved = project.Run("plan", "moved", "--from", "three-host");
+        Assert.True(moved.Exit == 1, moved.ToString());
+        Assert.Contains("error: refused: every CrateDB node (host1-crate-4200, host2-crate-4200, host3-crate-4200) leaves in this change, and every table with them", moved.Error);
+        Assert.DoesNotContain("steps, in the order", moved.Out);
     }
 
     [Fact]

@@ -19,6 +19,7 @@ catch (Exception e) when (e is ArgumentException or IOException or FormatExcepti
 }
 
 var cluster = new Cluster(settings);
+StatementLog? log = null;
 if (settings.DataPath is { } dataPath)
 {
     // Like CrateDB's own nodes/0 folder: the node's identity lives with its data, so a new container on the same
@@ -32,6 +33,7 @@ if (settings.DataPath is { } dataPath)
     }
 
     Console.WriteLine($"crate double {settings.NodeName}: data in {dataPath}, node id {File.ReadAllText(idFile).Trim()}");
+    log = new StatementLog(Path.Combine(dataPath, StatementLog.FileName));
 }
 
 var listeners = new List<Socket>();
@@ -97,7 +99,9 @@ async Task<object> Seeds() => await Task.WhenAll(settings.SeedHosts.Select(async
     }
 }));
 
-// The two statements a deployment's checks send; every statement is logged, so a test can assert what was asked.
+// The statements a deployment sends: its checks, a rolling restart's and a decommission's. Every statement is logged
+// (stdout, and with its time under the node's data path, which outlives the container), so a test can assert what was
+// asked and in which order, across nodes and restarts.
 async Task<HttpResponse> Sql(HttpRequest request)
 {
     string? statement = null;
@@ -111,25 +115,51 @@ async Task<HttpResponse> Sql(HttpRequest request)
     }
 
     Console.WriteLine($"crate double {settings.NodeName}: statement {statement ?? "(none)"}");
+    log?.Add(settings.NodeName, statement ?? "(none)");
     var members = cluster.Members();
     if (!cluster.HasMaster(members))
     {
         return Error(503, 5030, $"no master: {members.Count} of the master-eligible nodes {string.Join(", ", settings.InitialMasterNodes)} are here");
     }
 
-    var normalized = string.Join(' ', (statement ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+    var collapsed = string.Join(' ', (statement ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    var normalized = collapsed.ToLowerInvariant();
+    if (Statements.Decommission.Match(collapsed) is { Success: true } decommission)
+    {
+        var node = decommission.Groups[1].Value;
+        if (node != settings.NodeName)
+        {
+            return Error(400, 4000, $"the CrateDB double decommissions only the node that receives the statement ({settings.NodeName}), not {node}");
+        }
+
+        // A real node moves its shards away first; the double has none, so it ends a moment after it answered.
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(1500);
+            Console.WriteLine($"crate double {settings.NodeName}: decommissioned, stopping");
+            Environment.Exit(0);
+        });
+        return Rows([], []);
+    }
+
     return normalized switch
     {
         "select name from sys.nodes" => Rows(["name"], members.Select(m => new object[] { m })),
         "select count(*) from sys.nodes" => Rows(["count(*)"], [[members.Count]]),
-        _ => Error(400, 4000, $"the CrateDB double knows only `select name from sys.nodes` and `select count(*) from sys.nodes`, not `{statement}`"),
+        // No tables, so nothing to allocate but the moment after a node came or went, when the double says "not green"
+        // for a while, as a cluster does while it recovers replicas: a script that waits for green must wait.
+        "select count(*) from sys.health where health <> 'green'" => Rows(["count(*)"], [[cluster.Settling() ? 1 : 0]]),
+        "set global transient \"cluster.routing.allocation.enable\" = 'new_primaries'" => Rows([], []),
+        "reset global \"cluster.routing.allocation.enable\"" => Rows([], []),
+        _ => Error(400, 4000, $"the CrateDB double does not know `{statement}`: it knows the node list, the node count, sys.health's non-green count, limiting and restoring shard allocation, and decommissioning itself"),
     };
 }
 
 static HttpResponse Rows(string[] cols, IEnumerable<object[]> rows)
 {
     var list = rows.ToList();
-    return new HttpResponse(200, JsonSerializer.Serialize(new { cols, rows = list, rowcount = list.Count, duration = 0 }) + "\n", "application/json");
+    // A statement that returns no rows (SET, RESET, ALTER) answers rowcount 1, as CrateDB's "SET OK, 1 row affected".
+    return new HttpResponse(200, JsonSerializer.Serialize(new { cols, rows = list, rowcount = cols.Length == 0 ? 1 : list.Count, duration = 0 }) + "\n", "application/json");
 }
 
 static HttpResponse Error(int status, int code, string message) =>

@@ -16,12 +16,16 @@ public static class PlanCommand
         A command runs again when its script, its input or one of its triggers (content hashes, container specs) changes;
         a container is replaced when its spec changes. --scripts prints each command's shell text and each container's spec.
 
-        Exit codes: 0 ok, 1 a missing or invalid stack, 2 usage error.
+        --from OLD states what deploying STACK over OLD (the stack as deployed) does to CrateDB's data, in order, and
+        refuses (exit 1) a change that would take away every CrateDB node or a majority of the master-eligible ones.
+
+        Exit codes: 0 ok, 1 a missing or invalid stack or a refused change, 2 usage error.
 
         Examples:
           infra plan two-host
           infra plan two-host --scripts
           infra plan split-role --json
+          infra plan three-host --from two-host
         """;
 
     public static Command Build(CliContext context)
@@ -29,17 +33,40 @@ public static class PlanCommand
         var stack = StackArgument.Declare<string>("STACK", ArgumentArity.ExactlyOne);
         var scripts = new Option<bool>("--scripts") { Description = "print each command's shell text and each container's spec under its step" };
         var json = new Option<bool>("--json") { Description = "print {stack, steps: [{id, kind, host, service, after, ...}], outputs} for scripts" };
+        var from = new Option<string>("--from") { Description = "the stack as deployed (a stack name, file or name@revision): say what the change does to CrateDB's data, and refuse one that would drop it" };
         var command = new Command("plan", "Every step `pulumi up` takes for a stack, in order: what it runs, on which host, and what it waits for.")
         {
             stack,
             scripts,
             json,
+            from,
         };
         command.SetAction(parse => context.Guard(ExitCodes.Invalid, () =>
         {
             var loaded = context.Stacks.Load(parse.GetValue(stack)!);
             context.Warn(loaded.Warnings);
             var plan = Planner.Plan(loaded.Topology);
+            if (parse.GetValue(from) is { } deployed)
+            {
+                var source = context.Stacks.Read(deployed);
+                var before = StackArgument.Load(source.Stack != loaded.Stack ? source with { Stack = loaded.Stack } : source);
+                var cluster = ClusterChange.Between(before.Topology, loaded.Topology);
+                if (!parse.GetValue(json))
+                {
+                    Diff.DiffReport.WriteCluster(context.Out, cluster);
+                }
+
+                if (cluster.Refused)
+                {
+                    foreach (var refusal in cluster.Refusals)
+                    {
+                        context.Error.WriteLine($"error: refused: {refusal}");
+                    }
+
+                    return ExitCodes.Invalid;
+                }
+            }
+
             if (parse.GetValue(json))
             {
                 Json.Write(context.Out, new Report(plan.Stack, loaded.Source.File, plan.Steps.Select(JsonStep.Of).ToList(), plan.Outputs));
