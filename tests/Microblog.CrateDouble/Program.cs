@@ -151,7 +151,9 @@ async Task<HttpResponse> Sql(HttpRequest request)
         "select count(*) from sys.health where health <> 'green'" => Rows(["count(*)"], [[cluster.Settling() ? 1 : 0]]),
         "set global transient \"cluster.routing.allocation.enable\" = 'new_primaries'" => Rows([], []),
         "reset global \"cluster.routing.allocation.enable\"" => Rows([], []),
-        _ => Error(400, 4000, $"the CrateDB double does not know `{statement}`: it knows the node list, the node count, sys.health's non-green count, limiting and restoring shard allocation, and decommissioning itself"),
+        "set global transient \"cluster.graceful_stop.min_availability\" = 'full'" => Rows([], []),
+        "reset global \"cluster.graceful_stop.min_availability\"" => Rows([], []),
+        _ => Error(400, 4000, $"the CrateDB double does not know `{statement}`: it knows the node list, the node count, sys.health's non-green count, limiting and restoring shard allocation and the graceful stop's availability, and decommissioning itself"),
     };
 }
 

@@ -38,6 +38,12 @@ public static class CrateScripts
 
     public const string RestoreAllocation = "RESET GLOBAL \"cluster.routing.allocation.enable\"";
 
+    /// <summary>A node leaving for good hands over every shard, replicas too, and ends only once the others hold them all.</summary>
+    public const string FullAvailability = "SET GLOBAL TRANSIENT \"cluster.graceful_stop.min_availability\" = 'full'";
+
+    /// <summary>A restart hands over primaries only (CrateDB's default), whatever a removal set before.</summary>
+    public const string DefaultAvailability = "RESET GLOBAL \"cluster.graceful_stop.min_availability\"";
+
     /// <summary>The node moves its shards away (by default every primary) and then its crate process ends.</summary>
     public static string Decommission(Instance node) => $"ALTER CLUSTER DECOMMISSION '{node.Name}'";
 
@@ -71,12 +77,14 @@ public static class CrateScripts
     /// <summary>
     /// The delete script of a node's decommission step, run when the node leaves the stack, after any new node has joined
     /// (Pulumi deletes last) and before its container goes (it waits for the container). It refuses, changing nothing,
-    /// when the node is the last one or its leaving would cost the master-eligible nodes their majority; otherwise it
-    /// keeps Docker from starting the node again, decommissions it, waits until its process ended, and asks the other
-    /// nodes (from a throwaway container of the node's image: the node's own is stopped) until it is gone from their
-    /// list and every table is green.
+    /// when the node is the last one or its leaving would cost the master-eligible nodes their majority; it waits until
+    /// every table is green (a node decommissioned just before has been made up for); then, with
+    /// `cluster.graceful_stop.min_availability` = 'full', the node moves every shard it holds, primaries and replicas, to
+    /// the other nodes before its crate process ends (and refuses to end when they cannot hold them), so the cluster stays
+    /// green; Docker is kept from starting it again. Everything is asked of the node itself, from its own host: the
+    /// remaining hosts' new firewall rules no longer admit new connections from a host that leaves.
     /// </summary>
-    public static string DecommissionOnDelete(Instance node, IReadOnlyList<Instance> others, IReadOnlyList<Instance> masters, string image, string restartPolicy)
+    public static string DecommissionOnDelete(Instance node, IReadOnlyList<Instance> masters, string restartPolicy)
     {
         var name = node.Name;
         var quorum = masters.Count / 2 + 1;
@@ -97,23 +105,18 @@ public static class CrateScripts
             guard.Add($"[ $left -ge {quorum} ] || {{ echo \"refused: without {name} only $left of the master-eligible nodes ({names}) would be in the cluster, fewer than the {quorum} it takes to elect a master. Remove master-eligible nodes at most {masters.Count - quorum} per update (if that is none, add master-eligible nodes first)\" >&2; exit 1; }}");
         }
 
-        var left =
-            $"ok=no; for i in $(seq 1 {MembershipWaitSeconds / 2}); do r=$({Ask(others, NodeNames)}); " +
-            $"case \"$r\" in *'\"rows\"'*) case \"$r\" in *'\"{name}\"'*) ;; *) ok=yes; break;; esac;; esac; sleep 2; done; " +
-            $"[ $ok = yes ] || {{ echo \"{name} still in the cluster {MembershipWaitSeconds}s after it stopped\" >&2; exit 1; }}; " +
-            WaitGreen(others, $"{name} left");
+        guard.Add(WaitGreen([node], $"{name} was asked to leave"));
         return
             $"{running} && {Scripts.InContainer(name, string.Join("; ", guard))} && " +
             $"docker update --restart=no {name} >/dev/null && " +
-            $"{{ {Scripts.InContainer(name, Statement(node, Decommission(node)))} || {{ docker update --restart={restartPolicy} {name} >/dev/null; exit 1; }}; }} && " +
-            $"{WaitStopped(name, restartPolicy)} && " +
-            $"docker run --rm --network host --entrypoint sh {Scripts.Quote(image)} -c {Scripts.Quote(left)}";
+            $"{{ {Scripts.InContainer(name, $"{Statement(node, FullAvailability)} && {Statement(node, Decommission(node))}")} || {{ docker update --restart={restartPolicy} {name} >/dev/null; exit 1; }}; }} && " +
+            WaitStopped(name, restartPolicy);
     }
 
     /// <summary>Allocation limited, the node decommissioned, and back: Docker starts the ended crate process again by its restart policy.</summary>
     private static string GracefulRestart(Instance node) =>
         $"started=$(docker inspect -f '{{{{.State.StartedAt}}}}' {node.Name}) && " +
-        $"{Scripts.InContainer(node.Name, $"{Statement(node, LimitAllocation)} && {Statement(node, Decommission(node))}")} && " +
+        $"{Scripts.InContainer(node.Name, $"{Statement(node, LimitAllocation)} && {Statement(node, DefaultAvailability)} && {Statement(node, Decommission(node))}")} && " +
         $"ok=no && for i in $(seq 1 {GracefulStopWaitSeconds / 2}); do " +
         $"[ \"$(docker inspect -f '{{{{.State.StartedAt}}}}' {node.Name})\" != \"$started\" ] && {{ ok=yes; break; }}; sleep 2; done && " +
         $"{{ [ $ok = yes ] || {{ echo \"{node.Name} has not finished its graceful stop within {GracefulStopWaitSeconds}s\" >&2; exit 1; }}; }}";

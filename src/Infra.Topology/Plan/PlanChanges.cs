@@ -82,7 +82,7 @@ public static class PlanChanges
         CommandPurpose.Ready => $"check again that {step.Service} is ready (its check changed; it passes at once when nothing else did)",
         CommandPurpose.Check => $"check again: {step.Why}",
         CommandPurpose.Stop => $"stop {step.Service} gracefully (allocation limited to new primaries, ALTER CLUSTER DECOMMISSION) before its container is replaced",
-        CommandPurpose.Decommission => $"nothing runs: what decommissions {step.Service} when it leaves is brought up to date (the other nodes, the master-eligible set)",
+        CommandPurpose.Decommission => $"nothing runs: what decommissions {step.Service} when it leaves is brought up to date (the master-eligible set it must leave a majority of)",
         _ => step.Why,
     };
 
@@ -109,7 +109,7 @@ public static class PlanChanges
         CommandStep { Purpose: CommandPurpose.Decommission } command =>
             $"{command.Service} leaves the cluster: decommissioned" +
             (joining.Count == 0 ? "" : $" after {string.Join(" and ", joining)} {(joining.Count == 1 ? "joins" : "join")}") +
-            " (ALTER CLUSTER DECOMMISSION: its shards move to the other nodes; refused, changing nothing, if it is the last node or its leaving costs the master-eligible nodes their majority), until it left and every table is green, before its container goes; one node at a time",
+            " (once every table is green, ALTER CLUSTER DECOMMISSION with every shard handed over to the other nodes; refused, changing nothing, if it is the last node or its leaving costs the master-eligible nodes their majority), before its container goes; one node at a time",
         ContainerStep container => $"remove {container.Service} from {container.Host}",
         VolumeStep volume => $"forget volume {volume.Name} on {volume.Host}: it is kept, with its data, until an operator drops it",
         ImageStep image => $"forget {image.Image} on {image.Host} (the image stays on the host)",

@@ -378,8 +378,7 @@ public static class Planner
             "when the node leaves the stack: decommissioned (its shards moved to the other nodes) before its container goes, one node at a time",
             CommandPurpose.Decommission, ssh, "")
         {
-            Delete = CrateScripts.DecommissionOnDelete(node, topology.Of(Role.Crate).Where(n => n != node).ToList(), CrateConfig.MasterEligible(topology),
-                service.Container.Image, service.Container.RestartPolicy),
+            Delete = CrateScripts.DecommissionOnDelete(node, CrateConfig.MasterEligible(topology), service.Container.RestartPolicy),
             After = new[] { last, previousNode }.OfType<string>().ToEquatableArray(),
         };
     }
