@@ -54,7 +54,10 @@ public static class CrateScripts
     /// </summary>
     public static string RollingRestart(Instance node, IReadOnlyList<Instance> others, IEnumerable<string> files) =>
         $"if [ \"$(stat -c %Y {string.Join(' ', files.Select(Scripts.Quote))} | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{{{.State.StartedAt}}}}' {node.Name})\" +%s)\" ]; then " +
-        $"{GracefulRestart(node)} && ( {Scripts.WaitHealthy(node.Name)} ) && {Scripts.InContainer(node.Name, Rejoin(node, others))}; " +
+        (others.Count == 0
+            // A single node has no one to hand its shards to: a graceful stop would wait out cluster.graceful_stop.timeout.
+            ? $"docker restart {node.Name} >/dev/null && ( {Scripts.WaitHealthy(node.Name)} ) && {Scripts.InContainer(node.Name, WaitGreen([node], $"{node.Name} restarted"))}; "
+            : $"{GracefulRestart(node)} && ( {Scripts.WaitHealthy(node.Name)} ) && {Scripts.InContainer(node.Name, Rejoin(node, others))}; ") +
         $"else echo \"{node.Name} started after its config was written: no restart needed\"; fi";
 
     /// <summary>
@@ -62,9 +65,10 @@ public static class CrateScripts
     /// primaries over instead of being killed with them; its ready step restores allocation once the new one rejoined.
     /// Nothing to do on a first deploy.
     /// </summary>
-    public static string StopBeforeReplace(Instance node) =>
-        $"if [ \"$(docker inspect -f '{{{{.State.Running}}}}' {node.Name} 2>/dev/null)\" = true ]; then {GracefulRestart(node)}; " +
-        $"else echo \"{node.Name}: no running container, nothing to stop\"; fi";
+    public static string StopBeforeReplace(Instance node, bool alone) => alone
+        ? $"echo \"{node.Name} is the only node: no other node to hand its shards to, its replacement stops it\""
+        : $"if [ \"$(docker inspect -f '{{{{.State.Running}}}}' {node.Name} 2>/dev/null)\" = true ]; then {GracefulRestart(node)}; " +
+          $"else echo \"{node.Name}: no running container, nothing to stop\"; fi";
 
     /// <summary>
     /// After a new or replaced node is in its cluster: allocation restored and every table green. When no cluster answers

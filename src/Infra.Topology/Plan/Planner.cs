@@ -342,7 +342,7 @@ public static class Planner
     private static CommandStep StopNode(StackTopology topology, ServicePlan service, SshTarget? ssh, string? previous) =>
         new($"{service.Name}-stop", topology.Instance(service.Name).Host, service.Name,
             "a node whose container is replaced first stops gracefully: allocation limited to new primaries, ALTER CLUSTER DECOMMISSION",
-            CommandPurpose.Stop, ssh, CrateScripts.StopBeforeReplace(topology.Instance(service.Name)))
+            CommandPurpose.Stop, ssh, CrateScripts.StopBeforeReplace(topology.Instance(service.Name), alone: topology.Of(Role.Crate).Count() == 1))
         {
             Triggers = [service.Container.Fingerprint],
             After = previous is null ? EquatableArray<string>.Empty : [previous],

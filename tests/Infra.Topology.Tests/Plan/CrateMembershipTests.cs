@@ -201,6 +201,20 @@ public class CrateMembershipTests
         Assert.Contains("RESET GLOBAL", ((CommandStep)next.Step("host2-crate-4200-ready")).Script, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_single_node_is_restarted_plainly_since_no_other_node_could_take_its_shards()
+    {
+        var plan = Planner.Plan(Repo.Topology("dev"));
+
+        var stop = (CommandStep)plan.Step("localhost-crate-4200-stop");
+        var restart = (CommandStep)plan.Step("localhost-crate-4200-restart");
+
+        Assert.Equal("echo \"localhost-crate-4200 is the only node: no other node to hand its shards to, its replacement stops it\"", stop.Script);
+        Assert.Contains("then docker restart localhost-crate-4200 >/dev/null && (", restart.Script, StringComparison.Ordinal);
+        Assert.DoesNotContain("DECOMMISSION", restart.Script, StringComparison.Ordinal);
+        Assert.Contains("select count(*) from sys.health", restart.Script, StringComparison.Ordinal);
+    }
+
     /// <summary>Each part found in <paramref name="text"/> after the one before it.</summary>
     private static void InOrder(string text, IEnumerable<string> parts)
     {
