@@ -50,6 +50,8 @@ public class PlanTests
         Assert.Contains("    mount volume host1-crate-4200-data at /data\n", result.Out);
         Assert.Contains("    health: CMD curl -sS -o /dev/null http://192.0.2.11:4200/ (every 2s, 3 tries)\n", result.Out);
         Assert.Contains("    here: for i in $(seq 1 30); do code=$(curl", result.Out);
+        Assert.Contains("    over ssh deploy@192.0.2.12:22, when the step leaves the stack: [ \"$(docker inspect -f '{{.State.Running}}' host2-crate-4200 2>/dev/null)\" = true ]", result.Out);
+        Assert.DoesNotContain("    over ssh deploy@192.0.2.12:22: \n", result.Out);
     }
 
     [Fact]

@@ -140,7 +140,17 @@ public static class PlanCommand
         switch (step)
         {
             case CommandStep command:
-                yield return command.Ssh is { } ssh ? $"over ssh {ssh.User}@{ssh.Address}:{ssh.Port}: {command.Script}" : $"here: {command.Script}";
+                var where = command.Ssh is { } ssh ? $"over ssh {ssh.User}@{ssh.Address}:{ssh.Port}" : "here";
+                if (command.Script.Length > 0)
+                {
+                    yield return $"{where}: {command.Script}";
+                }
+
+                if (command.Delete is { } delete)
+                {
+                    yield return $"{where}, when the step leaves the stack: {delete}";
+                }
+
                 if (command.Stdin is { } stdin)
                 {
                     yield return $"stdin: {stdin.Length} bytes (infra render shows the file)";
@@ -186,6 +196,7 @@ public static class PlanCommand
         SshTarget? Ssh,
         string? Script,
         string? Stdin,
+        string? Delete,
         IReadOnlyList<string>? Triggers,
         string? Endpoint,
         string? Image,
@@ -197,7 +208,7 @@ public static class PlanCommand
             var command = step as CommandStep;
             return new JsonStep(
                 step.Id, step.Kind, step.Host, step.Service, step.Why, step.After.ToList(),
-                command?.Purpose, command?.Ssh, command?.Script, command?.Stdin, command?.Triggers.ToList(),
+                command?.Purpose, command?.Ssh, command?.Script, command?.Stdin, command?.Delete, command?.Triggers.ToList(),
                 (step as EngineStep)?.Endpoint,
                 step switch { ImageStep i => i.Image, ContainerStep c => c.ImageStep, _ => null },
                 (step as VolumeStep)?.Name,
