@@ -12,8 +12,8 @@ namespace Infra.Topology.Plan;
 /// https://cratedb.com/docs/crate/reference/en/latest/sql/statements/set.html and .../reset.html (SET/RESET GLOBAL),
 /// https://cratedb.com/docs/crate/reference/en/latest/admin/system-information.html (sys.nodes, sys.health),
 /// https://cratedb.com/docs/crate/reference/en/latest/interfaces/http.html (the /_sql endpoint).
-/// Every part that speaks SQL runs where curl is: inside a node's own container (the crate image has curl), on the
-/// host network, so it reaches what the host reaches.
+/// Every statement is asked of the node itself, from inside its own container (the crate image has curl), never of
+/// another node: the remaining hosts' new firewall rules no longer admit a host that leaves.
 /// </summary>
 public static class CrateScripts
 {
@@ -52,12 +52,12 @@ public static class CrateScripts
     /// new primaries, a graceful stop (DECOMMISSION; Docker's restart policy starts the crate process again on the same
     /// volume), healthy, back in the cluster, allocation restored, every table green before the rollout goes on.
     /// </summary>
-    public static string RollingRestart(Instance node, IReadOnlyList<Instance> others, IEnumerable<string> files) =>
+    public static string RollingRestart(Instance node, bool alone, IEnumerable<string> files) =>
         $"if [ \"$(stat -c %Y {string.Join(' ', files.Select(Scripts.Quote))} | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{{{.State.StartedAt}}}}' {node.Name})\" +%s)\" ]; then " +
-        (others.Count == 0
+        (alone
             // A single node has no one to hand its shards to: a graceful stop would wait out cluster.graceful_stop.timeout.
             ? $"docker restart {node.Name} >/dev/null && ( {Scripts.WaitHealthy(node.Name)} ) && {Scripts.InContainer(node.Name, WaitGreen([node], $"{node.Name} restarted"))}; "
-            : $"{GracefulRestart(node)} && ( {Scripts.WaitHealthy(node.Name)} ) && {Scripts.InContainer(node.Name, Rejoin(node, others))}; ") +
+            : $"{GracefulRestart(node)} && ( {Scripts.WaitHealthy(node.Name)} ) && {Scripts.InContainer(node.Name, Rejoin(node))}; ") +
         $"else echo \"{node.Name} started after its config was written: no restart needed\"; fi";
 
     /// <summary>
@@ -132,8 +132,9 @@ public static class CrateScripts
         $"{{ [ $ok = yes ] || {{ docker update --restart={restartPolicy} {name} >/dev/null; echo \"{name} has not finished its graceful stop within {GracefulStopWaitSeconds}s; it keeps running\" >&2; exit 1; }}; }}";
 
     /// <summary>Inside the restarted node: listed by its cluster again, allocation restored, every table green.</summary>
-    private static string Rejoin(Instance node, IReadOnlyList<Instance> others) =>
-        $"ok=no; for i in $(seq 1 {MembershipWaitSeconds / 2}); do r=$({Ask(others.Prepend(node).ToList(), NodeNames)}); " +
+    /// <remarks>Asked of the node itself: it answers the node list only once it has a master, and lists itself once it is in.</remarks>
+    private static string Rejoin(Instance node) =>
+        $"ok=no; for i in $(seq 1 {MembershipWaitSeconds / 2}); do r=$({Ask([node], NodeNames)}); " +
         $"case \"$r\" in *'\"{node.Name}\"'*) ok=yes; break;; esac; sleep 2; done; " +
         $"[ $ok = yes ] || {{ echo \"{node.Name} has not rejoined its cluster {MembershipWaitSeconds}s after its restart\" >&2; exit 1; }}; " +
         $"{Statement(node, RestoreAllocation)} && {WaitGreen([node], $"{node.Name} rejoined")}";

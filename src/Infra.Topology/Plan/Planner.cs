@@ -359,7 +359,7 @@ public static class Planner
         var node = topology.Instance(service.Name);
         return new CommandStep($"{service.Name}-restart", ready.Host, service.Name,
             "CrateDB reads crate.yml only at start: one node at a time, allocation limited to new primaries, back in its cluster and green before the next",
-            CommandPurpose.Restart, ssh, CrateScripts.RollingRestart(node, topology.Of(Role.Crate).Where(n => n != node).ToList(), service.Files.Select(f => f.HostPath)))
+            CommandPurpose.Restart, ssh, CrateScripts.RollingRestart(node, alone: topology.Of(Role.Crate).Count() == 1, service.Files.Select(f => f.HostPath)))
         {
             Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
             After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
