@@ -81,7 +81,17 @@ public sealed class StepResources
         var stdin = Stdin(step);
         if (step.Ssh is not { } ssh)
         {
-            var local = new LocalCommandArgs { Create = step.Script };
+            var local = new LocalCommandArgs();
+            if (step.Script.Length > 0)
+            {
+                local.Create = step.Script;
+            }
+
+            if (step.Delete is not null)
+            {
+                local.Delete = step.Delete;
+            }
+
             if (stdin is not null)
             {
                 local.Stdin = stdin;
@@ -94,8 +104,18 @@ public sealed class StepResources
         var remote = new RemoteCommandArgs
         {
             Connection = new ConnectionArgs { Host = ssh.Address, User = ssh.User, Port = ssh.Port },
-            Create = step.Script,
         };
+        // An empty script runs nothing when created: the step is there for its delete script.
+        if (step.Script.Length > 0)
+        {
+            remote.Create = step.Script;
+        }
+
+        if (step.Delete is not null)
+        {
+            remote.Delete = step.Delete;
+        }
+
         if (stdin is not null)
         {
             remote.Stdin = stdin;

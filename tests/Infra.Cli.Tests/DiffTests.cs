@@ -42,7 +42,9 @@ public class DiffTests
             Assert.Contains("\n-crate.hosts = 192.0.2.11:4200 192.0.2.12:4200\n+crate.hosts = 192.0.2.11:4200 192.0.2.12:4200 192.0.2.13:4200\n", app);
 
             var crate = Section(output, $"{host}/crate-4200/crate.yml");
-            Assert.StartsWith($"{host}/crate-4200/crate.yml: changed -> no action until the next restart of {host}-crate-4200 (seed hosts matter only when a node joins)\n", crate);
+            Assert.StartsWith(
+                $"{host}/crate-4200/crate.yml: changed -> rolling restart of {host}-crate-4200 (one CrateDB node at a time: allocation limited to new primaries, " +
+                "graceful stop, back in its cluster and every table green before the next)\n", crate);
             Assert.Contains("\n+- 192.0.2.13:4300\n", crate);
             Assert.DoesNotContain("cluster.name", crate);
 
@@ -58,8 +60,11 @@ public class DiffTests
         Assert.Contains("\n+    server host3-nginx 192.0.2.13:80 check\n", lb);
 
         Assert.Contains(
-            "\nsummary: 1 host added, 9 files changed on 3 hosts, 3 reloads, 2 rolling restarts, 2 at the next restart, 2 firewall updates, 5 creates, 0 destroys\n" +
-            "rolling restart order: host1-app-9210, then host2-app-9210 (each healthy before the next)\n",
+            "\nCrateDB data, in order:\n  host3-crate-4200 joins the cluster (shards move to it as CrateDB rebalances)\n",
+            output);
+        Assert.Contains(
+            "\nsummary: 1 host added, 9 files changed on 3 hosts, 3 reloads, 4 rolling restarts, 2 firewall updates, 5 creates, 0 destroys\n" +
+            "rolling restart order: host1-crate-4200, then host2-crate-4200, then host1-app-9210, then host2-app-9210 (each healthy before the next)\n",
             output);
     }
 
@@ -135,8 +140,50 @@ public class DiffTests
         var summary = root.GetProperty("summary");
         Assert.Equal(9, summary.GetProperty("filesChanged").GetInt32());
         Assert.Equal(3, summary.GetProperty("reloads").GetInt32());
-        Assert.Equal(2, summary.GetProperty("rollingRestarts").GetInt32());
+        Assert.Equal(4, summary.GetProperty("rollingRestarts").GetInt32());
         Assert.Equal(5, summary.GetProperty("creates").GetInt32());
+        Assert.Equal(["host3-crate-4200"], root.GetProperty("cluster").GetProperty("joining").EnumerateArray().Select(n => n.GetString()));
+        Assert.Empty(root.GetProperty("cluster").GetProperty("refusals").EnumerateArray());
+    }
+
+    [Fact]
+    public void Switching_three_host_to_split_role_on_the_same_hosts_is_refused_and_says_how_to_do_it_in_steps()
+    {
+        var split = TempProject.CommittedStack("three-host")
+            .Replace("microblog:layout: colocated", "microblog:layout: split-role", StringComparison.Ordinal)
+            .Replace("address: 192.0.2.11\n", "address: 192.0.2.11\n      roles: [proxy]\n", StringComparison.Ordinal)
+            .Replace("address: 192.0.2.12\n", "address: 192.0.2.12\n      roles: [app]\n", StringComparison.Ordinal)
+            .Replace("address: 192.0.2.13\n", "address: 192.0.2.13\n      roles: [crate]\n", StringComparison.Ordinal);
+        using var project = new TempProject().WithStack("three-host", TempProject.CommittedStack("three-host")).WithStack("split", split);
+
+        var result = project.Run("diff", "three-host", "split");
+
+        Assert.True(result.Exit == 2, result.ToString());
+        Assert.Contains(
+            "\nCrateDB data, in order:\n" +
+            "  host2-crate-4200 leaves the cluster: decommissioned, its shards moved to the other nodes before its container goes\n" +
+            "  host1-crate-4200 leaves the cluster: decommissioned, its shards moved to the other nodes before its container goes\n" +
+            "  refused: host1-crate-4200, host2-crate-4200 are no longer master-eligible after this change",
+            result.Out);
+        Assert.Contains("error: refused: host1-crate-4200, host2-crate-4200 are no longer master-eligible after this change: 1 of the 3 master-eligible nodes", result.Error);
+        Assert.Contains("Do it in steps: remove at most 1 of them per update (host1-crate-4200, then host2-crate-4200)\n", result.Error);
+    }
+
+    [Fact]
+    public void Removing_a_host_says_its_crate_node_is_decommissioned_after_every_other_step_and_before_its_container_goes()
+    {
+        using var project = new TempProject()
+            .WithStack("three-host", TempProject.CommittedStack("three-host"))
+            .WithStack("smaller", TempProject.CommittedStack("three-host").Replace("    - name: host3\n      address: 192.0.2.13\n", "", StringComparison.Ordinal));
+
+        var result = project.Run("diff", "three-host", "smaller");
+
+        Assert.True(result.Exit == 1, result.ToString());
+        Assert.Contains("\nCrateDB data, in order:\n  host3-crate-4200 leaves the cluster: decommissioned, its shards moved to the other nodes before its container goes\n", result.Out);
+        var decommission = result.Out.IndexOf("  delete  host3-crate-4200-decommission  host3-crate-4200 leaves the cluster: decommissioned (once every table is green", StringComparison.Ordinal);
+        Assert.True(decommission > 0, result.Out);
+        Assert.True(decommission < result.Out.IndexOf("  delete  host3-crate-4200-container ", StringComparison.Ordinal));
+        Assert.True(result.Out.IndexOf("  run     host2-crate-4200-restart ", StringComparison.Ordinal) < decommission);
     }
 
     [Fact]

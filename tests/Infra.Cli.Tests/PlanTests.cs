@@ -13,15 +13,32 @@ public class PlanTests
 
         Assert.True(result.Exit == 0, result.ToString());
         var output = result.Out;
-        Assert.StartsWith("two-host: 62 steps, in the order `pulumi up` takes them\n", output);
+        Assert.StartsWith("two-host: 68 steps, in the order `pulumi up` takes them\n", output);
         Assert.Contains("\n 1. host1-docker (Docker engine on host1): ssh://deploy@192.0.2.11\n", output);
         Assert.Contains("\n 5. host1-nftables-apply (command on host1): nft -f swaps the ruleset atomically", output);
         Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, host1-nftables-apply, crate-app-user\n", output);
-        Assert.Contains(". crate-app-user (command on host1): the apps connect as CrateDB user microblog (DQL, DML, DDL on schema doc); its password is the stack's secret microblog:cratePassword\n    after: host2-crate-4200-ready\n", output);
+        Assert.Contains(". crate-app-user (command on host1): the apps connect as CrateDB user microblog (DQL, DML, DDL on schema doc); its password is the stack's secret microblog:cratePassword\n    after: host2-crate-4200-restart\n", output);
         Assert.Contains("(command on this machine): the front door answers its health path\n", output);
         Assert.EndsWith("\noutputs: front door http://192.0.2.10:80/\nnote: {{secret microblog:cratePassword}} stands for the stack's secret microblog:cratePassword (pulumi config set --secret microblog:cratePassword <value>): `pulumi up` fills it in and keeps it encrypted in the state; it is never printed\n", output);
         Assert.True(output.IndexOf("host1-app-9210-container", StringComparison.Ordinal) < output.IndexOf("host2-app-9210-container", StringComparison.Ordinal));
         Assert.DoesNotContain("over ssh", output);
+    }
+
+    [Fact]
+    public void Plan_from_the_deployed_stack_states_the_data_consequence_and_refuses_a_change_that_drops_it()
+    {
+        var grown = InfraCli.Run("plan", "three-host", "--from", "two-host");
+        Assert.True(grown.Exit == 0, grown.ToString());
+        Assert.StartsWith("\nCrateDB data, in order:\n  host3-crate-4200 joins the cluster (shards move to it as CrateDB rebalances)\nthree-host: ", grown.Out);
+
+        using var project = new TempProject()
+            .WithStack("three-host", TempProject.CommittedStack("three-host"))
+            .WithStack("moved", TempProject.CommittedStack("three-host").Replace("name: host1", "name: host4", StringComparison.Ordinal)
+                .Replace("name: host2", "name: host5", StringComparison.Ordinal).Replace("name: host3", "name: host6", StringComparison.Ordinal));
+        var moved = project.Run("plan", "moved", "--from", "three-host");
+        Assert.True(moved.Exit == 1, moved.ToString());
+        Assert.Contains("error: refused: every CrateDB node (host1-crate-4200, host2-crate-4200, host3-crate-4200) leaves in this change, and every table with them", moved.Error);
+        Assert.DoesNotContain("steps, in the order", moved.Out);
     }
 
     [Fact]
@@ -38,6 +55,8 @@ public class PlanTests
         Assert.Contains("    over ssh deploy@192.0.2.11:22: docker exec -i host1-crate-4200 sh -c 'IFS= read -r password", result.Out);
         Assert.Contains("    stdin: {{secret microblog:cratePassword}} (pulumi up fills it in from the stack's secret config; never printed)\n", result.Out);
         Assert.Contains("CREATE USER microblog WITH (password = ?)", result.Out);
+        Assert.Contains("    over ssh deploy@192.0.2.12:22, when the step leaves the stack: [ \"$(docker inspect -f '{{.State.Running}}' host2-crate-4200 2>/dev/null)\" = true ]", result.Out);
+        Assert.DoesNotContain("    over ssh deploy@192.0.2.12:22: \n", result.Out);
     }
 
     [Fact]

@@ -139,7 +139,8 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             var nodeIds = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
             runs = stack.Apply(upgraded);
             output.WriteLine($"new crate image: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
-            Assert.Equal(nodes.SelectMany(n => new[] { $"{n}-container", $"{n}-ready" }), runs.Where(r => nodes.Any(n => r.Id.StartsWith(n + "-", StringComparison.Ordinal))).Select(r => r.Id));
+            // Each node stops gracefully (it hands its primaries over) before its container is replaced.
+            Assert.Equal(nodes.SelectMany(n => new[] { $"{n}-stop", $"{n}-container", $"{n}-ready" }), runs.Where(r => nodes.Any(n => r.Id.StartsWith(n + "-", StringComparison.Ordinal))).Select(r => r.Id));
             Assert.Contains(runs, r => r.Id == "check-crate-cluster");
             Assert.All(nodes, n =>
             {

@@ -73,7 +73,9 @@ public class ChangeTests
             .. HostBase("host3"),
             "command:remote:Command host3-prepare-max-map-count",
             "docker:index/remoteImage:RemoteImage host3-image-crate",
-            .. Service("CrateNode", "host3-crate-4200", null),
+            .. Service("CrateNode", "host3-crate-4200", "restart"),
+            "command:remote:Command host3-crate-4200-stop",
+            "command:remote:Command host3-crate-4200-decommission",
             "docker:index/volume:Volume host3-crate-4200-data",
             "command:remote:Command crate-app-user",
         ];
@@ -82,12 +84,15 @@ public class ChangeTests
 
     /// <summary>
     /// Files change their content, and what applies them its triggers; the checks expect more nodes and hashes, and
-    /// each CrateDB node's ready step asks every node of the grown cluster.
+    /// each CrateDB node's ready and restart steps ask every node of the grown cluster, and what decommissions a node
+    /// (its delete script: nothing runs now) knows the new nodes and master-eligible set.
     /// </summary>
     private static bool MayChange(DeploymentPlan plan, Step step, IReadOnlyList<string> keys) => step switch
     {
         CommandStep { Purpose: CommandPurpose.WriteFile } => keys.All(k => k is "stdin" or "triggers"),
+        CommandStep { Purpose: CommandPurpose.Restart } when plan.Services.Single(s => s.Name == step.Service).Role == Role.Crate => keys.All(k => k is "create" or "triggers"),
         CommandStep { Purpose: CommandPurpose.ApplyFirewall or CommandPurpose.Reload or CommandPurpose.Restart } => keys.All(k => k is "triggers"),
+        CommandStep { Purpose: CommandPurpose.Decommission } => keys.All(k => k is "delete"),
         CommandStep { Purpose: CommandPurpose.Check } => keys.All(k => k is "create" or "triggers"),
         CommandStep { Purpose: CommandPurpose.Ready } when plan.Services.Single(s => s.Name == step.Service).Role == Role.Crate => keys.All(k => k is "create"),
         _ => false,

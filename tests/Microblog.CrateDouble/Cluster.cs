@@ -18,7 +18,14 @@ namespace Microblog.CrateDouble;
 public sealed class Cluster(CrateSettings settings, Users users)
 {
     private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(4);
+
+    /// <summary>How long the double reports a table not green after its membership changed (a cluster recovering replicas).</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
+
     private readonly ConcurrentDictionary<string, DateTime> _seen = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private string _members = "";
+    private DateTime _changed = DateTime.UtcNow;
 
     /// <summary>The line each side of a transport connection sends first: `{"node":..,"cluster":..,"users":{name:[hash,stamp]}}`.</summary>
     public byte[] Hello() => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { node = settings.NodeName, cluster = settings.ClusterName, users = users.Snapshot() }) + "\n");
@@ -42,7 +49,25 @@ public sealed class Cluster(CrateSettings settings, Users users)
         while (true)
         {
             await Task.WhenAll(settings.SeedHosts.Select(Greet));
+            Settling();
             await Task.Delay(1000);
+        }
+    }
+
+    /// <summary>True for a while after a node came or went, as this node sees its cluster (and after the node started).</summary>
+    public bool Settling()
+    {
+        var members = string.Join(",", Members());
+        var now = DateTime.UtcNow;
+        lock (_lock)
+        {
+            if (members != _members)
+            {
+                _members = members;
+                _changed = now;
+            }
+
+            return now - _changed < Settle;
         }
     }
 

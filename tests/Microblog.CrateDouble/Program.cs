@@ -20,6 +20,7 @@ catch (Exception e) when (e is ArgumentException or IOException or FormatExcepti
 
 var users = new Users(settings);
 var cluster = new Cluster(settings, users);
+StatementLog? log = null;
 if (settings.DataPath is { } dataPath)
 {
     // Like CrateDB's own nodes/0 folder: the node's identity lives with its data, so a new container on the same
@@ -33,6 +34,7 @@ if (settings.DataPath is { } dataPath)
     }
 
     Console.WriteLine($"crate double {settings.NodeName}: data in {dataPath}, node id {File.ReadAllText(idFile).Trim()}");
+    log = new StatementLog(Path.Combine(dataPath, StatementLog.FileName));
 }
 
 var listeners = new List<Socket>();
@@ -98,8 +100,9 @@ async Task<object> Seeds() => await Task.WhenAll(settings.SeedHosts.Select(async
     }
 }));
 
-// The statements a deployment sends; every statement is logged (its arguments never are, as in CrateDB's job log),
-// so a test can assert what was asked, by whom and in which order.
+// The statements a deployment sends: its checks, its credentials, a rolling restart's and a decommission's. Every
+// statement is logged (stdout, and with its time under the node's data path, which outlives the container), never its
+// arguments (as in CrateDB's job log), so a test can assert what was asked, by whom and in which order.
 async Task<HttpResponse> Sql(HttpRequest request)
 {
     string? statement = null;
@@ -119,6 +122,7 @@ async Task<HttpResponse> Sql(HttpRequest request)
 
     var (user, refusal) = users.Authenticate(request);
     Console.WriteLine($"crate double {settings.NodeName}: statement {statement ?? "(none)"} (as {user ?? "nobody"}, from {request.Peer})");
+    log?.Add(settings.NodeName, statement ?? "(none)");
     if (refusal is not null)
     {
         return Error(401, 4011, refusal);
@@ -130,7 +134,8 @@ async Task<HttpResponse> Sql(HttpRequest request)
         return Error(503, 5030, $"no master: {members.Count} of the master-eligible nodes {string.Join(", ", settings.InitialMasterNodes)} are here");
     }
 
-    var normalized = string.Join(' ', (statement ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+    var collapsed = string.Join(' ', (statement ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    var normalized = collapsed.ToLowerInvariant();
     if (normalized == "select current_user")
     {
         return Rows(["current_user"], [[user!]]);
@@ -141,11 +146,37 @@ async Task<HttpResponse> Sql(HttpRequest request)
         return Error(403, 4031, $"Missing privilege for user '{user}': the double answers {user} only `select current_user`");
     }
 
+    if (Statements.Decommission.Match(collapsed) is { Success: true } decommission)
+    {
+        var node = decommission.Groups[1].Value;
+        if (node != settings.NodeName)
+        {
+            return Error(400, 4000, $"the CrateDB double decommissions only the node that receives the statement ({settings.NodeName}), not {node}");
+        }
+
+        // A real node moves its shards away first; the double has none, so it ends a moment after it answered.
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(1500);
+            Console.WriteLine($"crate double {settings.NodeName}: decommissioned, stopping");
+            Environment.Exit(0);
+        });
+        return Rows([], []);
+    }
+
     var userStatement = UserStatement().Match(normalized);
     return normalized switch
     {
         "select name from sys.nodes" => Rows(["name"], members.Select(m => new object[] { m })),
         "select count(*) from sys.nodes" => Rows(["count(*)"], [[members.Count]]),
+        // No tables, so nothing to allocate but the moment after a node came or went, when the double says "not green"
+        // for a while, as a cluster does while it recovers replicas: a script that waits for green must wait.
+        "select count(*) from sys.health where health <> 'green'" => Rows(["count(*)"], [[cluster.Settling() ? 1 : 0]]),
+        "set global transient \"cluster.routing.allocation.enable\" = 'new_primaries'" => Rows([], []),
+        "reset global \"cluster.routing.allocation.enable\"" => Rows([], []),
+        "set global transient \"cluster.graceful_stop.min_availability\" = 'full'" => Rows([], []),
+        "reset global \"cluster.graceful_stop.min_availability\"" => Rows([], []),
+
         "select count(*) from sys.users where name = ?" when args is [{ ValueKind: JsonValueKind.String } name] =>
             Rows(["count(*)"], [[users.Exists(name.GetString()!) ? 1 : 0]]),
         _ when userStatement.Success && args is [{ ValueKind: JsonValueKind.String } password] =>
@@ -153,7 +184,7 @@ async Task<HttpResponse> Sql(HttpRequest request)
                 ? Error(409, 4091, $"user {userStatement.Groups["name"].Value} {(users.Exists(userStatement.Groups["name"].Value) ? "already exists" : "does not exist")}")
                 : SetUser(userStatement.Groups["name"].Value, password.GetString()!),
         _ when normalized.StartsWith("grant ", StringComparison.Ordinal) => Rows([], []),
-        _ => Error(400, 4000, $"the CrateDB double does not know `{statement}`"),
+        _ => Error(400, 4000, $"the CrateDB double does not know `{statement}`: it knows the node list, the node count, sys.health's non-green count, limiting and restoring shard allocation and the graceful stop's availability, decommissioning itself, and users (sys.users, CREATE/ALTER USER, GRANT)"),
     };
 }
 
@@ -166,7 +197,8 @@ HttpResponse SetUser(string name, string password)
 static HttpResponse Rows(string[] cols, IEnumerable<object[]> rows)
 {
     var list = rows.ToList();
-    return new HttpResponse(200, JsonSerializer.Serialize(new { cols, rows = list, rowcount = list.Count, duration = 0 }) + "\n", "application/json");
+    // A statement that returns no rows (SET, RESET, ALTER) answers rowcount 1, as CrateDB's "SET OK, 1 row affected".
+    return new HttpResponse(200, JsonSerializer.Serialize(new { cols, rows = list, rowcount = cols.Length == 0 ? 1 : list.Count, duration = 0 }) + "\n", "application/json");
 }
 
 static HttpResponse Error(int status, int code, string message) =>

@@ -12,7 +12,11 @@ public static class DiffCommand
     public const string Epilog = """
         Per host: the hosts and services added and removed, a unified diff of each changed file, and what each
         change costs the running system: reload (nginx, haproxy: no dropped requests), rolling restart (app:
-        one host at a time), no action until the next restart (crate.yml), create, destroy.
+        one host at a time), rolling restart of CrateDB (crate.yml: one node at a time, as CrateDB's rolling upgrade),
+        create, destroy. What the change does to CrateDB's data is said in order: the nodes that join, the nodes that
+        leave (each decommissioned, its shards moved away, one at a time, after the new nodes joined). A change that
+        would take away every CrateDB node, or a majority of the master-eligible ones, is refused (exit 2), with how to
+        do it in steps.
 
         Exit codes, as diff(1): 0 the stacks deploy the same, 1 they differ, 2 trouble (a missing or invalid
         stack, an unknown revision, a usage error).
@@ -61,7 +65,12 @@ public static class DiffCommand
                 DiffReport.WriteText(context.Out, before, after, change, note);
             }
 
-            return change.Same ? ExitCodes.Same : ExitCodes.Different;
+            foreach (var refusal in change.Cluster.Refusals)
+            {
+                context.Error.WriteLine($"error: refused: {refusal}");
+            }
+
+            return change.Cluster.Refused ? ExitCodes.Trouble : change.Same ? ExitCodes.Same : ExitCodes.Different;
         }));
         return command;
     }

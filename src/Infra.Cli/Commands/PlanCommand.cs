@@ -17,12 +17,16 @@ public static class PlanCommand
         A command runs again when its script, its input or one of its triggers (content hashes, container specs) changes;
         a container is replaced when its spec changes. --scripts prints each command's shell text and each container's spec.
 
-        Exit codes: 0 ok, 1 a missing or invalid stack, 2 usage error.
+        --from OLD states what deploying STACK over OLD (the stack as deployed) does to CrateDB's data, in order, and
+        refuses (exit 1) a change that would take away every CrateDB node or a majority of the master-eligible ones.
+
+        Exit codes: 0 ok, 1 a missing or invalid stack or a refused change, 2 usage error.
 
         Examples:
           infra plan two-host
           infra plan two-host --scripts
           infra plan split-role --json
+          infra plan three-host --from two-host
         """;
 
     public static Command Build(CliContext context)
@@ -30,17 +34,40 @@ public static class PlanCommand
         var stack = StackArgument.Declare<string>("STACK", ArgumentArity.ExactlyOne);
         var scripts = new Option<bool>("--scripts") { Description = "print each command's shell text and each container's spec under its step" };
         var json = new Option<bool>("--json") { Description = "print {stack, steps: [{id, kind, host, service, after, ...}], outputs} for scripts" };
+        var from = new Option<string>("--from") { Description = "the stack as deployed (a stack name, file or name@revision): say what the change does to CrateDB's data, and refuse one that would drop it" };
         var command = new Command("plan", "Every step `pulumi up` takes for a stack, in order: what it runs, on which host, and what it waits for.")
         {
             stack,
             scripts,
             json,
+            from,
         };
         command.SetAction(parse => context.Guard(ExitCodes.Invalid, () =>
         {
             var loaded = context.Stacks.Load(parse.GetValue(stack)!);
             context.Warn(loaded.Warnings);
             var plan = Planner.Plan(loaded.Topology);
+            if (parse.GetValue(from) is { } deployed)
+            {
+                var source = context.Stacks.Read(deployed);
+                var before = StackArgument.Load(source.Stack != loaded.Stack ? source with { Stack = loaded.Stack } : source);
+                var cluster = ClusterChange.Between(before.Topology, loaded.Topology);
+                if (!parse.GetValue(json))
+                {
+                    Diff.DiffReport.WriteCluster(context.Out, cluster);
+                }
+
+                if (cluster.Refused)
+                {
+                    foreach (var refusal in cluster.Refusals)
+                    {
+                        context.Error.WriteLine($"error: refused: {refusal}");
+                    }
+
+                    return ExitCodes.Invalid;
+                }
+            }
+
             if (parse.GetValue(json))
             {
                 Json.Write(context.Out, new Report(plan.Stack, loaded.Source.File, plan.Steps.Select(JsonStep.Of).ToList(), plan.Outputs));
@@ -118,7 +145,17 @@ public static class PlanCommand
         switch (step)
         {
             case CommandStep command:
-                yield return command.Ssh is { } ssh ? $"over ssh {ssh.User}@{ssh.Address}:{ssh.Port}: {command.Script}" : $"here: {command.Script}";
+                var where = command.Ssh is { } ssh ? $"over ssh {ssh.User}@{ssh.Address}:{ssh.Port}" : "here";
+                if (command.Script.Length > 0)
+                {
+                    yield return $"{where}: {command.Script}";
+                }
+
+                if (command.Delete is { } delete)
+                {
+                    yield return $"{where}, when the step leaves the stack: {delete}";
+                }
+
                 if (command.SecretKeys.Count > 0 && command.File is null)
                 {
                     yield return $"stdin: {string.Join(", ", command.SecretKeys.Select(Secrets.Placeholder))} (pulumi up fills it in from the stack's secret config; never printed)";
@@ -168,6 +205,7 @@ public static class PlanCommand
         SshTarget? Ssh,
         string? Script,
         string? Stdin,
+        string? Delete,
         IReadOnlyList<string>? Triggers,
         string? Endpoint,
         string? Image,
@@ -179,7 +217,7 @@ public static class PlanCommand
             var command = step as CommandStep;
             return new JsonStep(
                 step.Id, step.Kind, step.Host, step.Service, step.Why, step.After.ToList(),
-                command?.Purpose, command?.Ssh, command?.Script, command?.Stdin, command?.Triggers.ToList(),
+                command?.Purpose, command?.Ssh, command?.Script, command?.Stdin, command?.Delete, command?.Triggers.ToList(),
                 (step as EngineStep)?.Endpoint,
                 step switch { ImageStep i => i.Image, ContainerStep c => c.ImageStep, _ => null },
                 (step as VolumeStep)?.Name,

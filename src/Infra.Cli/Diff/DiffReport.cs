@@ -45,14 +45,15 @@ public static class DiffReport
                 files.Count(f => f.Status == FileStatus.Changed),
                 change.Hosts.Count(h => h.Files.Any(f => f.Status == FileStatus.Changed)),
                 Count(ChangeAction.Reload),
-                Count(ChangeAction.RollingRestart),
+                Count(ChangeAction.RollingRestart) + Count(ChangeAction.CrateRollingRestart),
                 Count(ChangeAction.NextRestart),
                 Count(ChangeAction.SupervisorUpdate) + Count(ChangeAction.SupervisordRestart),
                 Count(ChangeAction.ApplyFirewall),
                 change.Hosts.Sum(h => h.Replaced.Count),
                 files.Count(f => f.Status == FileStatus.Created),
                 files.Count(f => f.Status == FileStatus.Destroyed),
-                files.Where(f => f.Status == FileStatus.Changed && f.Action == ChangeAction.RollingRestart).Select(f => f.Instance ?? f.Host).Distinct().ToList());
+                files.Where(f => f.Status == FileStatus.Changed && f.Action is ChangeAction.RollingRestart or ChangeAction.CrateRollingRestart).Select(f => f.Instance ?? f.Host).Distinct()
+                    .OrderBy(name => change.Steps.Select(c => c.Step.Id).ToList().IndexOf($"{name}-restart") is var at and >= 0 ? at : int.MaxValue).ToList());
         }
 
         public override string ToString()
@@ -137,6 +138,8 @@ public static class DiffReport
             }
         }
 
+        WriteCluster(output, change.Cluster);
+
         var secrets = change.Hosts.SelectMany(h => h.Files).SelectMany(f => Secrets.KeysIn(f.OldContent).Concat(Secrets.KeysIn(f.NewContent))).Distinct().ToList();
         foreach (var key in secrets)
         {
@@ -160,6 +163,27 @@ public static class DiffReport
         if (summary.RestartOrder.Count > 0)
         {
             output.WriteLine($"rolling restart order: {string.Join(", then ", summary.RestartOrder)} (each healthy before the next)");
+        }
+    }
+
+    /// <summary>What the change does to CrateDB's data, in order, and why it is refused when it would drop data or the master.</summary>
+    public static void WriteCluster(TextWriter output, ClusterChange cluster)
+    {
+        if (cluster.Joining.Count == 0 && cluster.Leaving.Count == 0 && !cluster.Refused)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine("CrateDB data, in order:");
+        foreach (var line in cluster.Consequences())
+        {
+            output.WriteLine($"  {line}");
+        }
+
+        foreach (var refusal in cluster.Refusals)
+        {
+            output.WriteLine($"  refused: {refusal}");
         }
     }
 
@@ -230,7 +254,9 @@ public static class DiffReport
 
     public sealed record StepJson(string Id, StepChangeKind Change, string? Host, string Effect);
 
-    public sealed record Report(Side Old, Side New, bool Same, IReadOnlyList<HostJson> Hosts, IReadOnlyList<StepJson> Steps, Summary Summary);
+    public sealed record ClusterJson(IReadOnlyList<string> Joining, IReadOnlyList<string> Leaving, IReadOnlyList<string> Consequences, IReadOnlyList<string> Refusals);
+
+    public sealed record Report(Side Old, Side New, bool Same, IReadOnlyList<HostJson> Hosts, IReadOnlyList<StepJson> Steps, ClusterJson Cluster, Summary Summary);
 
     public static Report ToJson(LoadedStack old, LoadedStack current, StackChange change)
     {
@@ -244,6 +270,8 @@ public static class DiffReport
                 f.Status == FileStatus.Changed ? UnifiedDiff.Of(f.OldContent, f.NewContent, $"{oldLabel}/{f.Host}/{f.Path}", $"{newLabel}/{f.Host}/{f.Path}") : null)).ToList())).ToList();
         return new Report(
             new Side(old.Stack, old.Source.File), new Side(current.Stack, current.Source.File), change.Same, hosts,
-            change.Steps.Select(s => new StepJson(s.Step.Id, s.Change, s.Step.Host, s.Effect)).ToList(), Summary.Of(change));
+            change.Steps.Select(s => new StepJson(s.Step.Id, s.Change, s.Step.Host, s.Effect)).ToList(),
+            new ClusterJson(change.Cluster.Joining, change.Cluster.Leaving, change.Cluster.Consequences().ToList(), change.Cluster.Refusals),
+            Summary.Of(change));
     }
 }

@@ -38,7 +38,7 @@ public sealed record HostChange(
     IReadOnlyList<FileChange> Files);
 
 /// <summary>Every host that changes between two deployment plans, in the new stack's host order, removed hosts last.</summary>
-public sealed record StackChange(IReadOnlyList<HostChange> Hosts, IReadOnlyList<StepChange> Steps)
+public sealed record StackChange(IReadOnlyList<HostChange> Hosts, IReadOnlyList<StepChange> Steps, ClusterChange Cluster)
 {
     public bool Same => Hosts.Count == 0 && Steps.Count == 0;
 
@@ -79,7 +79,7 @@ public static class StackDiffer
                 Render.ForHost(oldTopology, host.Host).Select(Destroyed).ToList()));
         }
 
-        return new StackChange(changes, PlanChanges.Compare(oldPlan, newPlan));
+        return new StackChange(changes, PlanChanges.Compare(oldPlan, newPlan), ClusterChange.Between(oldTopology, newTopology));
     }
 
     private static HostChange? Changed(StackTopology oldTopology, HostPlan old, StackTopology newTopology, HostPlan current)

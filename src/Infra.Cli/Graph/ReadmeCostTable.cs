@@ -30,12 +30,13 @@ public static partial class ReadmeCostTable
                 (files.TryGetValue(file.OnChange, out var set) ? set : files[file.OnChange] = new SortedSet<string>(StringComparer.Ordinal)).Add($"`{Generic(file.Path)}`");
             }
 
-            foreach (var command in Planner.Plan(topology).Steps.OfType<CommandStep>().Where(c => c.Purpose is CommandPurpose.Reload or CommandPurpose.Restart or CommandPurpose.ApplyFirewall))
+            var plan = Planner.Plan(topology);
+            foreach (var command in plan.Steps.OfType<CommandStep>().Where(c => c.Purpose is CommandPurpose.Reload or CommandPurpose.Restart or CommandPurpose.ApplyFirewall))
             {
                 var action = command.Purpose switch
                 {
                     CommandPurpose.Reload => ChangeAction.Reload,
-                    CommandPurpose.Restart => ChangeAction.RollingRestart,
+                    CommandPurpose.Restart => plan.Services.Single(s => s.Name == command.Service).OnConfigChange,
                     _ => ChangeAction.ApplyFirewall,
                 };
                 steps.TryAdd(action, $"`{Generic(command.Id.Replace(command.Service ?? command.Host ?? "", command.Service is null ? "<host>" : "<service>", StringComparison.Ordinal))}`");
@@ -47,7 +48,7 @@ public static partial class ReadmeCostTable
         {
             var step = steps.TryGetValue(action, out var id) ? $"step {id}" : action switch
             {
-                ChangeAction.NextRestart => "the file is written; nothing restarts the node",
+                ChangeAction.NextRestart => "not deployed this way: under `pulumi up` crate.yml costs the rolling restart below",
                 _ => "not deployed: supervisord runs dev and single-host by hand",
             };
             table.Append($"| {string.Join(", ", paths)} | {action.Describe("the service", "the host")} | {step} |\n");

@@ -22,7 +22,9 @@ public sealed record StepRun(string Id, StepChangeKind Change, string? Host, Tim
 /// resources would. What runs again is what <see cref="PlanChanges"/> says changed since the last plan applied
 /// (a created or changed command runs its script; a created or changed container is removed and created from its
 /// spec with <see cref="DockerCli"/>; a volume is created; an image must be on its host, since the lab's stand-ins
-/// carry the stack's image names). One step at a time: a valid order of what Pulumi runs side by side.
+/// carry the stack's image names). One step at a time: a valid order of what Pulumi runs side by side. Deleted steps go
+/// last, a step before the steps it waited for, as Pulumi deletes; a deleted command runs its delete script (the one of
+/// the plan applied before, as Pulumi runs the one it stored), so a CrateDB node leaving is decommissioned here too.
 /// </summary>
 public sealed class PlanRunner(IDeployTarget target, Action<string> note)
 {
@@ -54,8 +56,11 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
     {
         switch (change.Step, change.Change)
         {
-            case (CommandStep command, not StepChangeKind.Delete):
+            case (CommandStep { Script.Length: > 0 } command, not StepChangeKind.Delete):
                 Check(target.Run(command), command.Id);
+                break;
+            case (CommandStep { Delete: { } delete } command, StepChangeKind.Delete):
+                Check(target.Run(command with { Script = delete, Stdin = null }), command.Id);
                 break;
             case (ImageStep image, not StepChangeKind.Delete):
                 var inspect = target.Docker(engines[image.Engine], ["image", "inspect", "--format", "{{.Id}}", image.Image]);

@@ -14,6 +14,9 @@ public enum ChangeAction
     /// <summary>CrateDB reads crate.yml at start; discovery settings only matter when a node (re)joins.</summary>
     NextRestart,
 
+    /// <summary>CrateDB under Pulumi: restarted one node at a time as CrateDB's rolling upgrade does it (Plan/CrateScripts).</summary>
+    CrateRollingRestart,
+
     /// <summary>
     /// bin/supervisorctl resize, then update: a new process count starts or stops only those processes; any
     /// other change to a program restarts its group whole.
@@ -38,6 +41,7 @@ public static class ChangeActions
         ChangeAction.Reload => $"reload {target} (no dropped requests)",
         ChangeAction.RollingRestart => $"rolling restart {target} (one host at a time)",
         ChangeAction.NextRestart => $"no action until the next restart of {target} (seed hosts matter only when a node joins)",
+        ChangeAction.CrateRollingRestart => $"rolling restart of {target} (one CrateDB node at a time: allocation limited to new primaries, graceful stop, back in its cluster and every table green before the next)",
         ChangeAction.SupervisorUpdate => $"bin/supervisorctl resize, then update, on {host} (a new process count starts or stops only those processes; any other program change restarts its group whole)",
         ChangeAction.SupervisordRestart => $"bin/supervisorctl reload on {host} (supervisord loads its extension at start; restarts every process on the host)",
         ChangeAction.ApplyFirewall => $"apply the firewall rules on {host} (nft -f swaps the ruleset atomically)",
@@ -134,7 +138,8 @@ public static class Render
                 Spec.Role.Nginx => new(host.Name, FilePaths.Nginx, NginxConfig.Render(topology, instance), instance.Name, ChangeAction.Reload),
                 Spec.Role.Haproxy => new(host.Name, FilePaths.Haproxy, HaproxyConfig.Render(topology, instance), instance.Name, ChangeAction.Reload),
                 Spec.Role.App => new(host.Name, FilePaths.App(instance), AppConfig.Render(topology, instance), instance.Name, ChangeAction.RollingRestart),
-                Spec.Role.Crate => new(host.Name, FilePaths.Crate(instance), CrateConfig.Render(topology, instance, mode), instance.Name, ChangeAction.NextRestart),
+                Spec.Role.Crate => new(host.Name, FilePaths.Crate(instance), CrateConfig.Render(topology, instance, mode), instance.Name,
+                    supervisord ? ChangeAction.NextRestart : ChangeAction.CrateRollingRestart),
                 _ => throw new InvalidOperationException($"no renderer for {instance.Role}"),
             };
 

@@ -44,7 +44,9 @@ public static class PlanChanges
             }
         }
 
-        changes.AddRange(before.Steps.Reverse().Where(s => !current.Contains(s.Id)).Select(s => new StepChange(s, StepChangeKind.Delete, Deleted(s))));
+        // The nodes that join in this update: their decommission steps are new.
+        var joining = after.Steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.Decommission && !old.ContainsKey(s.Id)).Select(s => s.Service!).ToList();
+        changes.AddRange(before.Steps.Reverse().Where(s => !current.Contains(s.Id)).Select(s => new StepChange(s, StepChangeKind.Delete, Deleted(s, joining))));
         return changes;
     }
 
@@ -58,7 +60,7 @@ public static class PlanChanges
             new(step, StepChangeKind.Replace, $"a new volume {b.Name}; {a.Name} and its data are kept until an operator drops them"),
         (ContainerStep a, ContainerStep b) when a.Spec != b.Spec =>
             new(step, StepChangeKind.Replace, $"replace {b.Service} ({string.Join("; ", b.Spec.ChangesFrom(a.Spec))}), after every step before it in the rollout"),
-        (CommandStep a, CommandStep b) when a.Script != b.Script || a.Stdin != b.Stdin || !a.Triggers.Equals(b.Triggers) || a.Ssh != b.Ssh =>
+        (CommandStep a, CommandStep b) when a.Script != b.Script || a.Stdin != b.Stdin || !a.Triggers.Equals(b.Triggers) || a.Ssh != b.Ssh || a.Delete != b.Delete =>
             new(step, StepChangeKind.Run, Ran(b)),
         _ => null,
     };
@@ -80,6 +82,8 @@ public static class PlanChanges
         CommandPurpose.Ready => $"check again that {step.Service} is ready (its check changed; it passes at once when nothing else did)",
         CommandPurpose.Check => $"check again: {step.Why}",
         CommandPurpose.Credentials => $"set the password and privileges of CrateDB user {Configs.CrateAccess.User} again (the secret or the statements changed; safe to repeat)",
+        CommandPurpose.Stop => $"stop {step.Service} gracefully (allocation limited to new primaries, ALTER CLUSTER DECOMMISSION) before its container is replaced",
+        CommandPurpose.Decommission => $"nothing runs: what decommissions {step.Service} when it leaves is brought up to date (the master-eligible set it must leave a majority of)",
         _ => step.Why,
     };
 
@@ -94,13 +98,19 @@ public static class PlanChanges
         {
             CommandPurpose.Ready => $"wait until {command.Service} is ready",
             CommandPurpose.Reload or CommandPurpose.Restart => $"{command.Purpose.ToString().ToLowerInvariant()} {command.Service} once, as any new command runs (harmless on a new container)",
+            CommandPurpose.Stop => $"stop {command.Service} gracefully if it runs (nothing to stop on a new node)",
+            CommandPurpose.Decommission => $"nothing runs: {command.Service} will be decommissioned before its container goes, if it ever leaves the stack",
             _ => command.Why,
         },
         _ => step.Why,
     };
 
-    private static string Deleted(Step step) => step switch
+    private static string Deleted(Step step, IReadOnlyList<string> joining) => step switch
     {
+        CommandStep { Purpose: CommandPurpose.Decommission } command =>
+            $"{command.Service} leaves the cluster: decommissioned" +
+            (joining.Count == 0 ? "" : $" after {string.Join(" and ", joining)} {(joining.Count == 1 ? "joins" : "join")}") +
+            " (once every table is green, ALTER CLUSTER DECOMMISSION with every shard handed over to the other nodes; refused, changing nothing, if it is the last node or its leaving costs the master-eligible nodes their majority), before its container goes; one node at a time",
         ContainerStep container => $"remove {container.Service} from {container.Host}",
         VolumeStep volume => $"forget volume {volume.Name} on {volume.Host}: it is kept, with its data, until an operator drops it",
         ImageStep image => $"forget {image.Image} on {image.Host} (the image stays on the host)",

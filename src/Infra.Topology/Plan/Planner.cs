@@ -114,7 +114,7 @@ public static class Planner
                 // Any HTTP answer at the address crate.yml binds: a node without a master yet answers 503, and whether it
                 // is in its cluster is the rollout's question (its ready step), not the container's.
                 health = Health(["CMD", "curl", "-sS", "-o", "/dev/null", $"{endpoint}/"], startPeriod: "60s");
-                onChange = ChangeAction.NextRestart;
+                onChange = ChangeAction.CrateRollingRestart;
                 break;
             case Role.Prometheus or Role.Alertmanager or Role.NodeExporter or Role.NginxExporter:
                 (image, command, health) = MonitoringContainer(topology, instance, endpoint, mounts);
@@ -275,6 +275,7 @@ public static class Planner
             .OrderBy(s => RolloutRank(s.service.Role)).ThenBy(s => s.hostIndex).ThenBy(s => s.index)
             .ToList();
         string? previous = null;
+        string? decommissioned = null;
         var settled = steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.ApplyFirewall).Select(s => s.Id).ToList();
         foreach (var (plan, service, _, _) in rollout)
         {
@@ -316,6 +317,13 @@ public static class Planner
                 waitsFor.Add(previous);
             }
 
+            if (service.Role == Role.Crate)
+            {
+                var stop = StopNode(topology, service, ssh, previous);
+                steps.Add(stop);
+                waitsFor.Add(stop.Id);
+            }
+
             var container = new ContainerStep($"{service.Name}-container", host.Name, service.Name,
                 $"{Describe(service.Role)}; replaced one at a time when its image or spec changes",
                 engines[host.Name], images[(host.Name, service.Container.Image)], service.Container)
@@ -341,11 +349,18 @@ public static class Planner
             settled.Add(ready.Id);
             previous = ready.Id;
 
-            if (Apply(service, ssh, writes, ready) is { } apply)
+            if ((Apply(service, ssh, writes, ready) ?? RestartNode(topology, service, ssh, writes, ready)) is { } apply)
             {
                 steps.Add(apply);
                 settled.Add(apply.Id);
                 previous = apply.Id;
+            }
+
+            if (service.Role == Role.Crate)
+            {
+                var decommission = DecommissionNode(topology, service, ssh, previous, decommissioned);
+                steps.Add(decommission);
+                decommissioned = decommission.Id;
             }
         }
 
@@ -375,7 +390,57 @@ public static class Planner
     private static string ReadyNode(StackTopology topology, ServicePlan service, IReadOnlyList<Instance> nodes, int quorum)
     {
         var node = topology.Instance(service.Name);
-        return $"( {Scripts.WaitHealthy(service.Name)} ) && {Scripts.InContainer(service.Name, Scripts.WaitJoined(node, nodes.ToList().IndexOf(node), quorum))}";
+        return $"( {Scripts.WaitHealthy(service.Name)} ) && {Scripts.InContainer(service.Name, Scripts.WaitJoined(node, nodes.ToList().IndexOf(node), quorum))}" +
+            $" && {Scripts.InContainer(service.Name, CrateScripts.AfterRejoin(node))}";
+    }
+
+    /// <summary>
+    /// Runs before a node's container is created or replaced, again whenever its spec changes: the node stops gracefully
+    /// (its shards handed over) instead of being killed with them. Its script names only what the spec names, so it runs
+    /// again only when the container is replaced after it.
+    /// </summary>
+    private static CommandStep StopNode(StackTopology topology, ServicePlan service, SshTarget? ssh, string? previous) =>
+        new($"{service.Name}-stop", topology.Instance(service.Name).Host, service.Name,
+            "a node whose container is replaced first stops gracefully: allocation limited to new primaries, ALTER CLUSTER DECOMMISSION",
+            CommandPurpose.Stop, ssh, CrateScripts.StopBeforeReplace(topology.Instance(service.Name), alone: topology.Of(Role.Crate).Count() == 1))
+        {
+            Triggers = [service.Container.Fingerprint],
+            After = previous is null ? EquatableArray<string>.Empty : [previous],
+        };
+
+    /// <summary>A changed crate.yml: the node restarts as CrateDB's rolling upgrade restarts one, healthy and green before the rollout goes on.</summary>
+    private static CommandStep? RestartNode(StackTopology topology, ServicePlan service, SshTarget? ssh, IReadOnlyList<CommandStep> writes, CommandStep ready)
+    {
+        if (service.OnConfigChange != ChangeAction.CrateRollingRestart || writes.Count == 0)
+        {
+            return null;
+        }
+
+        var node = topology.Instance(service.Name);
+        return new CommandStep($"{service.Name}-restart", ready.Host, service.Name,
+            "CrateDB reads crate.yml only at start: one node at a time, allocation limited to new primaries, back in its cluster and green before the next",
+            CommandPurpose.Restart, ssh, CrateScripts.RollingRestart(node, alone: topology.Of(Role.Crate).Count() == 1, service.Files.Select(f => f.HostPath)))
+        {
+            Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
+            After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
+        };
+    }
+
+    /// <summary>
+    /// Runs nothing while the node is in the stack. When it leaves, Pulumi deletes this step at the end of the update
+    /// (after every new node joined) and before the node's container, which it waits for; each node's step waits for the
+    /// previous node's, so removed nodes are decommissioned one at a time, the last in rollout order first.
+    /// </summary>
+    private static CommandStep DecommissionNode(StackTopology topology, ServicePlan service, SshTarget? ssh, string? last, string? previousNode)
+    {
+        var node = topology.Instance(service.Name);
+        return new CommandStep($"{service.Name}-decommission", node.Host, service.Name,
+            "when the node leaves the stack: decommissioned (its shards moved to the other nodes) before its container goes, one node at a time",
+            CommandPurpose.Decommission, ssh, "")
+        {
+            Delete = CrateScripts.DecommissionOnDelete(node, CrateConfig.MasterEligible(topology), service.Container.RestartPolicy),
+            After = new[] { last, previousNode }.OfType<string>().ToEquatableArray(),
+        };
     }
 
     /// <summary>The reload or restart a config change costs, re-run whenever one of the service's files changes.</summary>
@@ -430,7 +495,7 @@ public static class Planner
             yield return new CommandStep("check-crate-cluster", host.Name, null, $"every CrateDB node ({nodes.Count}) has joined the cluster",
                 CommandPurpose.Check, Ssh(host),
                 // From inside the node's own container: the superuser is trusted on its loopback only.
-                Scripts.InContainer(first.Name, Scripts.CrateClusterCheck(first, nodes.Count, topology.Spec.ClusterName)));
+                Scripts.InContainer(first.Name, Scripts.CrateClusterCheck(first, nodes, topology.Spec.ClusterName)));
         }
 
         foreach (var door in topology.FrontDoor)

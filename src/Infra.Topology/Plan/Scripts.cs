@@ -110,14 +110,18 @@ public static class Scripts
         });
     }
 
-    public static string CrateClusterCheck(Instance via, int expected, string clusterName)
+    /// <summary>
+    /// Every node of the stack listed by the cluster. Nodes that leave in the same update are still there when the check
+    /// runs (they are decommissioned at its end), so the check asks for names, not a count.
+    /// </summary>
+    public static string CrateClusterCheck(Instance via, IReadOnlyList<Instance> nodes, string clusterName)
     {
         var url = CrateConfig.LocalSqlUrl(via);
-        var count = expected.ToString(CultureInfo.InvariantCulture);
         return Retry(
-            $"n=$(curl -fsS -H 'Content-Type: application/json' -X POST {Quote(url)} -d '{{\"stmt\":\"select count(*) from sys.nodes\"}}' | sed -E 's/.*\"rows\":\\[\\[([0-9]+)\\]\\].*/\\1/')",
-            $"[ \"$n\" = \"{count}\" ]",
-            $"CrateDB at {url} reports $n of {count} nodes in cluster {clusterName}");
+            $"r=$(curl -fsS -H 'Content-Type: application/json' -X POST {Quote(url)} -d '{{\"stmt\":\"select name from sys.nodes\"}}'); missing=; " +
+            $"for n in {string.Join(' ', nodes.Select(n => n.Name))}; do case \"$r\" in *\"\\\"$n\\\"\"*) ;; *) missing=\"$missing $n\";; esac; done",
+            "[ -z \"$missing\" ]",
+            $"CrateDB at {url} does not list$missing in cluster {clusterName}");
     }
 
     public static string FrontDoorCheck(string url) =>

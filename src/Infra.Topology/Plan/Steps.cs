@@ -48,6 +48,15 @@ public enum CommandPurpose
 
     /// <summary>Creates or updates a database user and its privileges (its password on stdin, as a secret).</summary>
     Credentials,
+
+    /// <summary>
+    /// A CrateDB node's graceful stop before its container is replaced: shard allocation limited to new primaries, then
+    /// `ALTER CLUSTER DECOMMISSION`; the node's ready step brings allocation back once the new container has rejoined.
+    /// </summary>
+    Stop,
+
+    /// <summary>Runs nothing while its node is in the stack; its delete script decommissions the node when it leaves.</summary>
+    Decommission,
 }
 
 /// <summary>Where a command runs over SSH: the host's address and the stack's SSH user and port (the operator's ssh-agent holds the key).</summary>
@@ -73,7 +82,8 @@ public sealed record EngineStep(string Id, string Host, string Endpoint)
 
 /// <summary>
 /// A shell command: <paramref name="Script"/> exactly as it runs (sudo included), over SSH when <paramref name="Ssh"/>
-/// is set, else on the operator's machine. It runs when created and again whenever its script, stdin or triggers change.
+/// is set, else on the operator's machine. It runs when created and again whenever its script, stdin or triggers change;
+/// an empty script runs nothing (a step that only has a <see cref="Delete"/> script).
 /// </summary>
 public sealed record CommandStep(string Id, string? Host, string? Service, string Why, CommandPurpose Purpose, SshTarget? Ssh, string Script)
     : Step(Id, Host, Service, Why)
@@ -85,6 +95,12 @@ public sealed record CommandStep(string Id, string? Host, string? Service, strin
 
     /// <summary>The secrets whose placeholders <see cref="Stdin"/> carries: the runner fills them in and keeps the result secret.</summary>
     public IReadOnlyList<string> SecretKeys => Spec.Secrets.KeysIn(Stdin);
+
+    /// <summary>
+    /// What runs when the step leaves the plan (Pulumi: the Command's delete, run at the end of the update, a resource
+    /// before the resources it waits for). Pulumi runs the delete script it stored, that of the last plan applied.
+    /// </summary>
+    public string? Delete { get; init; }
 
     public EquatableArray<string> Triggers { get; init; } = EquatableArray<string>.Empty;
 

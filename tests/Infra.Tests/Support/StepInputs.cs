@@ -20,7 +20,16 @@ public static class StepInputs
 
     private static Dictionary<string, object?> Command(CommandStep step)
     {
-        var inputs = new Dictionary<string, object?> { ["create"] = step.Script, ["triggers"] = step.Triggers.ToList() };
+        var inputs = new Dictionary<string, object?> { ["triggers"] = step.Triggers.ToList() };
+        if (step.Script.Length > 0)
+        {
+            inputs["create"] = step.Script;
+        }
+
+        if (step.Delete is not null)
+        {
+            inputs["delete"] = step.Delete;
+        }
         if (step.Stdin is not null)
         {
             // What reaches the provider: the secret's placeholder filled in with the stack's value.
