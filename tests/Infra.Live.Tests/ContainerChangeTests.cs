@@ -8,18 +8,22 @@ using Infra.Topology.Spec;
 namespace Infra.Live.Tests;
 
 /// <summary>
-/// Changes delivered to a stack running as containers, exactly as its plan orders them, under steady load where
-/// traffic is the question: a first deploy probed from outside, HTTPS, the firewall, a host added, a new app image,
-/// a new CrateDB image.
+/// Stacks deployed as containers from nothing (with <see cref="ContainerTierTests"/>' first-deploy checks), then changed
+/// exactly as their plans order it, under steady load where traffic is the question: a first deploy probed from
+/// outside, HTTPS, the firewall, a host added, a new app image, a new CrateDB image.
 /// </summary>
 public sealed class ContainerChangeTests(ITestOutputHelper output)
 {
     private const string Certificate = "/etc/microblog/tls/front.pem";
 
+    /// <summary>
+    /// One two-host stack through its life: the first deploy (nothing but the front door answers from outside while it
+    /// runs), HTTPS and the firewall, then a host joins, a new app image and a new CrateDB image, each under load.
+    /// </summary>
     [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft", "openssl", "curl")]
-    public Task Two_host_first_deploy_shows_nothing_but_the_front_door_then_serves_https_behind_its_firewall()
+    public Task Two_host_first_deploy_shows_only_the_front_door_then_gains_a_host_a_new_app_image_and_a_new_crate_image_under_load()
     {
-        var spec = Stacks.Edited("two-host", yaml => yaml.Replace("  microblog:loadBalancer:\n", $"  microblog:loadBalancer:\n    tlsCertificate: {Certificate}\n", StringComparison.Ordinal));
+        var spec = TwoHostWithTls(yaml => yaml);
         return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), async lab =>
         {
             // The operator's certificate on the load balancer host, made here (certificate and key in one PEM).
@@ -27,11 +31,10 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             Check(lab.AsRoot(lab["front"], $"mkdir -p /etc/microblog/tls && cat > {Certificate} && chmod 600 {Certificate}", pem));
 
             // Every port but the front door's, from outside, over and over while the plan runs.
-            using var stop = new CancellationTokenSource();
             var answered = new ConcurrentBag<string>();
             var rounds = 0;
             var targets = new List<(string What, string Address, int Port)>();
-            var deploying = Task.Run(() => ContainerStack.Deploy(lab, spec, out _));
+            var deploying = Task.Run(() => (Stack: ContainerStack.Deploy(lab, spec, out var runs), Runs: runs));
             var probing = Task.Run(async () =>
             {
                 while (!deploying.IsCompleted)
@@ -52,11 +55,13 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
                     rounds++;
                 }
             });
-            var stack = await deploying;
+            var (stack, firstRuns) = await deploying;
             await probing;
             output.WriteLine($"first deploy: {targets.Count} ports probed from outside in {rounds} rounds while {stack.Plan.Steps.Count} steps ran; answered: {(answered.IsEmpty ? "none" : string.Join(", ", answered.Distinct()))}");
             Assert.True(rounds >= 10, $"only {rounds} probe rounds");
             Assert.Empty(answered);
+
+            await FirstDeploy.Verify(stack, firstRuns, output);
 
             var https = Curl(lab, $"https://{stack.Topology.FrontDoor[0].Address}:443/health");
             var http = Curl(lab, $"http://{stack.Topology.FrontDoor[0].Address}:80/health");
@@ -65,23 +70,13 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             Assert.Equal("200", http);
 
             await FirewallMatrix.PortsAnswerExactlyTheirWiredSources(lab.Net, stack.Topology, output);
-        });
-    }
-
-    [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft")]
-    public Task Two_host_gains_a_host_then_a_new_app_image_and_a_new_crate_image_under_load()
-    {
-        var spec = Stacks.Spec("two-host");
-        return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), async lab =>
-        {
-            var stack = ContainerStack.Deploy(lab, spec, out _);
 
             // A host joins: every existing container stays, every changed file is rewritten in place and reloaded.
             var before = stack.Plan;
             var ids = before.Services.ToDictionary(s => s.Name, s => stack.Inspect(s.Name).Id);
             var inodes = before.Hosts.SelectMany(h => h.Files.Select(f => (Host: h.Host.Name, f.HostPath))).ToDictionary(f => f, f => Inode(lab, f.Host, f.HostPath));
             await lab.AddHosts(["host3"]);
-            var grown = Stacks.Edited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
+            var grown = TwoHostWithTls(yaml => yaml + Host3);
             var (runs, load) = await UnderLoad(lab, stack, "gain-host3", () => stack.Apply(grown));
             output.WriteLine($"two-host gains host3: {runs.Count} steps; {load}");
             Assert.Equal(0, load.Failed);
@@ -113,7 +108,7 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
                 Check(lab.Docker(host, "tag", "registry.example.com/microblog/app:1.0.0", "registry.example.com/microblog/app:1.1.0"));
             }
 
-            var released = Stacks.Edited("two-host", yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.1.0", StringComparison.Ordinal) + "    - name: host3\n      address: 192.0.2.13\n");
+            var released = TwoHostWithTls(yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.1.0", StringComparison.Ordinal) + Host3);
             var apps = stack.Plan.Services.Where(s => s.Role == Role.App).Select(s => s.Name).ToList();
             var down = 0;
             using (var watch = Watch(stack, apps, n => down = Math.Max(down, n)))
@@ -135,7 +130,7 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
                 Check(lab.Docker(host, "tag", "crate:5.10", "crate:5.11"));
             }
 
-            var upgraded = Stacks.Edited("two-host", yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.1.0\n    crate: crate:5.11", StringComparison.Ordinal) + "    - name: host3\n      address: 192.0.2.13\n");
+            var upgraded = TwoHostWithTls(yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.1.0\n    crate: crate:5.11", StringComparison.Ordinal) + Host3);
             var nodeIds = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
             runs = stack.Apply(upgraded);
             output.WriteLine($"new crate image: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
@@ -150,13 +145,20 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
         });
     }
 
+    private const string Host3 = "    - name: host3\n      address: 192.0.2.13\n";
+
+    /// <summary>two-host with a TLS certificate on its load balancer, and <paramref name="edit"/>.</summary>
+    private static StackSpec TwoHostWithTls(Func<string, string> edit) =>
+        Stacks.Edited("two-host", yaml => edit(yaml.Replace("  microblog:loadBalancer:\n", $"  microblog:loadBalancer:\n    tlsCertificate: {Certificate}\n", StringComparison.Ordinal)));
+
     [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft")]
-    public Task Single_host_crate_data_survives_a_new_image()
+    public Task Single_host_comes_up_then_its_crate_data_survives_a_new_image()
     {
         var spec = Stacks.Spec("single-host");
-        return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), lab =>
+        return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), async lab =>
         {
-            var stack = ContainerStack.Deploy(lab, spec, out _);
+            var stack = ContainerStack.Deploy(lab, spec, out var firstRuns);
+            await FirstDeploy.Verify(stack, firstRuns, output);
             var nodes = stack.Plan.Services.Where(s => s.Role == Role.Crate).Select(s => s.Name).ToList();
             var marks = nodes.ToDictionary(n => n, n => Marker(lab, stack, n));
             var ids = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
@@ -170,7 +172,6 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
                 Assert.NotEqual(ids[n], stack.Inspect(n).Id);
                 Assert.Equal(marks[n], Marker(lab, stack, n));
             });
-            return Task.CompletedTask;
         });
     }
 
