@@ -8,7 +8,9 @@ namespace Infra.Lab.Containers;
 /// The stand-in images' shared root filesystem: Debian 13 with nginx, haproxy, curl and bash, the official
 /// images' users and folders, and this machine's .NET runtime. Cached under <see cref="CacheDir"/> twice, as a
 /// tarball for `docker import` and unpacked for <see cref="Chroot"/>, both named by a hash of the recipe: a
-/// changed recipe (or runtime) builds anew, anything else reuses it. Both are renamed into place when
+/// changed recipe (or runtime) builds anew, anything else reuses it. Prometheus and its exporters, more than half
+/// of the tree, are split off into a layer of their own (<see cref="MonitoringContext"/>) that only a monitored
+/// stack's hosts build on, so every other lab host imports the smaller base. All are renamed into place when
 /// complete, so a crashed or concurrent build never leaves half of one where a later run would find it.
 /// </summary>
 public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, string RuntimeVersion)
@@ -54,11 +56,34 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         ln -sf /usr/share/dotnet/dotnet "$R"/usr/bin/dotnet
         """;
 
+    /// <summary>
+    /// Run on the laid-out tree: $1 the tree, $2 the monitoring layer's folder. Moves the files of Prometheus, its tools
+    /// and exporters, and the javascript of its console pages into $2/layer.tar; folders stay in the base.
+    /// </summary>
+    public const string SplitScript = """
+        set -eu
+        R=$1 M=$2
+        mkdir -p "$M"
+        chroot "$R" dpkg-query -W -f '${Package}\n' | grep -E '^(prometheus|promtool|libjs-)' > "$M/packages"
+        chroot "$R" dpkg -L $(cat "$M/packages") | sort -u | while IFS= read -r f; do
+          if [ -L "$R$f" ] || [ -f "$R$f" ]; then printf '.%s\n' "$f"; fi
+        done > "$M/files"
+        tar --numeric-owner -C "$R" -cf "$M/layer.tar" -T "$M/files"
+        (cd "$R" && xargs -d '\n' rm -f < "$M/files")
+        rm "$M/files"
+        """;
+
     private static readonly Lock Gate = new();
     private static BaseRootfs? _ensured;
 
     /// <summary>The tag `docker import` gives it in each daemon; the stand-in images are built FROM it.</summary>
     public string ImageTag => $"microblog-lab/base:{Hash}";
+
+    /// <summary>A build context: `layer.tar` (the monitoring files) and a Dockerfile that adds it onto <see cref="ImageTag"/>.</summary>
+    public string MonitoringContext => Path.Combine(CacheDir, $"base-{Hash}.monitoring");
+
+    /// <summary>The monitoring stand-ins are built FROM this one, in the daemons of monitored stacks only.</summary>
+    public string MonitoringImageTag => $"microblog-lab/monitoring:{Hash}";
 
     /// <summary>The runtime the tests themselves run on: the published programs target it.</summary>
     public static string RuntimeDirectory => RuntimeEnvironment.GetRuntimeDirectory().TrimEnd('/');
@@ -68,6 +93,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         debootstrap --variant=minbase --include={string.Join(',', Packages)} {Suite} ({RuntimeInformation.OSArchitecture})
         runtime Microsoft.NETCore.App {runtimeVersion}
         {LayoutScript}
+        {SplitScript}
         """;
 
     /// <summary>The cached base for the current recipe, built first (about 40 s) when there is none.</summary>
@@ -75,7 +101,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
     {
         lock (Gate)
         {
-            if (_ensured is { } known && File.Exists(known.Tarball) && Directory.Exists(known.Rootfs))
+            if (_ensured is { } known && known.Complete)
             {
                 return known;
             }
@@ -83,7 +109,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
             var version = Path.GetFileName(RuntimeDirectory);
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Recipe(version))))[..16];
             var wanted = new BaseRootfs(hash, Path.Combine(CacheDir, $"base-{hash}.tar"), Path.Combine(CacheDir, $"base-{hash}.rootfs"), version);
-            if (!File.Exists(wanted.Tarball) || !Directory.Exists(wanted.Rootfs))
+            if (!wanted.Complete)
             {
                 using var _ = FileLock.Acquire(Path.Combine(CacheDir, "build.lock"), TimeSpan.FromMinutes(10));
                 wanted.Build(progress);
@@ -98,6 +124,8 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         }
     }
 
+    private bool Complete => File.Exists(Tarball) && Directory.Exists(Rootfs) && File.Exists(Path.Combine(MonitoringContext, "layer.tar"));
+
     /// <summary>Under the build lock: whatever another run finished meanwhile is kept, the rest is made in a temp folder and renamed.</summary>
     private void Build(Action<string> progress)
     {
@@ -107,14 +135,18 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            if (!File.Exists(Tarball))
+            if (!File.Exists(Tarball) || !File.Exists(Path.Combine(MonitoringContext, "layer.tar")))
             {
                 var tree = Path.Combine(temp, "rootfs");
+                var monitoring = Path.Combine(temp, "monitoring");
                 Debootstrap(tree, progress);
                 Check(Shell.Run("bash", ["-c", LayoutScript, "bash", tree, Path.GetFullPath(Path.Combine(RuntimeDirectory, "../../..")), RuntimeVersion], timeout: TimeSpan.FromMinutes(2)));
-                progress($"base image {Hash}: laid out ({SizeMb(tree)} MB with the .NET runtime {RuntimeVersion}), packing");
+                Check(Shell.Run("bash", ["-c", SplitScript, "bash", tree, monitoring], timeout: TimeSpan.FromMinutes(2)));
+                File.WriteAllText(Path.Combine(monitoring, "Dockerfile"), $"FROM {ImageTag}\nADD layer.tar /\n");
+                progress($"base image {Hash}: laid out ({SizeMb(tree)} MB with the .NET runtime {RuntimeVersion}; the monitoring layer {SizeMb(monitoring)} MB), packing");
                 Check(Shell.Run("tar", ["--numeric-owner", "-C", tree, "-cf", Path.Combine(temp, "base.tar"), "."], timeout: TimeSpan.FromMinutes(5)));
-                File.Move(Path.Combine(temp, "base.tar"), Tarball);
+                ReplaceDirectory(monitoring, MonitoringContext);
+                File.Move(Path.Combine(temp, "base.tar"), Tarball, overwrite: true);
                 ReplaceDirectory(tree, Rootfs);
             }
             else if (!Directory.Exists(Rootfs))
@@ -218,7 +250,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         }
     }
 
-    /// <summary>Only one recipe is kept: an old one is about 200 MB that no current test reads.</summary>
+    /// <summary>Only one recipe is kept: an old one is about 450 MB that no current test reads.</summary>
     private void RemoveOtherRecipes(Action<string> progress)
     {
         foreach (var tar in Directory.GetFiles(CacheDir, "base-*.tar").Where(t => t != Tarball))
@@ -227,7 +259,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
             progress($"removed the base of an older recipe: {tar}");
         }
 
-        foreach (var dir in Directory.GetDirectories(CacheDir, "base-*.rootfs*").Where(d => d != Rootfs))
+        foreach (var dir in Directory.GetDirectories(CacheDir, "base-*.rootfs*").Concat(Directory.GetDirectories(CacheDir, "base-*.monitoring*")).Where(d => d != Rootfs && d != MonitoringContext))
         {
             Directory.Delete(dir, recursive: true);
         }

@@ -182,7 +182,7 @@ public sealed class ContainerLab : IAsyncDisposable
                 var (rootfs, published) = await _prepared;
                 Base = rootfs;
                 var (import, builds) = StandInImages.LoadInto(host.DockerSocket, rootfs, published, _images!);
-                loaded = $"images: import {import.TotalSeconds:F1} s + 4 builds {builds.TotalSeconds:F1} s";
+                loaded = $"images: import {import.TotalSeconds:F1} s{(_images!.Monitoring is null ? "" : " (with the monitoring layer)")} + {_images!.All.Count()} builds {builds.TotalSeconds:F1} s";
             }
 
             Net.Note($"{host.Name} up at {clock.Elapsed.TotalSeconds:F1} s (Docker answered at {dockerReady.TotalSeconds:F1} s, " +

@@ -160,11 +160,19 @@ public static class StandInImages
         }
     }
 
-    /// <summary>Imports the base into the daemon behind <paramref name="socket"/> and builds the four stand-ins with the given names.</summary>
+    /// <summary>
+    /// Imports the base into the daemon behind <paramref name="socket"/> (and builds the monitoring layer on it, for a
+    /// monitored stack), then builds the stand-ins with the given names.
+    /// </summary>
     public static (TimeSpan Import, TimeSpan Builds) LoadInto(string socket, BaseRootfs rootfs, string published, ImageNames names)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Check(LabDocker.Run(socket, ["import", rootfs.Tarball, rootfs.ImageTag], timeout: TimeSpan.FromMinutes(2)));
+        if (names.Monitoring is not null)
+        {
+            Check(LabDocker.Run(socket, ["build", "-q", "-t", rootfs.MonitoringImageTag, rootfs.MonitoringContext], timeout: TimeSpan.FromMinutes(2)));
+        }
+
         var imported = clock.Elapsed;
         var contexts = Contexts(rootfs, published);
         Parallel.ForEach(names.All, image =>
@@ -209,7 +217,8 @@ public static class StandInImages
                 {
                     var temp = dir + ".tmp";
                     Directory.CreateDirectory(temp);
-                    File.WriteAllText(Path.Combine(temp, "Dockerfile"), Dockerfile(kind, rootfs.ImageTag) + "\n");
+                    var from = kind is StandInKind.Prometheus or StandInKind.Alertmanager or StandInKind.NodeExporter or StandInKind.NginxExporter ? rootfs.MonitoringImageTag : rootfs.ImageTag;
+                    File.WriteAllText(Path.Combine(temp, "Dockerfile"), Dockerfile(kind, from) + "\n");
                     var program = kind switch { StandInKind.App => "app", StandInKind.Crate => "double", _ => null };
                     if (program is not null)
                     {
