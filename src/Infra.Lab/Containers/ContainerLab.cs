@@ -273,6 +273,8 @@ public sealed class ContainerLab : IAsyncDisposable
             return;
         }
 
+        _access?.CloseMaster(Net.Outside, host.Address);
+
         if (daemons.Docker is { HasExited: false } && File.Exists(host.DockerSocket))
         {
             var ids = LabDocker.Run(host.DockerSocket, ["ps", "-aq"]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
