@@ -107,33 +107,10 @@ internal sealed partial class SpecBinder(string file)
             Error($"{Namespace}:layout", null, $"missing: write `{Namespace}:layout: <{string.Join("|", Layouts.Keys)}>`");
         }
 
-        var clusterName = DefaultClusterName(stack);
-        if (top.TryGetValue("clusterName", out var clusterEntry))
-        {
-            clusterName = Scalar(clusterEntry.Node, clusterEntry.Path) ?? clusterName;
-            Explicit.Add(clusterEntry.Path);
-        }
-
-        var hosts = new List<HostSpec>();
-        if (top.TryGetValue("hosts", out var hostsEntry))
-        {
-            Mark(hostsEntry.Path, hostsEntry.Node);
-            if (hostsEntry.Node is ListNode list)
-            {
-                for (var i = 0; i < list.Items.Count; i++)
-                {
-                    hosts.Add(BindHost(list.Items[i], $"{hostsEntry.Path}[{i}]"));
-                }
-            }
-            else
-            {
-                Error(hostsEntry.Path, hostsEntry.Node, "must be a list of hosts (`- name: host1\\n  address: 192.0.2.11`)");
-            }
-        }
-        else
-        {
-            Error($"{Namespace}:hosts", null, "missing: list the hosts (`- name: host1`, `address: 192.0.2.11`)");
-        }
+        var clusterName = TopScalar(top, "clusterName", DefaultClusterName(stack));
+        var hosts = TopList(top, "hosts", BindHost,
+            notAList: "must be a list of hosts (`- name: host1\\n  address: 192.0.2.11`)",
+            missing: "missing: list the hosts (`- name: host1`, `address: 192.0.2.11`)");
 
         LoadBalancerSpec? loadBalancer = null;
         if (top.TryGetValue("loadBalancer", out var lbEntry))
@@ -200,32 +177,10 @@ internal sealed partial class SpecBinder(string file)
             }
         }
 
-        var healthCheckPath = StackSpec.DefaultHealthCheckPath;
-        if (top.TryGetValue("healthCheckPath", out var healthEntry))
-        {
-            healthCheckPath = Scalar(healthEntry.Node, healthEntry.Path) ?? healthCheckPath;
-            Explicit.Add(healthEntry.Path);
-        }
-
-        var adminSources = new List<string>();
-        if (top.TryGetValue("adminSources", out var adminEntry))
-        {
-            Mark(adminEntry.Path, adminEntry.Node);
-            if (adminEntry.Node is ListNode sources)
-            {
-                for (var i = 0; i < sources.Items.Count; i++)
-                {
-                    if (Scalar(sources.Items[i], $"{adminEntry.Path}[{i}]") is { } source)
-                    {
-                        adminSources.Add(source);
-                    }
-                }
-            }
-            else
-            {
-                Error(adminEntry.Path, adminEntry.Node, "must be a list of addresses or networks the operators connect from (`- 203.0.113.0/24`)");
-            }
-        }
+        var healthCheckPath = TopScalar(top, "healthCheckPath", StackSpec.DefaultHealthCheckPath);
+        var adminSources = TopList(top, "adminSources", Scalar,
+            notAList: "must be a list of addresses or networks the operators connect from (`- 203.0.113.0/24`)",
+            missing: null);
 
         var cratePasswordSet = false;
         if (top.TryGetValue("cratePassword", out var passwordEntry))
@@ -250,6 +205,51 @@ internal sealed partial class SpecBinder(string file)
             Monitoring = top.TryGetValue("monitoring", out var monitoringEntry) ? BindMonitoring(monitoringEntry.Node, monitoringEntry.Path) : null,
         };
         return (spec, layoutKnown);
+    }
+
+    /// <summary>A top-level scalar, or <paramref name="fallback"/> where it is not written.</summary>
+    private string TopScalar(Dictionary<string, (ConfigNode Node, string Path)> top, string key, string fallback)
+    {
+        if (!top.TryGetValue(key, out var entry))
+        {
+            return fallback;
+        }
+
+        Explicit.Add(entry.Path);
+        return Scalar(entry.Node, entry.Path) ?? fallback;
+    }
+
+    /// <summary>A top-level list, each item bound by <paramref name="bind"/> (null: the item's error is reported).</summary>
+    private List<T> TopList<T>(Dictionary<string, (ConfigNode Node, string Path)> top, string key, Func<ConfigNode, string, T?> bind, string notAList, string? missing)
+        where T : class
+    {
+        var items = new List<T>();
+        if (!top.TryGetValue(key, out var entry))
+        {
+            if (missing is not null)
+            {
+                Error($"{Namespace}:{key}", null, missing);
+            }
+
+            return items;
+        }
+
+        Mark(entry.Path, entry.Node);
+        if (entry.Node is not ListNode list)
+        {
+            Error(entry.Path, entry.Node, notAList);
+            return items;
+        }
+
+        for (var i = 0; i < list.Items.Count; i++)
+        {
+            if (bind(list.Items[i], $"{entry.Path}[{i}]") is { } item)
+            {
+                items.Add(item);
+            }
+        }
+
+        return items;
     }
 
     private HostSpec BindHost(ConfigNode node, string path)
