@@ -1,4 +1,5 @@
 using Infra.Topology.Configs;
+using Infra.Topology.Model;
 using Infra.Topology.Spec;
 using Infra.Topology.Tests.Support;
 
@@ -23,14 +24,14 @@ public class NodeConfigGoldenTests
                 else if (instance.Role == Role.Crate)
                 {
                     Golden.Check($"{stack}/{host.Name}/{FilePaths.Crate(instance)}", CrateConfig.Render(topology, instance));
-                    if (topology.IsProcessManaged)
+                    if (topology.DefaultRunMode == RunMode.Supervisord)
                     {
                         Golden.Check($"{stack}/{host.Name}/{FilePaths.CrateLogging(instance)}", CrateConfig.Logging(topology, instance));
                     }
                 }
             }
 
-            if (topology.IsProcessManaged)
+            if (topology.DefaultRunMode == RunMode.Supervisord)
             {
                 Golden.Check($"{stack}/{host.Name}/{FilePaths.Supervisord}", SupervisordConfig.Render(topology, host));
             }
