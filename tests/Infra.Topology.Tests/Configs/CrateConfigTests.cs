@@ -151,13 +151,18 @@ public class CrateConfigTests
     {
         var topology = Edited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
 
-        foreach (var node in topology.Of(Role.Crate))
+        var seeds = new Dictionary<string, string[]>
         {
-            var settings = CrateConfig.Settings(topology, node);
+            ["host1-crate-4200"] = ["192.0.2.12:4300", "192.0.2.13:4300"],
+            ["host2-crate-4200"] = ["192.0.2.11:4300", "192.0.2.13:4300"],
+            ["host3-crate-4200"] = ["192.0.2.11:4300", "192.0.2.12:4300"],
+        };
+        Assert.Equal(seeds.Keys, topology.Of(Role.Crate).Select(n => n.Name));
+        foreach (var (node, expected) in seeds)
+        {
+            var settings = CrateConfig.Settings(topology, topology.Instance(node));
             Assert.Equal(new[] { "host1-crate-4200", "host2-crate-4200", "host3-crate-4200" }, settings["cluster.initial_master_nodes"]);
-            var seeds = (IReadOnlyList<string>)settings["discovery.seed_hosts"];
-            Assert.Equal(2, seeds.Count);
-            Assert.Equal(node.Host == "host3", !seeds.Contains("192.0.2.13:4300"));
+            Assert.Equal(expected, settings["discovery.seed_hosts"]);
         }
 
         foreach (var app in topology.Of(Role.App))
