@@ -21,7 +21,7 @@ public class TopologyTests
     public void A_colocated_stack_is_five_role_rules_whatever_its_size_and_its_edges_follow_from_them()
     {
         // two-host has host1 and host2 at 192.0.2.11-12; 38 more hosts at 192.0.2.13-50.
-        var forty = Configs.CrateConfigTests.Edited("two-host", yaml => yaml + string.Concat(Enumerable.Range(13, 38).Select(i => $"    - name: host{i}\n      address: 192.0.2.{i}\n")));
+        var forty = Repo.TopologyEdited("two-host", yaml => yaml + string.Concat(Enumerable.Range(13, 38).Select(i => $"    - name: host{i}\n      address: 192.0.2.{i}\n")));
 
         Assert.Equal(
             [
@@ -130,7 +130,7 @@ public class TopologyTests
     }
 
     [Theory]
-    [MemberData(nameof(SpecLoaderTests.Stacks), MemberType = typeof(SpecLoaderTests))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Resolution_is_deterministic(string stack)
     {
         var first = TopologyResolver.Resolve(Repo.Spec(stack));

@@ -61,7 +61,7 @@ public class AppConfigTests
     }
 
     [Theory]
-    [MemberData(nameof(CrateConfigTests.Stacks), MemberType = typeof(CrateConfigTests))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void The_cases_above_are_every_app_of_every_stack(string stack)
     {
         Assert.Equal(

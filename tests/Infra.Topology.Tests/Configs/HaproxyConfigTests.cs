@@ -42,7 +42,7 @@ public class HaproxyConfigTests
     public void A_third_app_on_the_single_host_becomes_a_third_server_line_as_in_the_seed()
     {
         var before = Repo.Topology("single-host");
-        var after = Proxies.Load(Repo.LoadEdited("single-host", yaml => yaml.Replace("app: 2", "app: 3", StringComparison.Ordinal)));
+        var after = Repo.TopologyEdited("single-host", yaml => yaml.Replace("app: 2", "app: 3", StringComparison.Ordinal));
 
         var oldConfig = HaproxyConfig.Render(before, before.Of(Role.Haproxy).Single()).Split('\n');
         var newConfig = HaproxyConfig.Render(after, after.Of(Role.Haproxy).Single()).Split('\n');
@@ -54,7 +54,7 @@ public class HaproxyConfigTests
     [Fact]
     public void A_third_host_joins_every_haproxy_backend()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
 
         var haproxies = topology.Of(Role.Haproxy).ToList();
 
@@ -103,7 +103,7 @@ public class HaproxyConfigTests
     [Fact]
     public void Health_checks_use_the_stacks_health_path_and_failover_retries_posts_only_on_connection_failure()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "  microblog:healthCheckPath: /status\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "  microblog:healthCheckPath: /status\n");
 
         var lines = Lines(HaproxyConfig.Render(topology, topology.Of(Role.Haproxy).First()));
 
@@ -120,7 +120,7 @@ public class HaproxyConfigTests
     [Fact]
     public void Ports_come_from_the_stack_file()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "  microblog:ports:\n    haproxy: 9300\n    app: 9400\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "  microblog:ports:\n    haproxy: 9300\n    app: 9400\n");
 
         var config = HaproxyConfig.Render(topology, topology.Of(Role.Haproxy).First());
 

@@ -36,8 +36,8 @@ public class LoadBalancerConfigTests
     [Fact]
     public void A_certificate_adds_the_tls_port_and_the_forwarded_proto_follows_the_connection()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
-            yaml.Replace("  microblog:loadBalancer:\n", "  microblog:loadBalancer:\n    tlsCertificate: /etc/ssl/private/front.pem\n", StringComparison.Ordinal)));
+        var topology = Repo.TopologyEdited("two-host", yaml =>
+            yaml.Replace("  microblog:loadBalancer:\n", "  microblog:loadBalancer:\n    tlsCertificate: /etc/ssl/private/front.pem\n", StringComparison.Ordinal));
 
         var lines = Lines(LoadBalancerConfig.Render(topology, topology.Of(Role.LoadBalancer).Single()));
 
@@ -64,7 +64,7 @@ public class LoadBalancerConfigTests
     [Fact]
     public void A_third_host_joins_the_load_balancer()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
 
         var servers = Proxies.ServerLines(LoadBalancerConfig.Render(topology, topology.Of(Role.LoadBalancer).Single()));
 

@@ -66,7 +66,7 @@ public class NginxConfigTests
     [Fact]
     public void Ports_come_from_the_stack_file()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "  microblog:ports:\n    nginx: 8080\n    haproxy: 9300\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "  microblog:ports:\n    nginx: 8080\n    haproxy: 9300\n");
 
         var lines = Lines(NginxConfig.Render(topology, topology.Of(Role.Nginx).First()));
 

@@ -9,7 +9,7 @@ namespace Infra.Topology.Tests.Configs;
 public class NodeConfigGoldenTests
 {
     [Theory]
-    [MemberData(nameof(CrateConfigTests.Stacks), MemberType = typeof(CrateConfigTests))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Node_configs_match_their_golden_files(string stack)
     {
         var topology = Repo.Topology(stack);
@@ -41,7 +41,7 @@ public class NodeConfigGoldenTests
     }
 
     [Theory]
-    [MemberData(nameof(CrateConfigTests.Stacks), MemberType = typeof(CrateConfigTests))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Rendering_twice_gives_identical_text(string stack)
     {
         string RenderAll()

@@ -13,7 +13,7 @@ namespace Infra.Topology.Tests.Monitoring;
 public class MonitoringTests
 {
     /// <summary>monitored with every optional target named, so every rule is rendered.</summary>
-    private static StackTopology Everything() => Load(Repo.LoadEdited("monitored", yaml => yaml + "    appMetricsPath: /metrics\n    crateMetricsPort: 7071\n"));
+    private static StackTopology Everything() => Repo.TopologyEdited("monitored", yaml => yaml + "    appMetricsPath: /metrics\n    crateMetricsPort: 7071\n");
 
     /// <summary>Each layout with monitoring next to another host's services, and how many alert rules it has.</summary>
     public static TheoryData<string, string, int> Placements => new()
@@ -25,14 +25,8 @@ public class MonitoringTests
         { "split-role", "crate-host1", 7 },
     };
 
-    private static StackTopology Load(LoadResult result)
-    {
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return TopologyResolver.Resolve(result.Spec!);
-    }
-
     private static StackTopology Beside(string stack, string host) =>
-        Load(Repo.LoadEdited(stack, yaml => yaml + $"  microblog:monitoring:\n    host: {host}\n    webhook: http://127.0.0.1:9999/hook\n"));
+        Repo.TopologyEdited(stack, yaml => yaml + $"  microblog:monitoring:\n    host: {host}\n    webhook: http://127.0.0.1:9999/hook\n");
 
     [Fact]
     public void Prometheus_scrapes_every_haproxy_nginx_host_app_and_crate_node_at_its_own_port()
@@ -190,9 +184,9 @@ public class MonitoringTests
     [Fact]
     public void The_plan_runs_the_monitoring_containers_with_the_stacks_images_and_outputs_their_urls()
     {
-        var topology = Load(Repo.LoadEdited("monitored", yaml => yaml.Replace(
+        var topology = Repo.TopologyEdited("monitored", yaml => yaml.Replace(
             "    app: registry.example.com/microblog/app:1.0.0\n",
-            "    app: registry.example.com/microblog/app:1.0.0\n    prometheus: registry.example.com/prom:2\n", StringComparison.Ordinal)));
+            "    app: registry.example.com/microblog/app:1.0.0\n    prometheus: registry.example.com/prom:2\n", StringComparison.Ordinal));
 
         var plan = Planner.Plan(topology);
 
@@ -234,8 +228,8 @@ public class MonitoringTests
     public void Adding_monitoring_to_a_running_stack_reloads_the_proxies_and_replaces_no_serving_container()
     {
         var before = Planner.Plan(Repo.Topology("two-host"));
-        var after = Planner.Plan(Load(Repo.LoadEdited("two-host", yaml => yaml +
-            "  microblog:monitoring:\n    name: monitor\n    address: 192.0.2.20\n    webhook: https://alerts.example.com/microblog\n")));
+        var after = Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml +
+            "  microblog:monitoring:\n    name: monitor\n    address: 192.0.2.20\n    webhook: https://alerts.example.com/microblog\n"));
 
         var changes = PlanChanges.Compare(before, after);
 

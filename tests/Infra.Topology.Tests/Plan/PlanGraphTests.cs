@@ -10,10 +10,8 @@ namespace Infra.Topology.Tests.Plan;
 /// <summary>The plan as a graph: every step once, each after the steps it waits for, in the orders a deployment needs.</summary>
 public class PlanGraphTests
 {
-    public static TheoryData<string> Stacks => new(Repo.StackNames);
-
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Every_step_has_its_own_id_and_comes_after_every_step_it_waits_for(string stack)
     {
         var plan = Planner.Plan(Repo.Topology(stack));
@@ -27,7 +25,7 @@ public class PlanGraphTests
     }
 
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Every_instance_is_one_container_on_its_hosts_engine_and_every_file_is_written_once(string stack)
     {
         var topology = Repo.Topology(stack);
@@ -83,7 +81,7 @@ public class PlanGraphTests
     }
 
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Every_file_write_sends_the_rendered_content_on_stdin_and_runs_again_when_it_changes(string stack)
     {
         var plan = Planner.Plan(Repo.Topology(stack));
@@ -180,7 +178,7 @@ public class PlanGraphTests
     }
 
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void The_checks_run_after_everything_settled_and_again_whenever_a_file_or_image_changes(string stack)
     {
         var plan = Planner.Plan(Repo.Topology(stack));
