@@ -96,11 +96,14 @@ public sealed class LiveStack
         return changed;
     }
 
+    /// <summary>dev and single-host run under their rendered supervisord; every other layout as one process per service.</summary>
+    private bool UnderSupervisord => Topology.DefaultRunMode == RunMode.Supervisord;
+
     private Dictionary<string, string> AppEnvironment => new() { ["MICROBLOG_TESTAPP_JOURNAL"] = JournalDir };
 
     private void StartHost(Host host)
     {
-        if (Topology.IsProcessManaged)
+        if (UnderSupervisord)
         {
             var supervisord = Path.Combine(HostDir(host.Name), FilePaths.SupervisorScript("supervisord"));
             _services["supervisord@" + host.Name] = Lab.Start(Lab[host.Name], "supervisord", supervisord, [], AppEnvironment);
@@ -216,14 +219,14 @@ public sealed class LiveStack
 
         var newInstances = Topology.Instances.Where(i => old.Instances.All(o => o.Name != i.Name)).ToList();
         var goneInstances = old.Instances.Where(o => Topology.Instances.All(i => i.Name != o.Name)).ToList();
-        if (goneInstances.Count > 0 && !Topology.IsProcessManaged)
+        if (goneInstances.Count > 0 && !UnderSupervisord)
         {
             throw new NotSupportedException($"Deliver removes instances only under supervisord; {string.Join(", ", goneInstances)} would be left running");
         }
 
         foreach (var host in kept)
         {
-            if (Topology.IsProcessManaged)
+            if (UnderSupervisord)
             {
                 // new processes first, so that the proxies find them when they reload; nothing else restarts
                 if (Changed(host, FilePaths.Supervisord) && newInstances.Any(i => i.Host == host.Name))
@@ -260,7 +263,7 @@ public sealed class LiveStack
         await WaitProxiesUp(Left());
         Step("every proxy sees all its servers UP");
 
-        foreach (var host in kept.Where(h => Topology.IsProcessManaged && Changed(h, FilePaths.Supervisord)))
+        foreach (var host in kept.Where(h => UnderSupervisord && Changed(h, FilePaths.Supervisord)))
         {
             // dropped processes stop only now that no proxy sends them requests; `update` applies what resize left
             if (goneInstances.Any(i => i.Host == host.Name))
@@ -314,7 +317,7 @@ public sealed class LiveStack
     /// <summary>A hitless reload: SIGUSR2 to the haproxy master, SIGHUP to the nginx master.</summary>
     public void Reload(Instance proxy)
     {
-        if (Topology.IsProcessManaged)
+        if (UnderSupervisord)
         {
             Supervise(proxy.Host, "signal", proxy.Role == Role.Nginx ? "HUP" : "USR2", TopologyResolver.RoleName(proxy.Role));
             return;
@@ -329,7 +332,7 @@ public sealed class LiveStack
     /// <summary>Stops an app gracefully and starts it again with its current config.</summary>
     public async Task Restart(Instance app)
     {
-        if (Topology.IsProcessManaged)
+        if (UnderSupervisord)
         {
             Supervise(app.Host, "restart", $"app:app_{app.Port}");
         }

@@ -6,7 +6,7 @@ using Pulumi;
 
 namespace Infra;
 
-/// <summary>Stack config -> the core's spec, topology and plan -> one Topology component mapping it. Nothing is deployed while any error stands.</summary>
+/// <summary>Stack config -> the core's spec, topology and plan -> one <see cref="Components.StackComponent"/> mapping it. Nothing is deployed while any error stands.</summary>
 public sealed class MicroblogStack : Stack
 {
     [Output("frontDoorUrls")]

@@ -11,7 +11,8 @@ namespace Infra.Tests;
 /// <summary>The program maps the core's plan one to one: a resource per step, with the step's values, waits and place.</summary>
 public class MappingTests
 {
-    private const string TopologyType = "microblog:infra:Topology";
+    /// <summary>StackComponent's Pulumi type keeps its first name: every resource's URN carries it, so a new one would replace each deployed resource.</summary>
+    private const string StackComponentType = "microblog:infra:Topology";
 
     public static TheoryData<string> Stacks => StackConfigs.All;
 
@@ -34,7 +35,7 @@ public class MappingTests
         var deployed = await Plans.Deploy(name);
 
         var expected = plan.Steps.Select(s => $"{TypeOf(s)} {s.Id}")
-            .Append($"{TopologyType} microblog")
+            .Append($"{StackComponentType} microblog")
             .Concat(plan.Hosts.Select(h => $"microblog:infra:HostStack {h.Host.Name}"))
             .Concat(plan.Services.Select(s => $"microblog:infra:{Plans.ComponentOf(s.Role)} {s.Name}"))
             .Order(StringComparer.Ordinal)
@@ -120,12 +121,12 @@ public class MappingTests
         var plan = Plans.OfConfig(name);
         var deployed = await Plans.Deploy(name);
 
-        var topology = deployed.Of("microblog");
-        Assert.Equal(TopologyType, topology.Type);
-        Assert.True(topology.Parent is null or Stack);
+        var stackComponent = deployed.Of("microblog");
+        Assert.Equal(StackComponentType, stackComponent.Type);
+        Assert.True(stackComponent.Parent is null or Stack);
         foreach (var host in plan.Hosts)
         {
-            Assert.Same(topology.Resource, deployed.Of(host.Host.Name).Parent);
+            Assert.Same(stackComponent.Resource, deployed.Of(host.Host.Name).Parent);
             Assert.All(host.Services, s => Assert.Same(deployed.Get<HostStack>(host.Host.Name), deployed.Of(s.Name).Parent));
         }
 
@@ -134,7 +135,7 @@ public class MappingTests
         {
             var expected = step switch
             {
-                CommandStep { Purpose: CommandPurpose.Check } or { Host: null } => $"{TopologyType} microblog",
+                CommandStep { Purpose: CommandPurpose.Check } or { Host: null } => $"{StackComponentType} microblog",
                 { Service: { } service } => $"microblog:infra:{Plans.ComponentOf(roles[service])} {service}",
                 _ => $"microblog:infra:HostStack {step.Host}",
             };

@@ -132,9 +132,7 @@ public class HostileValueTests
     [Fact]
     public void An_ipv6_host_is_bracketed_in_its_docker_endpoint_and_every_url()
     {
-        var result = Repo.LoadEdited("two-host", yaml => yaml.Replace("192.0.2.11", "2001:db8::11", StringComparison.Ordinal).Replace("192.0.2.12", "2001:db8::12", StringComparison.Ordinal).Replace("192.0.2.10", "2001:db8::10", StringComparison.Ordinal));
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        var plan = Planner.Plan(Model.TopologyResolver.Resolve(result.Spec!));
+        var plan = Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml.Replace("192.0.2.11", "2001:db8::11", StringComparison.Ordinal).Replace("192.0.2.12", "2001:db8::12", StringComparison.Ordinal).Replace("192.0.2.10", "2001:db8::10", StringComparison.Ordinal)));
 
         Assert.Equal("ssh://deploy@[2001:db8::11]", ((EngineStep)plan.Step("host1-docker")).Endpoint);
         Assert.Equal(["http://[2001:db8::10]:80/"], plan.Outputs.FrontDoorUrls);

@@ -5,10 +5,8 @@ namespace Infra.Topology.Tests;
 
 public class SpecLoaderTests
 {
-    public static TheoryData<string> Stacks => new(Repo.StackNames);
-
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Every_committed_stack_loads_without_errors(string stack)
     {
         var result = SpecLoader.LoadFile(Repo.StackFile(stack));
@@ -18,7 +16,7 @@ public class SpecLoaderTests
     }
 
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Pulumi_config_values_give_the_same_spec_as_the_stack_file(string stack)
     {
         var fromFile = SpecLoader.LoadFile(Repo.StackFile(stack));

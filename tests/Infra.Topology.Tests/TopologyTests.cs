@@ -21,7 +21,7 @@ public class TopologyTests
     public void A_colocated_stack_is_five_role_rules_whatever_its_size_and_its_edges_follow_from_them()
     {
         // two-host has host1 and host2 at 192.0.2.11-12; 38 more hosts at 192.0.2.13-50.
-        var forty = Configs.CrateConfigTests.Edited("two-host", yaml => yaml + string.Concat(Enumerable.Range(13, 38).Select(i => $"    - name: host{i}\n      address: 192.0.2.{i}\n")));
+        var forty = Repo.TopologyEdited("two-host", yaml => yaml + string.Concat(Enumerable.Range(13, 38).Select(i => $"    - name: host{i}\n      address: 192.0.2.{i}\n")));
 
         Assert.Equal(
             [
@@ -72,21 +72,14 @@ public class TopologyTests
     [Fact]
     public void Three_host_wires_every_haproxy_to_every_app_and_every_app_to_every_node()
     {
-        var expected = new List<string> { "lb->rp1", "lb->rp2", "lb->rp3", "rp1->ha1", "rp2->ha2", "rp3->ha3" };
-        for (var a = 1; a <= 3; a++)
-        {
-            for (var b = 1; b <= 3; b++)
-            {
-                expected.Add($"ha{a}->ap{b}");
-                expected.Add($"ap{a}->cr{b}");
-                if (a != b)
-                {
-                    expected.Add($"cr{a}->cr{b}");
-                }
-            }
-        }
-
-        Assert.Equal(new SortedSet<string>(expected, StringComparer.Ordinal), EdgesOf("three-host"));
+        Assert.Equal(
+            new SortedSet<string>(
+                Both("lb->rp1", "lb->rp2", "lb->rp3", "rp1->ha1", "rp2->ha2", "rp3->ha3",
+                    "ha1->ap1", "ha1->ap2", "ha1->ap3", "ha2->ap1", "ha2->ap2", "ha2->ap3", "ha3->ap1", "ha3->ap2", "ha3->ap3",
+                    "ap1->cr1", "ap1->cr2", "ap1->cr3", "ap2->cr1", "ap2->cr2", "ap2->cr3", "ap3->cr1", "ap3->cr2", "ap3->cr3",
+                    "cr1<->cr2", "cr1<->cr3", "cr2<->cr3"),
+                StringComparer.Ordinal),
+            EdgesOf("three-host"));
     }
 
     [Fact]
@@ -137,7 +130,7 @@ public class TopologyTests
     }
 
     [Theory]
-    [MemberData(nameof(SpecLoaderTests.Stacks), MemberType = typeof(SpecLoaderTests))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Resolution_is_deterministic(string stack)
     {
         var first = TopologyResolver.Resolve(Repo.Spec(stack));

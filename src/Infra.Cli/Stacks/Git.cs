@@ -4,6 +4,13 @@ using System.Diagnostics;
 namespace Infra.Cli.Stacks;
 
 /// <summary>The two questions `infra diff` asks git: does this revision exist, and what was this file there.</summary>
+/// <remarks>
+/// It starts git itself rather than through <c>Infra.Lab.Shell</c>, the lab's runner: `infra diff` and `render STACK@REV`
+/// run on operators' machines, any OS, and Infra.Lab is a Linux-only assembly (network namespaces), so a call into it is
+/// a CA1416 error here; the file must come back as git stored it, bytes and not decoded text, so that it is read exactly
+/// as the same file on disk; and a missing git or an unknown revision is a <see cref="UserError"/> for the operator,
+/// not an exception. Moving Shell to a cross-platform assembly for this one caller would cost more than these lines.
+/// </remarks>
 public static class Git
 {
     /// <summary>The file at <paramref name="path"/> (relative to <paramref name="workingDir"/>) as it was at <paramref name="revision"/>.</summary>

@@ -24,7 +24,7 @@ public sealed class LabSession(Action<string> output)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public static LabTier TierOf(StackSpec spec) => TopologyResolver.Resolve(spec).IsProcessManaged ? LabTier.Processes : LabTier.Containers;
+    public static LabTier TierOf(StackSpec spec) => TopologyResolver.Resolve(spec).DefaultRunMode == RunMode.Supervisord ? LabTier.Processes : LabTier.Containers;
 
     /// <summary>The servers a process-managed stack needs from this machine (the containers bring their own).</summary>
     public static IEnumerable<string> ServersOf(StackSpec spec) =>

@@ -48,7 +48,7 @@ public static class SupervisordConfig
 
     public static string Render(StackTopology topology, Host host)
     {
-        if (!topology.IsProcessManaged)
+        if (topology.DefaultRunMode != RunMode.Supervisord)
         {
             throw new InvalidOperationException($"{topology.Stack} is a {topology.Layout} layout: only dev and single-host run under supervisord");
         }

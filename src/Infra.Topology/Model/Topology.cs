@@ -105,11 +105,12 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
 
     public Layout Layout => Spec.Layout;
 
-    /// <summary>The process-managed layouts run under supervisord, as the reference design's development setup does.</summary>
-    public bool IsProcessManaged => Layout is Layout.Dev or Layout.SingleHost;
-
-    /// <summary>How `infra render` and the live tests run this layout: the reference design's supervisord picture for dev and single-host.</summary>
-    public RunMode DefaultRunMode => IsProcessManaged ? RunMode.Supervisord : RunMode.Containers;
+    /// <summary>
+    /// How `infra render`, `infra lab` and the live tests run this layout: dev and single-host under supervisord, as the
+    /// reference design's development setup does (only they can), every other layout as containers. Under Pulumi every
+    /// layout runs as containers.
+    /// </summary>
+    public RunMode DefaultRunMode => Layout is Layout.Dev or Layout.SingleHost ? RunMode.Supervisord : RunMode.Containers;
 
     /// <summary>Every instance of a role, in host order.</summary>
     public IReadOnlyList<Instance> Of(Role role) => Index.ByRole.GetValueOrDefault(role) ?? [];

@@ -26,24 +26,47 @@ public class AppConfigTests
             AppConfig.Render(topology, topology.Instance("host2-app-9210")));
     }
 
+    /// <summary>Every app of every committed stack: its port, and every CrateDB node in topology order.</summary>
+    public static TheoryData<string, string, string, string> Apps => new()
+    {
+        { "dev", "localhost-app-9210", "9210", "127.0.0.1:4200" },
+        { "single-host", "localhost-app-9210", "9210", "127.0.0.1:4200 127.0.0.1:4201" },
+        { "single-host", "localhost-app-9211", "9211", "127.0.0.1:4200 127.0.0.1:4201" },
+        { "two-host", "host1-app-9210", "9210", "192.0.2.11:4200 192.0.2.12:4200" },
+        { "two-host", "host2-app-9210", "9210", "192.0.2.11:4200 192.0.2.12:4200" },
+        { "three-host", "host1-app-9210", "9210", "192.0.2.11:4200 192.0.2.12:4200 192.0.2.13:4200" },
+        { "three-host", "host2-app-9210", "9210", "192.0.2.11:4200 192.0.2.12:4200 192.0.2.13:4200" },
+        { "three-host", "host3-app-9210", "9210", "192.0.2.11:4200 192.0.2.12:4200 192.0.2.13:4200" },
+        { "split-role", "app-host1-app-9210", "9210", "192.0.2.41:4200 192.0.2.42:4200" },
+        { "split-role", "app-host2-app-9210", "9210", "192.0.2.41:4200 192.0.2.42:4200" },
+        { "monitored", "host1-app-9210", "9210", "192.0.2.11:4200 192.0.2.12:4200" },
+        { "monitored", "host2-app-9210", "9210", "192.0.2.11:4200 192.0.2.12:4200" },
+    };
+
     [Theory]
-    [MemberData(nameof(CrateConfigTests.Stacks), MemberType = typeof(CrateConfigTests))]
-    public void Every_app_lists_every_crate_node_in_topology_order_and_its_own_port(string stack)
+    [MemberData(nameof(Apps))]
+    public void Every_app_lists_every_crate_node_in_topology_order_and_its_own_port(string stack, string app, string port, string crateHosts)
     {
         var topology = Repo.Topology(stack);
-        var crates = string.Join(' ', topology.Of(Role.Crate).Select(c => $"{c.Address}:{c.Port}"));
-        foreach (var app in topology.Of(Role.App))
-        {
-            var values = AppConfig.Render(topology, app).Split('\n')
-                .Where(l => l.Length > 0 && !l.StartsWith('#'))
-                .Select(l => l.Split(" = ", 2))
-                .ToDictionary(kv => kv[0], kv => kv[1]);
 
-            Assert.Equal(crates, values["crate.hosts"]);
-            Assert.Equal(app.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), values["http_port"]);
-            Assert.Equal(app.Name, values["instance"]);
-            Assert.Equal(topology.Spec.HealthCheckPath, values["health_path"]);
-        }
+        var values = AppConfig.Render(topology, topology.Instance(app)).Split('\n')
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split(" = ", 2))
+            .ToDictionary(kv => kv[0], kv => kv[1]);
+
+        Assert.Equal(crateHosts, values["crate.hosts"]);
+        Assert.Equal(port, values["http_port"]);
+        Assert.Equal(app, values["instance"]);
+        Assert.Equal("/health", values["health_path"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
+    public void The_cases_above_are_every_app_of_every_stack(string stack)
+    {
+        Assert.Equal(
+            Apps.Where(row => (string)row[0] == stack).Select(row => (string)row[1]),
+            Repo.Topology(stack).Of(Role.App).Select(a => a.Name));
     }
 
     [Fact]

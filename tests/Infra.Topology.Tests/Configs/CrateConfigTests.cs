@@ -1,6 +1,5 @@
 using System.Globalization;
 using Infra.Topology.Configs;
-using Infra.Topology.Model;
 using Infra.Topology.Spec;
 using Infra.Topology.Tests.Support;
 using YamlDotNet.Serialization;
@@ -9,8 +8,6 @@ namespace Infra.Topology.Tests.Configs;
 
 public class CrateConfigTests
 {
-    public static TheoryData<string> Stacks => new(Repo.StackNames);
-
     [Fact]
     public void Three_host_node_settings_are_exactly_these()
     {
@@ -49,7 +46,7 @@ public class CrateConfigTests
     }
 
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Every_node_parses_back_to_its_settings(string stack)
     {
         var topology = Repo.Topology(stack);
@@ -65,8 +62,8 @@ public class CrateConfigTests
     public void Five_nodes_have_three_masters_and_adding_a_sixth_changes_no_nodes_file()
     {
         var hosts = string.Concat(Enumerable.Range(3, 3).Select(i => $"    - name: host{i}\n      address: 192.0.2.1{i}\n"));
-        var five = Edited("two-host", yaml => yaml + hosts);
-        var six = Edited("two-host", yaml => yaml + hosts + "    - name: host6\n      address: 192.0.2.16\n");
+        var five = Repo.TopologyEdited("two-host", yaml => yaml + hosts);
+        var six = Repo.TopologyEdited("two-host", yaml => yaml + hosts + "    - name: host6\n      address: 192.0.2.16\n");
 
         var host4 = CrateConfig.Settings(five, five.Instance("host4-crate-4200"));
         Assert.Equal(false, host4["node.master"]);
@@ -85,7 +82,7 @@ public class CrateConfigTests
     public void The_number_of_master_eligible_nodes_is_settable(int masters, string[] expected)
     {
         var hosts = string.Concat(Enumerable.Range(3, 3).Select(i => $"    - name: host{i}\n      address: 192.0.2.1{i}\n"));
-        var topology = Edited("two-host", yaml => yaml.Replace("    heapSize: 2g\n", $"    heapSize: 2g\n    masterNodes: {masters}\n", StringComparison.Ordinal) + hosts);
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml.Replace("    heapSize: 2g\n", $"    heapSize: 2g\n    masterNodes: {masters}\n", StringComparison.Ordinal) + hosts);
 
         Assert.Equal(expected, CrateConfig.MasterEligible(topology).Select(n => n.Name));
     }
@@ -104,7 +101,7 @@ public class CrateConfigTests
     }
 
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Every_emitted_key_is_a_documented_CrateDB_setting(string stack)
     {
         var topology = Repo.Topology(stack);
@@ -138,7 +135,7 @@ public class CrateConfigTests
     [Fact]
     public void IPv6_seed_hosts_are_bracketed()
     {
-        var topology = Edited("two-host", yaml => yaml.Replace("192.0.2.11", "2001:db8::11").Replace("192.0.2.12", "2001:db8::12"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml.Replace("192.0.2.11", "2001:db8::11").Replace("192.0.2.12", "2001:db8::12"));
 
         var settings = CrateConfig.Settings(topology, topology.Instance("host1-crate-4200"));
 
@@ -149,28 +146,26 @@ public class CrateConfigTests
     [Fact]
     public void Seed_procedure_adding_host3_reaches_every_crate_node_and_every_app()
     {
-        var topology = Edited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
 
-        foreach (var node in topology.Of(Role.Crate))
+        var seeds = new Dictionary<string, string[]>
         {
-            var settings = CrateConfig.Settings(topology, node);
+            ["host1-crate-4200"] = ["192.0.2.12:4300", "192.0.2.13:4300"],
+            ["host2-crate-4200"] = ["192.0.2.11:4300", "192.0.2.13:4300"],
+            ["host3-crate-4200"] = ["192.0.2.11:4300", "192.0.2.12:4300"],
+        };
+        Assert.Equal(seeds.Keys, topology.Of(Role.Crate).Select(n => n.Name));
+        foreach (var (node, expected) in seeds)
+        {
+            var settings = CrateConfig.Settings(topology, topology.Instance(node));
             Assert.Equal(new[] { "host1-crate-4200", "host2-crate-4200", "host3-crate-4200" }, settings["cluster.initial_master_nodes"]);
-            var seeds = (IReadOnlyList<string>)settings["discovery.seed_hosts"];
-            Assert.Equal(2, seeds.Count);
-            Assert.Equal(node.Host == "host3", !seeds.Contains("192.0.2.13:4300"));
+            Assert.Equal(expected, settings["discovery.seed_hosts"]);
         }
 
         foreach (var app in topology.Of(Role.App))
         {
             Assert.Contains("crate.hosts = 192.0.2.11:4200 192.0.2.12:4200 192.0.2.13:4200\n", AppConfig.Render(topology, app));
         }
-    }
-
-    internal static StackTopology Edited(string stack, Func<string, string> edit)
-    {
-        var result = Repo.LoadEdited(stack, edit);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return TopologyResolver.Resolve(result.Spec!);
     }
 
     private static string Normalize(object value) => value switch

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Infra.Topology.Configs;
-using Infra.Topology.Model;
 using Infra.Topology.Tests.Support;
 
 namespace Infra.Topology.Tests.Configs;
@@ -53,7 +52,7 @@ public partial class FirewallConfigTests
     public void A_hosts_rules_do_not_grow_with_the_stack_only_the_one_shared_set_does()
     {
         // two-host has host1 and host2 at 192.0.2.11-12; 38 more hosts at 192.0.2.13-50.
-        var forty = CrateConfigTests.Edited("two-host", yaml => yaml + string.Concat(Enumerable.Range(13, 38).Select(i => $"    - name: host{i}\n      address: 192.0.2.{i}\n")));
+        var forty = Repo.TopologyEdited("two-host", yaml => yaml + string.Concat(Enumerable.Range(13, 38).Select(i => $"    - name: host{i}\n      address: 192.0.2.{i}\n")));
         var small = Render("two-host", "host1");
         var big = FirewallConfig.Render(forty, forty.Hosts.Single(h => h.Name == "host1"));
 
@@ -111,7 +110,7 @@ public partial class FirewallConfigTests
     [Fact]
     public void The_ssh_port_is_the_hosts_own()
     {
-        var topology = CrateConfigTests.Edited("two-host", yaml => yaml.Replace("      address: 192.0.2.11\n", "      address: 192.0.2.11\n      ssh:\n        port: 2222\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml.Replace("      address: 192.0.2.11\n", "      address: 192.0.2.11\n      ssh:\n        port: 2222\n"));
 
         var accepted = Accepted(FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host1")));
 
@@ -122,7 +121,7 @@ public partial class FirewallConfigTests
     [Fact]
     public void Without_admin_sources_ssh_is_open_to_all_and_a_tcp_docker_endpoint_is_refused()
     {
-        var open = CrateConfigTests.Edited("two-host", yaml => yaml.Replace("  microblog:adminSources:\n    - 203.0.113.0/24\n", "", StringComparison.Ordinal));
+        var open = Repo.TopologyEdited("two-host", yaml => yaml.Replace("  microblog:adminSources:\n    - 203.0.113.0/24\n", "", StringComparison.Ordinal));
         Assert.Equal(["any"], Accepted(FirewallConfig.Render(open, open.Hosts.Single(h => h.Name == "host1")))[22]);
 
         var tcp = Repo.LoadEdited("two-host", yaml => yaml.Replace("  microblog:adminSources:\n    - 203.0.113.0/24\n", "", StringComparison.Ordinal)
@@ -135,7 +134,7 @@ public partial class FirewallConfigTests
     [Fact]
     public void A_tcp_docker_endpoint_is_open_to_the_admin_sources_only()
     {
-        var topology = CrateConfigTests.Edited("two-host", yaml => yaml
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml
             .Replace("    - 203.0.113.0/24\n", "    - 203.0.113.0/24\n    - 2001:db8:ff::/48\n    - 198.51.100.7\n", StringComparison.Ordinal)
             .Replace("      address: 192.0.2.11\n", "      address: 192.0.2.11\n      docker: tcp://192.0.2.11:2376\n", StringComparison.Ordinal));
 
@@ -166,7 +165,7 @@ public partial class FirewallConfigTests
     [Fact]
     public void IPv6_sources_use_ip6_saddr_and_load()
     {
-        var topology = CrateConfigTests.Edited("two-host", yaml => yaml.Replace("192.0.2.12", "2001:db8::12"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml.Replace("192.0.2.12", "2001:db8::12"));
 
         var text = FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host1"));
 

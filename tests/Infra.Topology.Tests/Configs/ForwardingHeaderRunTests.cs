@@ -62,8 +62,8 @@ public sealed class ForwardingHeaderRunTests : IDisposable
     public async Task The_load_balancer_drops_what_clients_say_about_forwarding_and_says_it_itself()
     {
         var (lbPort, echoPort) = (Tools.FreePort(), Tools.FreePort());
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
-            yaml.Replace("192.0.2.", "127.0.0.", StringComparison.Ordinal) + $"  microblog:ports:\n    loadBalancerHttp: {lbPort}\n    nginx: {echoPort}\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml =>
+            yaml.Replace("192.0.2.", "127.0.0.", StringComparison.Ordinal) + $"  microblog:ports:\n    loadBalancerHttp: {lbPort}\n    nginx: {echoPort}\n");
         // The echo stands in for both nginx: the load balancer's health checks and requests reach it.
         _ = Echo(echoPort, IPAddress.Parse("127.0.0.11"));
         _ = Echo(echoPort, IPAddress.Parse("127.0.0.12"));
@@ -99,8 +99,8 @@ public sealed class ForwardingHeaderRunTests : IDisposable
     private async Task<int> Start()
     {
         var (nginxPort, echoPort) = (Tools.FreePort(), Tools.FreePort());
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
-            yaml.Replace("192.0.2.", "127.0.0.", StringComparison.Ordinal) + $"  microblog:ports:\n    nginx: {nginxPort}\n    haproxy: {echoPort}\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml =>
+            yaml.Replace("192.0.2.", "127.0.0.", StringComparison.Ordinal) + $"  microblog:ports:\n    nginx: {nginxPort}\n    haproxy: {echoPort}\n");
         _ = Echo(echoPort, IPAddress.Loopback);
         _servers.Add(Tools.Start(Tools.Find("nginx"), "-p", _folder.Path + "/", "-e", "stderr", "-c",
             _folder.Write("nginx.conf", NginxConfig.Render(topology, topology.Instance("host1-nginx"))), "-g", "daemon off;"));

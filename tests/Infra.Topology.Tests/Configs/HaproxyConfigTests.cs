@@ -6,6 +6,27 @@ namespace Infra.Topology.Tests.Configs;
 
 public class HaproxyConfigTests
 {
+    /// <summary>Each committed stack's app servers, as every haproxy of the stack lists them.</summary>
+    private static readonly Dictionary<string, (string Name, string Endpoint)[]> Backends = new()
+    {
+        ["single-host"] = [("localhost-app-9210", "127.0.0.1:9210"), ("localhost-app-9211", "127.0.0.1:9211")],
+        ["two-host"] = [("host1-app-9210", "192.0.2.11:9210"), ("host2-app-9210", "192.0.2.12:9210")],
+        ["three-host"] = [("host1-app-9210", "192.0.2.11:9210"), ("host2-app-9210", "192.0.2.12:9210"), ("host3-app-9210", "192.0.2.13:9210")],
+        ["split-role"] = [("app-host1-app-9210", "192.0.2.31:9210"), ("app-host2-app-9210", "192.0.2.32:9210")],
+        ["monitored"] = [("host1-app-9210", "192.0.2.11:9210"), ("host2-app-9210", "192.0.2.12:9210")],
+    };
+
+    /// <summary>Who may read each haproxy's stats page: loopback, and the address it binds when that is not loopback.</summary>
+    private static readonly Dictionary<string, string[]> StatsCallers = new()
+    {
+        ["localhost-haproxy"] = ["127.0.0.1", "::1"],
+        ["host1-haproxy"] = ["127.0.0.1", "::1", "192.0.2.11"],
+        ["host2-haproxy"] = ["127.0.0.1", "::1", "192.0.2.12"],
+        ["host3-haproxy"] = ["127.0.0.1", "::1", "192.0.2.13"],
+        ["rp-host1-haproxy"] = ["127.0.0.1", "::1", "192.0.2.21"],
+        ["rp-host2-haproxy"] = ["127.0.0.1", "::1", "192.0.2.22"],
+    };
+
     [Theory]
     [MemberData(nameof(Proxies.Haproxies), MemberType = typeof(Proxies))]
     public void The_backend_lists_exactly_the_topologys_app_instances(string stack, string instanceName)
@@ -14,15 +35,14 @@ public class HaproxyConfigTests
 
         var servers = Proxies.ServerLines(HaproxyConfig.Render(topology, topology.Instance(instanceName)));
 
-        var expected = topology.Of(Role.App).Select(a => (a.Name, $"{a.Address}:{a.Port}", "minconn 5 maxconn 50 check"));
-        Assert.Equal(expected, servers);
+        Assert.Equal(Backends[stack].Select(s => (s.Name, s.Endpoint, "minconn 5 maxconn 50 check")), servers);
     }
 
     [Fact]
     public void A_third_app_on_the_single_host_becomes_a_third_server_line_as_in_the_seed()
     {
         var before = Repo.Topology("single-host");
-        var after = Proxies.Load(Repo.LoadEdited("single-host", yaml => yaml.Replace("app: 2", "app: 3", StringComparison.Ordinal)));
+        var after = Repo.TopologyEdited("single-host", yaml => yaml.Replace("app: 2", "app: 3", StringComparison.Ordinal));
 
         var oldConfig = HaproxyConfig.Render(before, before.Of(Role.Haproxy).Single()).Split('\n');
         var newConfig = HaproxyConfig.Render(after, after.Of(Role.Haproxy).Single()).Split('\n');
@@ -34,7 +54,7 @@ public class HaproxyConfigTests
     [Fact]
     public void A_third_host_joins_every_haproxy_backend()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
 
         var haproxies = topology.Of(Role.Haproxy).ToList();
 
@@ -56,10 +76,9 @@ public class HaproxyConfigTests
 
         var lines = Lines(HaproxyConfig.Render(topology, haproxy));
 
-        Assert.Contains($"bind *:{haproxy.Port}", lines);
+        Assert.Contains("bind *:9100", lines);
         var callers = lines.Single(l => l.StartsWith("acl stats_caller src ", StringComparison.Ordinal)).Split(' ')[3..];
-        var expected = haproxy.Address == "127.0.0.1" ? new[] { "127.0.0.1", "::1" } : ["127.0.0.1", "::1", haproxy.Address];
-        Assert.Equal(expected, callers);
+        Assert.Equal(StatsCallers[instanceName], callers);
         Assert.Contains("http-request deny if stats_path !stats_caller", lines);
         Assert.Contains("use_backend stats if stats_path", lines);
         Assert.Contains("stats uri /__haproxy_stats", lines);
@@ -84,7 +103,7 @@ public class HaproxyConfigTests
     [Fact]
     public void Health_checks_use_the_stacks_health_path_and_failover_retries_posts_only_on_connection_failure()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "  microblog:healthCheckPath: /status\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "  microblog:healthCheckPath: /status\n");
 
         var lines = Lines(HaproxyConfig.Render(topology, topology.Of(Role.Haproxy).First()));
 
@@ -101,7 +120,7 @@ public class HaproxyConfigTests
     [Fact]
     public void Ports_come_from_the_stack_file()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "  microblog:ports:\n    haproxy: 9300\n    app: 9400\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "  microblog:ports:\n    haproxy: 9300\n    app: 9400\n");
 
         var config = HaproxyConfig.Render(topology, topology.Of(Role.Haproxy).First());
 

@@ -6,20 +6,27 @@ namespace Infra.Topology.Tests.Configs;
 
 public class LoadBalancerConfigTests
 {
+    /// <summary>Each committed stack's nginx servers, as its load balancer lists them.</summary>
+    private static readonly Dictionary<string, (string Name, string Endpoint)[]> Nginxes = new()
+    {
+        ["two-host"] = [("host1-nginx", "192.0.2.11:80"), ("host2-nginx", "192.0.2.12:80")],
+        ["three-host"] = [("host1-nginx", "192.0.2.11:80"), ("host2-nginx", "192.0.2.12:80"), ("host3-nginx", "192.0.2.13:80")],
+        ["split-role"] = [("rp-host1-nginx", "192.0.2.21:80"), ("rp-host2-nginx", "192.0.2.22:80")],
+        ["monitored"] = [("host1-nginx", "192.0.2.11:80"), ("host2-nginx", "192.0.2.12:80")],
+    };
+
     [Theory]
     [MemberData(nameof(Proxies.LoadBalancers), MemberType = typeof(Proxies))]
     public void Every_nginx_is_a_checked_server_and_only_port_80_is_bound_without_a_certificate(string stack, string instanceName)
     {
         var topology = Repo.Topology(stack);
 
-        var instance = topology.Instance(instanceName);
-        var config = LoadBalancerConfig.Render(topology, instance);
+        var config = LoadBalancerConfig.Render(topology, topology.Instance(instanceName));
 
-        var expected = topology.Of(Role.Nginx).Select(n => (n.Name, $"{n.Address}:{n.Port}", "check"));
-        Assert.Equal(expected, Proxies.ServerLines(config));
+        Assert.Equal(Nginxes[stack].Select(n => (n.Name, n.Endpoint, "check")), Proxies.ServerLines(config));
         var lines = Lines(config);
-        // A monitored stack adds haproxy's metrics frontend, on a port of its own (monitored: 8405).
-        string[] binds = topology.Spec.Monitoring is null ? ["bind *:80"] : ["bind *:80", "bind *:8405"];
+        // A monitored stack adds haproxy's metrics frontend, on a port of its own.
+        string[] binds = stack == "monitored" ? ["bind *:80", "bind *:8405"] : ["bind *:80"];
         Assert.Equal(binds, lines.Where(l => l.StartsWith("bind ", StringComparison.Ordinal)));
         Assert.Contains("http-check send meth GET uri /health", lines);
         Assert.Contains("retry-on conn-failure empty-response", lines);
@@ -29,8 +36,8 @@ public class LoadBalancerConfigTests
     [Fact]
     public void A_certificate_adds_the_tls_port_and_the_forwarded_proto_follows_the_connection()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
-            yaml.Replace("  microblog:loadBalancer:\n", "  microblog:loadBalancer:\n    tlsCertificate: /etc/ssl/private/front.pem\n", StringComparison.Ordinal)));
+        var topology = Repo.TopologyEdited("two-host", yaml =>
+            yaml.Replace("  microblog:loadBalancer:\n", "  microblog:loadBalancer:\n    tlsCertificate: /etc/ssl/private/front.pem\n", StringComparison.Ordinal));
 
         var lines = Lines(LoadBalancerConfig.Render(topology, topology.Of(Role.LoadBalancer).Single()));
 
@@ -57,7 +64,7 @@ public class LoadBalancerConfigTests
     [Fact]
     public void A_third_host_joins_the_load_balancer()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
 
         var servers = Proxies.ServerLines(LoadBalancerConfig.Render(topology, topology.Of(Role.LoadBalancer).Single()));
 

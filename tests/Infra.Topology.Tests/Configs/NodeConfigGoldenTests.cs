@@ -1,4 +1,5 @@
 using Infra.Topology.Configs;
+using Infra.Topology.Model;
 using Infra.Topology.Spec;
 using Infra.Topology.Tests.Support;
 
@@ -8,7 +9,7 @@ namespace Infra.Topology.Tests.Configs;
 public class NodeConfigGoldenTests
 {
     [Theory]
-    [MemberData(nameof(CrateConfigTests.Stacks), MemberType = typeof(CrateConfigTests))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Node_configs_match_their_golden_files(string stack)
     {
         var topology = Repo.Topology(stack);
@@ -23,14 +24,14 @@ public class NodeConfigGoldenTests
                 else if (instance.Role == Role.Crate)
                 {
                     Golden.Check($"{stack}/{host.Name}/{FilePaths.Crate(instance)}", CrateConfig.Render(topology, instance));
-                    if (topology.IsProcessManaged)
+                    if (topology.DefaultRunMode == RunMode.Supervisord)
                     {
                         Golden.Check($"{stack}/{host.Name}/{FilePaths.CrateLogging(instance)}", CrateConfig.Logging(topology, instance));
                     }
                 }
             }
 
-            if (topology.IsProcessManaged)
+            if (topology.DefaultRunMode == RunMode.Supervisord)
             {
                 Golden.Check($"{stack}/{host.Name}/{FilePaths.Supervisord}", SupervisordConfig.Render(topology, host));
             }
@@ -40,7 +41,7 @@ public class NodeConfigGoldenTests
     }
 
     [Theory]
-    [MemberData(nameof(CrateConfigTests.Stacks), MemberType = typeof(CrateConfigTests))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Rendering_twice_gives_identical_text(string stack)
     {
         string RenderAll()

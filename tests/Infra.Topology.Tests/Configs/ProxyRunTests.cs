@@ -21,17 +21,18 @@ public sealed class ProxyRunTests : IDisposable
     [Fact]
     public async Task Haproxy_serves_its_stats_csv_to_local_callers_only()
     {
-        var (haproxyPort, appPort) = (Tools.FreePort(), Tools.FreePort());
-        var topology = Proxies.Load(Repo.LoadEdited("single-host", yaml =>
-            yaml + $"  microblog:ports:\n    haproxy: {haproxyPort}\n    app: {appPort}\n"));
+        // Only haproxy listens here; its servers (the apps at 9210 and 9211) are names in the csv, never connected to.
+        var haproxyPort = Tools.FreePort();
+        var topology = Repo.TopologyEdited("single-host", yaml =>
+            yaml + $"  microblog:ports:\n    haproxy: {haproxyPort}\n");
         StartHaproxy(HaproxyConfig.Render(topology, topology.Of(Role.Haproxy).Single()));
         var stats = $"http://127.0.0.1:{haproxyPort}{HaproxyConfig.StatsPath};csv";
 
         var csv = await WaitForAsync(stats);
 
         Assert.StartsWith("# pxname,svname,", csv);
-        Assert.Contains($"app,localhost-app-{appPort},", csv);
-        Assert.Contains($"app,localhost-app-{appPort + 1},", csv);
+        Assert.Contains("app,localhost-app-9210,", csv);
+        Assert.Contains("app,localhost-app-9211,", csv);
         Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(stats, forwardedFor: "203.0.113.7"));
         if (OutsideAddress() is { } outside)
         {
@@ -44,8 +45,8 @@ public sealed class ProxyRunTests : IDisposable
     {
         var (nginxPort, haproxyPort, appPort) = (Tools.FreePort(), Tools.FreePort(), Tools.FreePort());
         // loopback addresses: haproxy health-checks its servers, and no traffic may leave this machine
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
-            yaml.Replace("192.0.2.", "127.0.0.") + $"  microblog:ports:\n    nginx: {nginxPort}\n    haproxy: {haproxyPort}\n    app: {appPort}\n"));
+        var topology = Repo.TopologyEdited("two-host", yaml =>
+            yaml.Replace("192.0.2.", "127.0.0.") + $"  microblog:ports:\n    nginx: {nginxPort}\n    haproxy: {haproxyPort}\n    app: {appPort}\n");
         StartHaproxy(HaproxyConfig.Render(topology, topology.Instance("host1-haproxy")));
         StartNginx(NginxConfig.Render(topology, topology.Instance("host1-nginx")));
         await WaitForAsync($"http://127.0.0.1:{haproxyPort}{HaproxyConfig.StatsPath};csv");

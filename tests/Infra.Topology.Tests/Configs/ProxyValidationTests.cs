@@ -33,8 +33,8 @@ public class ProxyValidationTests
     {
         using var folder = new Tools.TempFolder();
         var pem = SelfSignedPem(folder);
-        var topology = Proxies.Load(Repo.LoadEdited(stack, yaml =>
-            yaml.Replace("  microblog:loadBalancer:\n", $"  microblog:loadBalancer:\n    tlsCertificate: {pem}\n", StringComparison.Ordinal)));
+        var topology = Repo.TopologyEdited(stack, yaml =>
+            yaml.Replace("  microblog:loadBalancer:\n", $"  microblog:loadBalancer:\n    tlsCertificate: {pem}\n", StringComparison.Ordinal));
         var config = LoadBalancerConfig.Render(topology, topology.Instance(instanceName));
 
         Assert.Contains($"bind *:443 ssl crt {pem}", config);
@@ -44,8 +44,8 @@ public class ProxyValidationTests
     [Fact]
     public void Both_servers_accept_a_host_with_an_ipv6_address()
     {
-        var topology = Proxies.Load(Repo.LoadEdited("two-host", yaml =>
-            yaml.Replace("address: 192.0.2.12", "address: \"2001:db8::12\"", StringComparison.Ordinal)));
+        var topology = Repo.TopologyEdited("two-host", yaml =>
+            yaml.Replace("address: 192.0.2.12", "address: \"2001:db8::12\"", StringComparison.Ordinal));
         var host2Nginx = NginxConfig.Render(topology, topology.Instance("host2-nginx"));
         var host2Haproxy = HaproxyConfig.Render(topology, topology.Instance("host2-haproxy"));
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Infra.Topology.Configs;
-using Infra.Topology.Model;
 using Infra.Topology.Spec;
 using Infra.Topology.Tests.Support;
 
@@ -178,7 +177,7 @@ public partial class SupervisordConfigTests
         /// <summary>Renders every file of the edited stack's one host into the folder; returns supervisord.conf.</summary>
         public string Write(Func<string, string> edit)
         {
-            var topology = CrateConfigTests.Edited(_stack, yaml => edit(yaml) + Commands);
+            var topology = Repo.TopologyEdited(_stack, yaml => edit(yaml) + Commands);
             var files = Render.ForHost(topology, topology.Hosts.Single()).ToList();
             foreach (var file in files)
             {

@@ -53,7 +53,7 @@ public class CrateMembershipTests
     public void Removing_a_host_decommissions_its_node_after_every_other_step_and_before_its_container_goes()
     {
         var three = Planner.Plan(Repo.Topology("three-host"));
-        var two = Planner.Plan(TopologyResolver.Resolve(Repo.LoadEdited("three-host", yaml => yaml.Replace(Host3, "", StringComparison.Ordinal)).Spec!));
+        var two = Planner.Plan(Repo.TopologyEdited("three-host", yaml => yaml.Replace(Host3, "", StringComparison.Ordinal)));
 
         var changes = PlanChanges.Compare(three, two).ToList();
 
@@ -71,7 +71,7 @@ public class CrateMembershipTests
         Assert.True(ids.IndexOf((StepChangeKind.Run, "host1-crate-4200-restart")) < ids.IndexOf((StepChangeKind.Run, "host2-crate-4200-restart")));
         Assert.True(ids.IndexOf((StepChangeKind.Run, "host2-crate-4200-restart")) < decommission);
 
-        var cluster = ClusterChange.Between(Repo.Topology("three-host"), TopologyResolver.Resolve(Repo.LoadEdited("three-host", yaml => yaml.Replace(Host3, "", StringComparison.Ordinal)).Spec!));
+        var cluster = ClusterChange.Between(Repo.Topology("three-host"), Repo.TopologyEdited("three-host", yaml => yaml.Replace(Host3, "", StringComparison.Ordinal)));
         Assert.Empty(cluster.Refusals);
         Assert.Equal(["host3-crate-4200 leaves the cluster: decommissioned, its shards moved to the other nodes before its container goes"], cluster.Consequences());
     }
@@ -80,7 +80,7 @@ public class CrateMembershipTests
     public void A_node_moving_to_a_new_host_leaves_only_after_the_new_one_joins_in_words_and_in_order()
     {
         var before = Repo.Topology("three-host");
-        var after = TopologyResolver.Resolve(Repo.LoadEdited("three-host", yaml => yaml.Replace(Host3, "    - name: host4\n      address: 192.0.2.14\n", StringComparison.Ordinal)).Spec!);
+        var after = Repo.TopologyEdited("three-host", yaml => yaml.Replace(Host3, "    - name: host4\n      address: 192.0.2.14\n", StringComparison.Ordinal));
 
         var cluster = ClusterChange.Between(before, after);
         var changes = PlanChanges.Compare(Planner.Plan(before), Planner.Plan(after)).ToList();
@@ -122,10 +122,10 @@ public class CrateMembershipTests
     [Fact]
     public void Moving_every_node_at_once_is_refused_since_every_table_would_leave_with_them()
     {
-        var moved = TopologyResolver.Resolve(Repo.LoadEdited("three-host", yaml => yaml
+        var moved = Repo.TopologyEdited("three-host", yaml => yaml
             .Replace("name: host1", "name: host4", StringComparison.Ordinal)
             .Replace("name: host2", "name: host5", StringComparison.Ordinal)
-            .Replace("name: host3", "name: host6", StringComparison.Ordinal)).Spec!);
+            .Replace("name: host3", "name: host6", StringComparison.Ordinal));
 
         var cluster = ClusterChange.Between(Repo.Topology("three-host"), moved);
 
@@ -140,7 +140,7 @@ public class CrateMembershipTests
     [Fact]
     public void Lowering_single_hosts_crate_count_is_refused_since_two_master_eligible_nodes_cannot_lose_one()
     {
-        var one = TopologyResolver.Resolve(Repo.LoadEdited("single-host", yaml => yaml.Replace("crate: 2", "crate: 1", StringComparison.Ordinal)).Spec!);
+        var one = Repo.TopologyEdited("single-host", yaml => yaml.Replace("crate: 2", "crate: 1", StringComparison.Ordinal));
 
         var cluster = ClusterChange.Between(Repo.Topology("single-host"), one);
 
@@ -185,7 +185,7 @@ public class CrateMembershipTests
     public void A_new_crate_image_stops_each_node_gracefully_before_its_container_is_replaced()
     {
         var now = Planner.Plan(Repo.Topology("two-host"));
-        var next = Planner.Plan(TopologyResolver.Resolve(Repo.LoadEdited("two-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:5.11\n", StringComparison.Ordinal)).Spec!));
+        var next = Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:5.11\n", StringComparison.Ordinal)));
 
         var changes = PlanChanges.Compare(now, next).Where(c => c.Step.Service?.Contains("crate", StringComparison.Ordinal) == true)
             .Select(c => $"{c.Change} {c.Step.Id}").ToList();

@@ -119,7 +119,7 @@ public class PlanDefectTests
     public void A_new_app_image_replaces_the_apps_one_at_a_time_each_healthy_before_the_next()
     {
         var before = Planner.Plan(Repo.Topology("three-host"));
-        var after = Planner.Plan(TopologyOf("three-host", yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.1.0", StringComparison.Ordinal)));
+        var after = Planner.Plan(Repo.TopologyEdited("three-host", yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.1.0", StringComparison.Ordinal)));
 
         var changes = PlanChanges.Compare(before, after).Where(c => c.Step.Service is { } s && s.Contains("-app-", StringComparison.Ordinal)).Select(c => $"{c.Change} {c.Step.Id}");
 
@@ -137,7 +137,7 @@ public class PlanDefectTests
     public void A_new_crate_image_replaces_the_nodes_one_at_a_time_each_back_in_the_cluster_before_the_next()
     {
         var before = Planner.Plan(Repo.Topology("three-host"));
-        var after = Planner.Plan(TopologyOf("three-host", yaml => yaml.Replace("    app: registry.example.com/microblog/app:1.0.0\n", "    app: registry.example.com/microblog/app:1.0.0\n    crate: crate:5.11\n", StringComparison.Ordinal)));
+        var after = Planner.Plan(Repo.TopologyEdited("three-host", yaml => yaml.Replace("    app: registry.example.com/microblog/app:1.0.0\n", "    app: registry.example.com/microblog/app:1.0.0\n    crate: crate:5.11\n", StringComparison.Ordinal)));
 
         var changes = PlanChanges.Compare(before, after).Where(c => c.Step is ContainerStep or CommandStep { Purpose: CommandPurpose.Ready }).Select(c => $"{c.Change} {c.Step.Id}").ToList();
 
@@ -168,12 +168,5 @@ public class PlanDefectTests
     }
 
     private static Model.StackTopology TwoHostWithTls() =>
-        TopologyOf("two-host", yaml => yaml.Replace("  microblog:loadBalancer:\n", $"  microblog:loadBalancer:\n    tlsCertificate: {Certificate}\n", StringComparison.Ordinal));
-
-    private static Model.StackTopology TopologyOf(string stack, Func<string, string> edit)
-    {
-        var result = Repo.LoadEdited(stack, edit);
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return Model.TopologyResolver.Resolve(result.Spec!);
-    }
+        Repo.TopologyEdited("two-host", yaml => yaml.Replace("  microblog:loadBalancer:\n", $"  microblog:loadBalancer:\n    tlsCertificate: {Certificate}\n", StringComparison.Ordinal));
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Infra.Topology.Configs;
 using Infra.Topology.Model;
 using Infra.Topology.Plan;
@@ -9,10 +10,8 @@ namespace Infra.Topology.Tests.Plan;
 /// <summary>The plan as a graph: every step once, each after the steps it waits for, in the orders a deployment needs.</summary>
 public class PlanGraphTests
 {
-    public static TheoryData<string> Stacks => new(Repo.StackNames);
-
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Every_step_has_its_own_id_and_comes_after_every_step_it_waits_for(string stack)
     {
         var plan = Planner.Plan(Repo.Topology(stack));
@@ -26,7 +25,7 @@ public class PlanGraphTests
     }
 
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Every_instance_is_one_container_on_its_hosts_engine_and_every_file_is_written_once(string stack)
     {
         var topology = Repo.Topology(stack);
@@ -34,16 +33,55 @@ public class PlanGraphTests
 
         var containers = plan.Steps.OfType<ContainerStep>().ToList();
         Assert.Equal(topology.Instances.Select(i => i.Name).Order(), containers.Select(c => c.Service).Order());
-        Assert.All(containers, c => Assert.Equal($"{c.Host}-docker", c.Engine));
-        Assert.All(containers, c => Assert.Equal($"{c.Service}-container", c.Id));
+        Assert.All(containers, c => Assert.Equal(c.Host, ((EngineStep)plan.Step(c.Engine)).Host));
 
-        var written = plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.WriteFile).Select(c => (c.Host, c.File!.HostPath)).ToList();
-        var files = Render.All(topology, RunMode.Containers).Select(f => (Host: (string?)f.Host, $"/etc/microblog/{stack}/{f.Path}")).ToList();
+        var written = plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.WriteFile).Select(c => (c.Host, c.File!.File.Path)).ToList();
+        var files = Render.All(topology, RunMode.Containers).Select(f => (Host: (string?)f.Host, f.Path)).ToList();
         Assert.Equal(files.Order(), written.Order());
     }
 
+    [Fact]
+    public void Two_hosts_containers_and_file_writes_are_exactly_these()
+    {
+        var plan = Planner.Plan(Repo.Topology("two-host"));
+
+        Assert.Equal(
+            [
+                "host1-crate-4200 on host1-docker: host1-crate-4200-container",
+                "host2-crate-4200 on host2-docker: host2-crate-4200-container",
+                "host1-app-9210 on host1-docker: host1-app-9210-container",
+                "host2-app-9210 on host2-docker: host2-app-9210-container",
+                "host1-haproxy on host1-docker: host1-haproxy-container",
+                "host2-haproxy on host2-docker: host2-haproxy-container",
+                "host1-nginx on host1-docker: host1-nginx-container",
+                "host2-nginx on host2-docker: host2-nginx-container",
+                "front-lb on front-docker: front-lb-container",
+            ],
+            plan.Steps.OfType<ContainerStep>().Select(c => $"{c.Service} on {c.Engine}: {c.Id}"));
+        // The app's config carries the CrateDB password: root alone reads it.
+        Assert.Equal(
+            [
+                "front /etc/microblog/two-host/lb/haproxy.cfg 0644",
+                "front /etc/microblog/two-host/nftables.conf 0644",
+                "host1 /etc/microblog/two-host/app-9210/app.conf 0600",
+                "host1 /etc/microblog/two-host/crate-4200/crate.yml 0644",
+                "host1 /etc/microblog/two-host/haproxy/haproxy.cfg 0644",
+                "host1 /etc/microblog/two-host/nftables.conf 0644",
+                "host1 /etc/microblog/two-host/nginx/nginx.conf 0644",
+                "host2 /etc/microblog/two-host/app-9210/app.conf 0600",
+                "host2 /etc/microblog/two-host/crate-4200/crate.yml 0644",
+                "host2 /etc/microblog/two-host/haproxy/haproxy.cfg 0644",
+                "host2 /etc/microblog/two-host/nftables.conf 0644",
+                "host2 /etc/microblog/two-host/nginx/nginx.conf 0644",
+            ],
+            plan.Steps.OfType<CommandStep>()
+                .Where(c => c.Purpose == CommandPurpose.WriteFile)
+                .Select(c => $"{c.Host} {c.File!.HostPath} {Regex.Match(c.Script, @"&& chmod (\d{4}) ").Groups[1].Value}")
+                .Order(StringComparer.Ordinal));
+    }
+
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void Every_file_write_sends_the_rendered_content_on_stdin_and_runs_again_when_it_changes(string stack)
     {
         var plan = Planner.Plan(Repo.Topology(stack));
@@ -52,9 +90,7 @@ public class PlanGraphTests
         {
             Assert.Equal(write.File!.File.Content, write.Stdin);
             Assert.Equal([write.File.Sha256], write.Triggers);
-            // The app's config carries the CrateDB password: root alone reads it.
-            var mode = write.File.HostPath.EndsWith("/app.conf", StringComparison.Ordinal) ? "0600" : "0644";
-            Assert.Contains($"cat > '\\''{write.File.HostPath}'\\'' && chmod {mode} '\\''{write.File.HostPath}'\\''", write.Script, StringComparison.Ordinal);
+            Assert.Matches($"cat > '\\\\''{Regex.Escape(write.File.HostPath)}'\\\\'' && chmod 0[0-7]{{3}} '\\\\''{Regex.Escape(write.File.HostPath)}'\\\\''", write.Script);
         }
     }
 
@@ -142,23 +178,40 @@ public class PlanGraphTests
     }
 
     [Theory]
-    [MemberData(nameof(Stacks))]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
     public void The_checks_run_after_everything_settled_and_again_whenever_a_file_or_image_changes(string stack)
     {
         var plan = Planner.Plan(Repo.Topology(stack));
 
         var checks = plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.Check).ToList();
         Assert.NotEmpty(checks);
-        var settled = plan.Steps
-            .Where(s => s is ContainerStep || s is CommandStep { Purpose: CommandPurpose.Ready or CommandPurpose.Reload or CommandPurpose.Restart or CommandPurpose.ApplyFirewall or CommandPurpose.Credentials })
-            .Select(s => s.Id)
-            .Order();
-        var triggers = plan.Hosts.SelectMany(h => h.Files).Select(f => f.Sha256).Concat(plan.Services.Select(s => s.Container.Image).Distinct());
         Assert.All(checks, c =>
         {
-            Assert.Equal(settled, c.After.Order());
-            Assert.Equal(triggers, c.Triggers);
+            Assert.Subset(c.After.ToHashSet(), plan.Steps.OfType<ContainerStep>().Select(s => s.Id).ToHashSet());
+            Assert.Subset(c.Triggers.ToHashSet(), plan.Hosts.SelectMany(h => h.Files).Select(f => f.Sha256).ToHashSet());
+            Assert.Subset(c.Triggers.ToHashSet(), plan.Services.Select(s => s.Container.Image).ToHashSet());
         });
+    }
+
+    [Fact]
+    public void Devs_checks_wait_for_its_containers_their_ready_and_restart_steps_and_the_app_user()
+    {
+        var plan = Planner.Plan(Repo.Topology("dev"));
+        var hash = plan.Hosts.Single().Files.ToDictionary(f => f.File.Path, f => f.Sha256);
+
+        foreach (var id in new[] { "check-crate-cluster", "check-front-door-localhost-app-9210" })
+        {
+            var check = (CommandStep)plan.Step(id);
+            Assert.Equal(
+                [
+                    "localhost-crate-4200-container", "localhost-crate-4200-ready", "localhost-crate-4200-restart", "crate-app-user",
+                    "localhost-app-9210-container", "localhost-app-9210-ready", "localhost-app-9210-restart",
+                ],
+                check.After);
+            Assert.Equal(
+                [hash["app-9210/app.conf"], hash["crate-4200/crate.yml"], hash["nftables.conf"], "registry.example.com/microblog/app:1.0.0", "crate:5.10"],
+                check.Triggers);
+        }
     }
 
     [Fact]

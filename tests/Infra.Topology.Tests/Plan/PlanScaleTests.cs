@@ -1,5 +1,5 @@
 using Infra.Topology.Plan;
-using Infra.Topology.Tests.Configs;
+using Infra.Topology.Tests.Support;
 
 namespace Infra.Topology.Tests.Plan;
 
@@ -10,7 +10,7 @@ public class PlanScaleTests
     public void A_crate_node_is_looked_for_through_itself_only_on_its_loopback_whatever_the_cluster_size()
     {
         // two-host has host1 and host2; three more hosts make five CrateDB nodes, the first three master-eligible.
-        var five = CrateConfigTests.Edited("two-host", yaml => yaml + string.Concat(Enumerable.Range(3, 3).Select(i => $"    - name: host{i}\n      address: 192.0.2.1{i}\n")));
+        var five = Repo.TopologyEdited("two-host", yaml => yaml + string.Concat(Enumerable.Range(3, 3).Select(i => $"    - name: host{i}\n      address: 192.0.2.1{i}\n")));
 
         var script = ((CommandStep)Planner.Plan(five).Step("host4-crate-4200-ready")).Script;
         var inContainer = script.Split("docker exec host4-crate-4200 sh -c", 2)[1];
@@ -18,7 +18,7 @@ public class PlanScaleTests
         Assert.Contains("-X POST '\\''http://127.0.0.1:4200/_sql'\\''", inContainer, StringComparison.Ordinal);
         Assert.DoesNotContain("192.0.2.1", inContainer, StringComparison.Ordinal);
         Assert.Equal(
-            ((CommandStep)Planner.Plan(CrateConfigTests.Edited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n    - name: host4\n      address: 192.0.2.14\n")).Step("host4-crate-4200-ready")).Script.Length,
+            ((CommandStep)Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n    - name: host4\n      address: 192.0.2.14\n")).Step("host4-crate-4200-ready")).Script.Length,
             script.Length);
     }
 }

@@ -47,10 +47,4 @@ public static class Proxies
             .Select(l => l.Split(' ', 4))
             .Select(p => (p[1], p[2], p.Length > 3 ? p[3] : ""))
             .ToList();
-
-    public static StackTopology Load(LoadResult result)
-    {
-        Assert.True(result.Ok, string.Join("\n", result.Errors));
-        return TopologyResolver.Resolve(result.Spec!);
-    }
 }

@@ -21,6 +21,16 @@ public static class Repo
 
     public static StackTopology Topology(string stack) => TopologyResolver.Resolve(Spec(stack));
 
+    public static TheoryData<string> Stacks => new(StackNames);
+
+    /// <summary>A committed stack with a change applied, resolved; the test fails if the edited file is not valid.</summary>
+    public static StackTopology TopologyEdited(string stack, Func<string, string> edit)
+    {
+        var result = LoadEdited(stack, edit);
+        Assert.True(result.Ok, string.Join("\n", result.Errors));
+        return TopologyResolver.Resolve(result.Spec!);
+    }
+
     /// <summary>A committed stack's text with a change applied, loaded as if it were that stack's file.</summary>
     public static LoadResult LoadEdited(string stack, Func<string, string> edit) =>
         SpecLoader.LoadYaml(edit(File.ReadAllText(StackFile(stack))), $"stacks/Pulumi.{stack}.yaml", stack);

@@ -6,6 +6,13 @@ namespace Infra.Topology.Tests.Support;
 /// Runs the real servers' own checkers (nginx -t, haproxy -c, openssl). A missing binary fails the test with
 /// the fix, never skips it: a green run must mean the configs were really checked.
 /// </summary>
+/// <remarks>
+/// Not <c>Infra.Lab.Shell</c>, the lab's runner: the core's tests depend on the core only, and Infra.Lab is a Linux-only
+/// assembly that brings the test app and the CrateDB double into this build, with a platform guard at every caller.
+/// What is left here is what a test needs and Shell does not do: stdout and stderr as one text, as the checkers print
+/// them; a timeout or a missing program as a failed assertion with its fix; and servers that keep running
+/// (<see cref="Start"/>) for the tests that send them requests.
+/// </remarks>
 public static class Tools
 {
     public sealed record Result(int ExitCode, string Output)
