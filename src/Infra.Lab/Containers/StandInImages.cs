@@ -34,6 +34,12 @@ public enum StandInKind
     NginxExporter,
 }
 
+public static class StandInKinds
+{
+    /// <summary>The images built on the monitoring layer (<see cref="BaseRootfs.MonitoringContext"/>).</summary>
+    public static bool IsMonitoring(this StandInKind kind) => kind is StandInKind.Prometheus or StandInKind.Alertmanager or StandInKind.NodeExporter or StandInKind.NginxExporter;
+}
+
 /// <summary>
 /// Images laid out like the official ones the stacks name, made without a registry or network: the cached
 /// base imported once per daemon, then per kind a `docker build` with no RUN step (config paths, users,
@@ -217,7 +223,7 @@ public static class StandInImages
                 {
                     var temp = dir + ".tmp";
                     Directory.CreateDirectory(temp);
-                    var from = kind is StandInKind.Prometheus or StandInKind.Alertmanager or StandInKind.NodeExporter or StandInKind.NginxExporter ? rootfs.MonitoringImageTag : rootfs.ImageTag;
+                    var from = kind.IsMonitoring() ? rootfs.MonitoringImageTag : rootfs.ImageTag;
                     File.WriteAllText(Path.Combine(temp, "Dockerfile"), Dockerfile(kind, from) + "\n");
                     var program = kind switch { StandInKind.App => "app", StandInKind.Crate => "double", _ => null };
                     if (program is not null)

@@ -6,8 +6,6 @@ namespace Infra.Topology.Configs;
 /// <summary>The monitoring's openings: each scraped port from the monitoring host only; Prometheus and Alertmanager from the operators.</summary>
 public static partial class FirewallConfig
 {
-    private static bool IsMonitoringService(Role role) => role is Role.Prometheus or Role.Alertmanager or Role.NodeExporter or Role.NginxExporter;
-
     /// <summary>Null in a stack without monitoring, so its rules stay exactly as they were.</summary>
     private static IReadOnlyList<Rule>? MonitoringRules(StackTopology topology, Instance instance)
     {

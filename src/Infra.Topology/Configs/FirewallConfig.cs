@@ -50,7 +50,7 @@ public static partial class FirewallConfig
             if (MonitoringRules(topology, instance) is { } monitoring)
             {
                 rules.AddRange(monitoring);
-                if (IsMonitoringService(instance.Role))
+                if (instance.Role.IsMonitoring())
                 {
                     continue;
                 }

@@ -72,7 +72,7 @@ public static partial class TopologyResolver
             }
 
             var monitoringRoles = new List<Role>();
-            foreach (var claim in claims.Where(c => c.Role is Role.NginxExporter or Role.NodeExporter or Role.Prometheus or Role.Alertmanager))
+            foreach (var claim in claims.Where(c => c.Role.IsMonitoring()))
             {
                 var ordinal = ordinals[claim.Role] = ordinals.GetValueOrDefault(claim.Role) + 1;
                 added.Add(new Instance($"{host.Name}-{RoleName(claim.Role)}", claim.Role, host.Name, host.Address, 0, ordinal, claim.Port));

@@ -22,6 +22,12 @@ public enum Role
     NginxExporter,
 }
 
+public static class Roles
+{
+    /// <summary>Prometheus, Alertmanager and the exporters: they watch the serving path and are not on it.</summary>
+    public static bool IsMonitoring(this Role role) => role is Role.Prometheus or Role.Alertmanager or Role.NodeExporter or Role.NginxExporter;
+}
+
 public sealed record SshSpec(string User, int Port);
 
 /// <summary>One host of the stack file: a machine (or, in the live tests, a network namespace).</summary>
