@@ -69,6 +69,8 @@ public sealed record RequestResult(int Seq, long StartUnixMs, double LatencyMs, 
 /// <summary>
 /// A bounded load client on raw sockets: no hidden retries (a GET on a reused connection that the server
 /// closed before answering is resent once, as browsers do, and counted), every request's status and latency.
+/// Not HttpClient: its handler resends a request whose pooled connection closed before answering, without telling
+/// the caller, which would hide the very failures (and POSTs sent twice) the failover tests count.
 /// </summary>
 public static class LoadClient
 {

@@ -31,5 +31,15 @@ catch (Exception e) when (e is IOException or FormatException or UnauthorizedAcc
     return 1;
 }
 
-await new AppServer(settings, Environment.GetEnvironmentVariable(AppServer.JournalVariable)).Run(CancellationToken.None);
+try
+{
+    await new AppServer(settings, Environment.GetEnvironmentVariable(AppServer.JournalVariable)).Run(CancellationToken.None);
+}
+catch (IOException e)
+{
+    // Kestrel's bind failure (the port taken): one line, not a crash's stack.
+    Console.Error.WriteLine($"{settings.Instance}: {e.Message}");
+    return 1;
+}
+
 return 0;
