@@ -4,15 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Microblog.TestApp;
 
@@ -32,7 +25,7 @@ public sealed class AppServer(AppSettings settings, string? journalFolder)
 
     public const string JournalVariable = "MICROBLOG_TESTAPP_JOURNAL";
 
-    public async Task Run(CancellationToken cancel)
+    public async Task Run()
     {
         if (journalFolder is not null)
         {
@@ -41,22 +34,9 @@ public sealed class AppServer(AppSettings settings, string? journalFolder)
             _journal = new FileStream(Path.Combine(journalFolder, settings.Instance + ".posts"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
         }
 
-        // The empty builder: no configuration files, no routing, no per-request logs; a start costs tens of ms, and
-        // the live tests start dozens of instances.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            // [::] taking IPv4 too (0.0.0.0 where the host has no IPv6): a stack may give an app host an IPv6 address.
-            kestrel.ListenAnyIP(settings.HttpPort);
-        });
-        await using var app = builder.Build();
-        app.Run(Handle);
-        await app.StartAsync(cancel);
-        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-        Console.WriteLine($"{settings.Instance}: listening on {string.Join(' ', addresses.Select(a => new Uri(a).Authority))}, crate.hosts = {string.Join(' ', settings.CrateHosts)}, ready {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after start");
-        await app.WaitForShutdownAsync(cancel);
+        await KestrelServing.Serve(settings.HttpPort, Handle, addresses =>
+            Console.WriteLine($"{settings.Instance}: listening on {string.Join(' ', addresses)}, crate.hosts = {string.Join(' ', settings.CrateHosts)}, ready {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after start"),
+            settings.Instance);
     }
 
     private async Task Handle(HttpContext context)

@@ -26,7 +26,7 @@ catch (Exception e) when (e is IOException or FormatException or UnauthorizedAcc
 
 try
 {
-    await new AppServer(settings, Environment.GetEnvironmentVariable(AppServer.JournalVariable)).Run(CancellationToken.None);
+    await new AppServer(settings, Environment.GetEnvironmentVariable(AppServer.JournalVariable)).Run();
 }
 catch (IOException e)
 {
