@@ -4,7 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Microblog.Testing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Microblog.TestApp;
 
@@ -24,7 +25,7 @@ public sealed class AppServer(AppSettings settings, string? journalFolder)
 
     public const string JournalVariable = "MICROBLOG_TESTAPP_JOURNAL";
 
-    public async Task Run(CancellationToken cancel)
+    public async Task Run()
     {
         if (journalFolder is not null)
         {
@@ -33,30 +34,43 @@ public sealed class AppServer(AppSettings settings, string? journalFolder)
             _journal = new FileStream(Path.Combine(journalFolder, settings.Instance + ".posts"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
         }
 
-        using var listener = MiniHttpServer.Listen(IPAddress.Any, settings.HttpPort);
-        Console.WriteLine($"{settings.Instance}: listening on 0.0.0.0:{settings.HttpPort}, crate.hosts = {string.Join(' ', settings.CrateHosts)}, ready {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after start");
-        await MiniHttpServer.Serve(listener, Handle, cancel);
+        await KestrelServing.Serve(settings.HttpPort, Handle, addresses =>
+            Console.WriteLine($"{settings.Instance}: listening on {string.Join(' ', addresses)}, crate.hosts = {string.Join(' ', settings.CrateHosts)}, ready {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after start"),
+            settings.Instance);
     }
 
-    private async Task<HttpResponse> Handle(HttpRequest request)
+    private async Task Handle(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
-        var served = new KeyValuePair<string, string>("X-Served-By", settings.Instance);
-        var method = request.Method == "HEAD" ? "GET" : request.Method;
-        return (method, request.Path) switch
+        var request = context.Request;
+        context.Response.Headers["X-Served-By"] = settings.Instance;
+        var method = HttpMethods.IsHead(request.Method) ? "GET" : request.Method;
+        // The path as sent, not decoded: the health path may hold %XX, and haproxy asks for it as written in app.conf.
+        var path = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget.Split('?', 2)[0];
+        var (status, body, contentType) = (method, path) switch
         {
-            ("GET", var p) when p == settings.HealthPath => new HttpResponse(200, "ok\n", Headers: [served]),
-            ("GET", "/__stats") => Json(Stats(), served),
-            ("GET", "/__crate") => Json(await Crate(), served),
-            ("POST", "/posts") => await Post(request, served),
-            ("GET", _) => new HttpResponse(200, $"served-by {settings.Instance} port {settings.HttpPort}\n", Headers: [served]),
-            _ => new HttpResponse(405, "method not allowed\n", Headers: [served]),
+            ("GET", var p) when p == settings.HealthPath => (200, "ok\n", Text),
+            ("GET", "/__stats") => (200, Json(Stats()), JsonType),
+            ("GET", "/__crate") => (200, Json(await Crate()), JsonType),
+            ("POST", "/posts") => await Post(context),
+            ("GET", _) => (200, $"served-by {settings.Instance} port {settings.HttpPort}\n", Text),
+            _ => (405, "method not allowed\n", Text),
         };
+
+        var bytes = Encoding.UTF8.GetBytes(body);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = bytes.Length;
+        if (!HttpMethods.IsHead(request.Method))
+        {
+            // One write with a known length: Kestrel sends the head and the body together, no chunking.
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        }
     }
 
-    private async Task<HttpResponse> Post(HttpRequest request, KeyValuePair<string, string> served)
+    private async Task<(int, string, string)> Post(HttpContext context)
     {
-        var id = request.Header("X-Request-Id");
+        var id = context.Request.Headers["X-Request-Id"] is [{ } value, ..] ? value : null;
         Interlocked.Increment(ref _posts);
         if (id is null)
         {
@@ -77,13 +91,13 @@ public sealed class AppServer(AppSettings settings, string? journalFolder)
         }
 
         // The delay sits after the post is applied: the window where a lost answer tempts a proxy to resend.
-        if (int.TryParse(request.Query("delay_ms"), out var delay) && delay > 0)
+        if (int.TryParse(context.Request.Query["delay_ms"], out var delay) && delay > 0)
         {
             await Task.Delay(Math.Min(delay, 10_000));
         }
 
-        return new HttpResponse(201, $"created {id ?? "-"} by {settings.Instance}\n",
-            Headers: [served, new("X-Request-Id", id ?? "-")]);
+        context.Response.Headers["X-Request-Id"] = id ?? "-";
+        return (201, $"created {id ?? "-"} by {settings.Instance}\n", Text);
     }
 
     private object Stats() => new Dictionary<string, object>
@@ -155,6 +169,9 @@ public sealed class AppServer(AppSettings settings, string? journalFolder)
         }
     }
 
-    private static HttpResponse Json(object value, KeyValuePair<string, string> served) =>
-        new(200, JsonSerializer.Serialize(value) + "\n", "application/json", [served]);
+    private const string Text = "text/plain; charset=utf-8";
+
+    private const string JsonType = "application/json";
+
+    private static string Json(object value) => JsonSerializer.Serialize(value) + "\n";
 }

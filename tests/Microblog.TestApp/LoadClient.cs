@@ -8,6 +8,7 @@ using Microblog.Testing;
 
 namespace Microblog.TestApp;
 
+/// <summary>What the load client sends, how, and where it writes what it saw (see <see cref="LoadCommand"/>).</summary>
 public sealed record LoadOptions(
     Uri Url,
     int Count,
@@ -21,47 +22,7 @@ public sealed record LoadOptions(
     bool StaleRetry,
     string? RequestsLog,
     string? Summary,
-    int ProgressEvery)
-{
-    public static LoadOptions Parse(IReadOnlyList<string> args)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        var flags = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Count; i++)
-        {
-            if (args[i] is "--no-keepalive" or "--no-stale-retry")
-            {
-                flags.Add(args[i]);
-            }
-            else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Count)
-            {
-                values[args[i]] = args[++i];
-            }
-            else
-            {
-                throw new ArgumentException($"unexpected argument `{args[i]}`");
-            }
-        }
-
-        string Get(string key, string fallback) => values.GetValueOrDefault(key) ?? fallback;
-        var url = new Uri(values.GetValueOrDefault("--load") ?? throw new ArgumentException("--load URL is required"));
-        var method = Get("--method", "GET").ToUpperInvariant();
-        return new LoadOptions(
-            url,
-            int.Parse(Get("--count", "1000"), CultureInfo.InvariantCulture),
-            int.Parse(Get("--concurrency", "8"), CultureInfo.InvariantCulture),
-            double.Parse(Get("--seconds", "60"), CultureInfo.InvariantCulture),
-            double.Parse(Get("--rate", "0"), CultureInfo.InvariantCulture),
-            method,
-            int.Parse(Get("--request-timeout-ms", "10000"), CultureInfo.InvariantCulture),
-            Get("--id-prefix", Guid.NewGuid().ToString("N")[..8]),
-            !flags.Contains("--no-keepalive"),
-            !flags.Contains("--no-stale-retry") && method is "GET" or "HEAD",
-            values.GetValueOrDefault("--requests-log"),
-            values.GetValueOrDefault("--summary"),
-            int.Parse(Get("--progress-every", "100"), CultureInfo.InvariantCulture));
-    }
-}
+    int ProgressEvery);
 
 /// <summary>One request's outcome; Status 0 means no HTTP answer (Error says why).</summary>
 public sealed record RequestResult(int Seq, long StartUnixMs, double LatencyMs, int Status, string? ServedBy, string RequestId, string? Error);
@@ -69,6 +30,8 @@ public sealed record RequestResult(int Seq, long StartUnixMs, double LatencyMs, 
 /// <summary>
 /// A bounded load client on raw sockets: no hidden retries (a GET on a reused connection that the server
 /// closed before answering is resent once, as browsers do, and counted), every request's status and latency.
+/// Not HttpClient: its handler resends a request whose pooled connection closed before answering, without telling
+/// the caller, which would hide the very failures (and POSTs sent twice) the failover tests count.
 /// </summary>
 public static class LoadClient
 {

@@ -1,22 +1,15 @@
 using Microblog.TestApp;
 
 // `Microblog.TestApp <app.conf>` serves as one app instance; `Microblog.TestApp --load URL ...` is the load client.
-if (args.Length >= 1 && args[0] == "--load")
+// The app mode stays clear of System.CommandLine: one argument, and its start is what the live tests wait for.
+if (args.Length >= 1 && args[0].StartsWith('-'))
 {
-    try
-    {
-        return await LoadClient.Run(LoadOptions.Parse(args));
-    }
-    catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException)
-    {
-        Console.Error.WriteLine($"usage: Microblog.TestApp --load URL [--count N] [--concurrency N] [--seconds S] [--rate R] [--method GET|POST] [--request-timeout-ms MS] [--id-prefix P] [--requests-log FILE] [--summary FILE] [--no-keepalive] [--no-stale-retry]: {e.Message}");
-        return 2;
-    }
+    return await LoadCommand.Run(args);
 }
 
 if (args.Length != 1)
 {
-    Console.Error.WriteLine("usage: Microblog.TestApp <app.conf> | --load URL ...");
+    Console.Error.WriteLine("usage: Microblog.TestApp <app.conf> | --load URL ... (--help: the load client's options)");
     return 2;
 }
 
@@ -31,5 +24,15 @@ catch (Exception e) when (e is IOException or FormatException or UnauthorizedAcc
     return 1;
 }
 
-await new AppServer(settings, Environment.GetEnvironmentVariable(AppServer.JournalVariable)).Run(CancellationToken.None);
+try
+{
+    await new AppServer(settings, Environment.GetEnvironmentVariable(AppServer.JournalVariable)).Run();
+}
+catch (IOException e)
+{
+    // Kestrel's bind failure (the port taken): one line, not a crash's stack.
+    Console.Error.WriteLine($"{settings.Instance}: {e.Message}");
+    return 1;
+}
+
 return 0;

@@ -5,8 +5,8 @@ using System.Text;
 namespace Microblog.Testing;
 
 /// <summary>
-/// Buffered HTTP/1.1 reads from one socket, keeping what was read past the current message. The test server
-/// and the load client share it; each says what a connection closed too early means to it.
+/// Buffered HTTP/1.1 reads from one socket, keeping what was read past the current message. The load client
+/// and the CrateDB double's server share it; each says what a connection closed too early means to it.
 /// </summary>
 internal sealed class SocketReader(Socket socket, int initialSize)
 {

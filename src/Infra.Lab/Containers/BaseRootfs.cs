@@ -6,7 +6,7 @@ namespace Infra.Lab.Containers;
 
 /// <summary>
 /// The stand-in images' shared root filesystem: Debian 13 with nginx, haproxy, curl and bash, the official
-/// images' users and folders, and this machine's .NET runtime. Cached under <see cref="CacheDir"/> twice, as a
+/// images' users and folders, and this machine's .NET and ASP.NET Core runtimes. Cached under <see cref="CacheDir"/> twice, as a
 /// tarball for `docker import` and unpacked for <see cref="Chroot"/>, both named by a hash of the recipe: a
 /// changed recipe (or runtime) builds anew, anything else reuses it. Prometheus and its exporters, more than half
 /// of the tree, are split off into a layer of their own (<see cref="MonitoringContext"/>) that only a monitored
@@ -25,7 +25,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
     public static readonly IReadOnlyList<string> Packages =
         ["nginx-light", "haproxy", "curl", "bash", "ca-certificates", "wget", "prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "prometheus-nginx-exporter"];
 
-    /// <summary>Run on the fresh debootstrap tree: $1 the tree, $2 this machine's dotnet root, $3 the runtime version.</summary>
+    /// <summary>Run on the fresh debootstrap tree: $1 the tree, $2 this machine's dotnet root, $3 the runtime version (both runtimes').</summary>
     public const string LayoutScript = """
         set -eu
         R=$1 dotnet=$2 runtime=$3
@@ -49,10 +49,16 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         mkdir -p "$R"/prometheus "$R"/alertmanager "$R"/etc/prometheus "$R"/etc/alertmanager
         chown 65534:65534 "$R"/prometheus "$R"/alertmanager
         ln -sf prometheus-nginx-exporter "$R"/usr/bin/nginx-prometheus-exporter
-        # the runtime only: the programs are published framework-dependent and added per run
-        mkdir -p "$R"/usr/share/dotnet/shared/Microsoft.NETCore.App
+        # the runtimes only: the programs are published framework-dependent and added per run; the test app is
+        # served by Kestrel, from ASP.NET Core's shared framework, released with the runtime under the same version
+        [ -d "$dotnet"/shared/Microsoft.AspNetCore.App/"$runtime" ] || {
+          echo "no ASP.NET Core runtime $runtime in $dotnet/shared/Microsoft.AspNetCore.App: install the one matching the .NET runtime" >&2
+          exit 1
+        }
+        mkdir -p "$R"/usr/share/dotnet/shared/Microsoft.NETCore.App "$R"/usr/share/dotnet/shared/Microsoft.AspNetCore.App
         cp -a "$dotnet"/dotnet "$dotnet"/host "$R"/usr/share/dotnet/
         cp -a "$dotnet"/shared/Microsoft.NETCore.App/"$runtime" "$R"/usr/share/dotnet/shared/Microsoft.NETCore.App/
+        cp -a "$dotnet"/shared/Microsoft.AspNetCore.App/"$runtime" "$R"/usr/share/dotnet/shared/Microsoft.AspNetCore.App/
         ln -sf /usr/share/dotnet/dotnet "$R"/usr/bin/dotnet
         """;
 
@@ -92,6 +98,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         recipe {RecipeVersion}
         debootstrap --variant=minbase --include={string.Join(',', Packages)} {Suite} ({RuntimeInformation.OSArchitecture})
         runtime Microsoft.NETCore.App {runtimeVersion}
+        runtime Microsoft.AspNetCore.App {runtimeVersion}
         {LayoutScript}
         {SplitScript}
         """;
@@ -143,7 +150,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
                 Check(Shell.Run("bash", ["-c", LayoutScript, "bash", tree, Path.GetFullPath(Path.Combine(RuntimeDirectory, "../../..")), RuntimeVersion], timeout: TimeSpan.FromMinutes(2)));
                 Check(Shell.Run("bash", ["-c", SplitScript, "bash", tree, monitoring], timeout: TimeSpan.FromMinutes(2)));
                 File.WriteAllText(Path.Combine(monitoring, "Dockerfile"), $"FROM {ImageTag}\nADD layer.tar /\n");
-                progress($"base image {Hash}: laid out ({SizeMb(tree)} MB with the .NET runtime {RuntimeVersion}; the monitoring layer {SizeMb(monitoring)} MB), packing");
+                progress($"base image {Hash}: laid out ({SizeMb(tree)} MB with the .NET and ASP.NET Core runtimes {RuntimeVersion}; the monitoring layer {SizeMb(monitoring)} MB), packing");
                 Check(Shell.Run("tar", ["--numeric-owner", "-C", tree, "-cf", Path.Combine(temp, "base.tar"), "."], timeout: TimeSpan.FromMinutes(5)));
                 ReplaceDirectory(monitoring, MonitoringContext);
                 File.Move(Path.Combine(temp, "base.tar"), Tarball, overwrite: true);

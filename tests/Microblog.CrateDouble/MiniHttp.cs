@@ -11,26 +11,6 @@ public sealed record HttpRequest(string Method, string Target, string Version, I
 
     public string Path => Target.Split('?', 2)[0];
 
-    public string? Query(string name)
-    {
-        var parts = Target.Split('?', 2);
-        if (parts.Length < 2)
-        {
-            return null;
-        }
-
-        foreach (var pair in parts[1].Split('&'))
-        {
-            var kv = pair.Split('=', 2);
-            if (kv[0] == name)
-            {
-                return kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
-            }
-        }
-
-        return null;
-    }
-
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 
     public bool KeepAlive
@@ -43,7 +23,7 @@ public sealed record HttpRequest(string Method, string Target, string Version, I
     }
 }
 
-public sealed record HttpResponse(int Status, string Body, string ContentType = "text/plain; charset=utf-8", IReadOnlyList<KeyValuePair<string, string>>? Headers = null)
+public sealed record HttpResponse(int Status, string Body, string ContentType = "text/plain; charset=utf-8")
 {
     /// <summary>Status line, headers and body in one buffer: split writes cause delayed-ACK stalls behind haproxy.</summary>
     public byte[] Encode(bool keepAlive, bool headOnly)
@@ -53,11 +33,6 @@ public sealed record HttpResponse(int Status, string Body, string ContentType = 
         head.Append("HTTP/1.1 ").Append(Status).Append(' ').Append(Reason(Status)).Append("\r\n");
         head.Append("Content-Type: ").Append(ContentType).Append("\r\n");
         head.Append("Content-Length: ").Append(body.Length).Append("\r\n");
-        foreach (var (name, value) in Headers ?? [])
-        {
-            head.Append(name).Append(": ").Append(value).Append("\r\n");
-        }
-
         head.Append(keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
         var headBytes = Encoding.ASCII.GetBytes(head.ToString());
         if (headOnly)
@@ -87,7 +62,8 @@ public sealed record HttpResponse(int Status, string Body, string ContentType = 
 
 /// <summary>
 /// A small HTTP/1.1 server on a raw socket: keep-alive, Content-Length and chunked request bodies, one write
-/// per response. Enough for nginx and haproxy in front of it, and fast to start.
+/// per response. The CrateDB double's: its HTTP port answers only the deployment's checks and the apps' sign-in,
+/// and its transport and psql ports are raw listeners made here too. (The app stand-in is served by Kestrel.)
 /// </summary>
 public static class MiniHttpServer
 {
