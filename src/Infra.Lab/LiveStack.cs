@@ -69,9 +69,10 @@ public sealed class LiveStack
                 lab.ApplyNftables(lab[host.Name], Path.Combine(stack.HostDir(host.Name), FilePaths.Firewall));
             }
 
-            stack.StartHost(host);
+            stack.StartServing(host);
         }
 
+        await stack.StartMonitoring(stack.Topology.Hosts, limit ?? TimeSpan.FromSeconds(30));
         var took = await stack.WaitReady(limit ?? TimeSpan.FromSeconds(30));
         lab.Note($"{stack.Topology.Stack} up: {stack.Topology.Instances.Count} instances on {stack.Topology.Hosts.Count} hosts ready in {took.TotalSeconds:F1} s");
         return stack;
@@ -101,25 +102,45 @@ public sealed class LiveStack
 
     private Dictionary<string, string> AppEnvironment => new() { ["MICROBLOG_TESTAPP_JOURNAL"] = JournalDir };
 
-    private void StartHost(Host host)
+    /// <summary>The host's own services: under its supervisord, or back to front as a deployment starts them.</summary>
+    private void StartServing(Host host)
     {
         if (UnderSupervisord)
         {
             var supervisord = Path.Combine(HostDir(host.Name), FilePaths.SupervisorScript("supervisord"));
             _services["supervisord@" + host.Name] = Lab.Start(Lab[host.Name], "supervisord", supervisord, [], AppEnvironment);
-            // supervisord.conf runs the stack's own services; the monitoring ones run beside it
-            foreach (var instance in Topology.On(host.Name).Where(i => MonitoringPrograms.ContainsKey(i.Role)))
-            {
-                StartInstance(instance);
-            }
-
             return;
         }
 
         // Back to front, as a deployment would: each service finds what it talks to already there.
-        foreach (var role in new[] { Role.Crate, Role.App, Role.Haproxy, Role.Nginx, Role.LoadBalancer, Role.NodeExporter, Role.NginxExporter, Role.Alertmanager, Role.Prometheus })
+        foreach (var role in new[] { Role.Crate, Role.App, Role.Haproxy, Role.Nginx, Role.LoadBalancer })
         {
             foreach (var instance in Topology.On(host.Name, role))
+            {
+                StartInstance(instance);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The monitoring services beside them (supervisord.conf runs only the stack's own), once what they watch answers:
+    /// the nginx exporter reads nginx's status page at its start and exits when nginx is not there yet. Its container
+    /// would be restarted by its restart policy; these bare processes would not.
+    /// </summary>
+    private async Task StartMonitoring(IEnumerable<Host> hosts, TimeSpan limit)
+    {
+        var names = hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
+        var monitoring = Topology.Instances.Where(i => names.Contains(i.Host) && i.Role.IsMonitoring()).ToList();
+        if (monitoring.Count == 0)
+        {
+            return;
+        }
+
+        await Task.WhenAll(Topology.Instances.Where(i => names.Contains(i.Host) && !i.Role.IsMonitoring())
+            .SelectMany(i => i.Ports.Select(port => NetnsLab.WaitForPort(HostOf(i), i.Address, port, limit))));
+        foreach (var role in new[] { Role.NodeExporter, Role.NginxExporter, Role.Alertmanager, Role.Prometheus })
+        {
+            foreach (var instance in monitoring.Where(i => i.Role == role))
             {
                 StartInstance(instance);
             }
@@ -213,9 +234,11 @@ public sealed class LiveStack
                 Lab.ApplyNftables(Lab[host.Name], Path.Combine(HostDir(host.Name), FilePaths.Firewall));
             }
 
-            StartHost(host);
+            StartServing(host);
             Step($"new host {host.Name} started");
         }
+
+        await StartMonitoring(added, Left());
 
         var newInstances = Topology.Instances.Where(i => old.Instances.All(o => o.Name != i.Name)).ToList();
         var goneInstances = old.Instances.Where(o => Topology.Instances.All(i => i.Name != o.Name)).ToList();

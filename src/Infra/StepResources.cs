@@ -92,6 +92,11 @@ public sealed class StepResources
                 local.Delete = step.Delete;
             }
 
+            if (step.Update is not null)
+            {
+                local.Update = step.Update;
+            }
+
             if (stdin is not null)
             {
                 local.Stdin = stdin;
@@ -114,6 +119,11 @@ public sealed class StepResources
         if (step.Delete is not null)
         {
             remote.Delete = step.Delete;
+        }
+
+        if (step.Update is not null)
+        {
+            remote.Update = step.Update;
         }
 
         if (stdin is not null)

@@ -151,6 +151,11 @@ public static class PlanCommand
                     yield return $"{where}: {command.Script}";
                 }
 
+                if (command.Update is { } update)
+                {
+                    yield return $"{where}, when only its wording changed (its triggers did not): {update}";
+                }
+
                 if (command.Delete is { } delete)
                 {
                     yield return $"{where}, when the step leaves the stack: {delete}";
@@ -206,6 +211,7 @@ public static class PlanCommand
         string? Script,
         string? Stdin,
         string? Delete,
+        string? Update,
         IReadOnlyList<string>? Triggers,
         string? Endpoint,
         string? Image,
@@ -217,7 +223,7 @@ public static class PlanCommand
             var command = step as CommandStep;
             return new JsonStep(
                 step.Id, step.Kind, step.Host, step.Service, step.Why, step.After.ToList(),
-                command?.Purpose, command?.Ssh, command?.Script, command?.Stdin, command?.Delete, command?.Triggers.ToList(),
+                command?.Purpose, command?.Ssh, command?.Script, command?.Stdin, command?.Delete, command?.Update, command?.Triggers.ToList(),
                 (step as EngineStep)?.Endpoint,
                 step switch { ImageStep i => i.Image, ContainerStep c => c.ImageStep, _ => null },
                 (step as VolumeStep)?.Name,

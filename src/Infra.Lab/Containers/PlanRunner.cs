@@ -37,12 +37,13 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
     {
         var before = Applied ?? new DeploymentPlan(plan.Stack, EquatableArray<HostPlan>.Empty, EquatableArray<Step>.Empty, plan.Outputs);
         var engines = before.Steps.Concat(plan.Steps).OfType<EngineStep>().GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.Last());
+        var commandsBefore = before.Steps.OfType<CommandStep>().ToDictionary(c => c.Id);
         var runs = new List<StepRun>();
         var clock = Stopwatch.StartNew();
         foreach (var change in PlanChanges.Compare(before, plan))
         {
             var started = clock.Elapsed;
-            Take(change, engines);
+            Take(change, engines, commandsBefore);
             var run = new StepRun(change.Step.Id, change.Change, change.Step.Host, clock.Elapsed - started);
             runs.Add(run);
             note($"{change.Change.ToString().ToLowerInvariant(),-7} {run.Id} on {run.Host ?? "the operator's machine"}: {run.Took.TotalSeconds:F1} s");
@@ -52,10 +53,18 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
         return runs;
     }
 
-    private void Take(StepChange change, IReadOnlyDictionary<string, EngineStep> engines)
+    private void Take(StepChange change, IReadOnlyDictionary<string, EngineStep> engines, IReadOnlyDictionary<string, CommandStep> commandsBefore)
     {
         switch (change.Step, change.Change)
         {
+            case (CommandStep command, StepChangeKind.Run) when commandsBefore.TryGetValue(command.Id, out var was):
+                var script = PlanChanges.ScriptOnChange(was, command);
+                if (script.Length > 0)
+                {
+                    Check(target.Run(command with { Script = script }), command.Id);
+                }
+
+                break;
             case (CommandStep { Script.Length: > 0 } command, not StepChangeKind.Delete):
                 Check(target.Run(command), command.Id);
                 break;

@@ -70,6 +70,10 @@ public static class CrateScripts
         : $"if [ \"$(docker inspect -f '{{{{.State.Running}}}}' {node.Name} 2>/dev/null)\" = true ]; then {GracefulRestart(node)}; " +
           $"else echo \"{node.Name}: no running container, nothing to stop\"; fi";
 
+    /// <summary>The stop step's update: its container is not replaced (its triggers did not change), so nothing stops.</summary>
+    public static string StopNotNeeded(Instance node) =>
+        $"echo \"{node.Name}: its container is not replaced, nothing to stop\"";
+
     /// <summary>
     /// After a new or replaced node is in its cluster: allocation restored and every table green. When no cluster answers
     /// yet (a first deploy before a quorum of master-eligible nodes started) there is nothing to restore.
@@ -121,27 +125,27 @@ public static class CrateScripts
     private static string GracefulRestart(Instance node) =>
         $"started=$(docker inspect -f '{{{{.State.StartedAt}}}}' {node.Name}) && " +
         $"{Scripts.InContainer(node.Name, $"{Statement(node, LimitAllocation)} && {Statement(node, DefaultAvailability)} && {Statement(node, Decommission(node))}")} && " +
-        $"ok=no && for i in $(seq 1 {GracefulStopWaitSeconds / 2}); do " +
-        $"[ \"$(docker inspect -f '{{{{.State.StartedAt}}}}' {node.Name})\" != \"$started\" ] && {{ ok=yes; break; }}; sleep 2; done && " +
+        $"ok=no && {Scripts.Tries(GracefulStopWaitSeconds, Scripts.DockerPollSeconds)}" +
+        $"[ \"$(docker inspect -f '{{{{.State.StartedAt}}}}' {node.Name})\" != \"$started\" ] && {{ ok=yes; break; }}; {Scripts.Pause(Scripts.DockerPollSeconds)}done && " +
         $"{{ [ $ok = yes ] || {{ echo \"{node.Name} has not finished its graceful stop within {GracefulStopWaitSeconds}s\" >&2; exit 1; }}; }}";
 
     /// <summary>Until the crate process of a decommissioned node has ended (it ends once its shards moved away).</summary>
     private static string WaitStopped(string name, string restartPolicy) =>
-        $"ok=no && for i in $(seq 1 {GracefulStopWaitSeconds / 2}); do " +
-        $"[ \"$(docker inspect -f '{{{{.State.Running}}}}' {name})\" = false ] && {{ ok=yes; break; }}; sleep 2; done && " +
+        $"ok=no && {Scripts.Tries(GracefulStopWaitSeconds, Scripts.DockerPollSeconds)}" +
+        $"[ \"$(docker inspect -f '{{{{.State.Running}}}}' {name})\" = false ] && {{ ok=yes; break; }}; {Scripts.Pause(Scripts.DockerPollSeconds)}done && " +
         $"{{ [ $ok = yes ] || {{ docker update --restart={restartPolicy} {name} >/dev/null; echo \"{name} has not finished its graceful stop within {GracefulStopWaitSeconds}s; it keeps running\" >&2; exit 1; }}; }}";
 
     /// <summary>Inside the restarted node: listed by its cluster again, allocation restored, every table green.</summary>
     /// <remarks>Asked of the node itself: it answers the node list only once it has a master, and lists itself once it is in.</remarks>
     private static string Rejoin(Instance node) =>
-        $"ok=no; for i in $(seq 1 {MembershipWaitSeconds / 2}); do r=$({Ask([node], NodeNames)}); " +
-        $"case \"$r\" in *'\"{node.Name}\"'*) ok=yes; break;; esac; sleep 2; done; " +
+        $"ok=no; {Scripts.Tries(MembershipWaitSeconds, Scripts.CratePollSeconds)}r=$({Ask([node], NodeNames)}); " +
+        $"case \"$r\" in *'\"{node.Name}\"'*) ok=yes; break;; esac; {Scripts.Pause(Scripts.CratePollSeconds)}done; " +
         $"[ $ok = yes ] || {{ echo \"{node.Name} has not rejoined its cluster {MembershipWaitSeconds}s after its restart\" >&2; exit 1; }}; " +
         $"{Statement(node, RestoreAllocation)} && {WaitGreen([node], $"{node.Name} rejoined")}";
 
     private static string WaitGreen(IReadOnlyList<Instance> askVia, string after) =>
-        $"ok=no; for i in $(seq 1 {GreenWaitSeconds / 2}); do h=$({Ask(askVia, NotGreen)} | {Count}); " +
-        $"[ \"$h\" = 0 ] && {{ ok=yes; break; }}; sleep 2; done; " +
+        $"ok=no; {Scripts.Tries(GreenWaitSeconds, Scripts.CratePollSeconds)}h=$({Ask(askVia, NotGreen)} | {Count}); " +
+        $"[ \"$h\" = 0 ] && {{ ok=yes; break; }}; {Scripts.Pause(Scripts.CratePollSeconds)}done; " +
         $"[ $ok = yes ] || {{ echo \"the cluster is not green {GreenWaitSeconds}s after {after}\" >&2; exit 1; }}";
 
     /// <summary>A statement that must succeed: CrateDB answers a done statement with a rowcount, a failed one with an error.</summary>

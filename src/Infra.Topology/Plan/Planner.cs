@@ -396,8 +396,9 @@ public static class Planner
 
     /// <summary>
     /// Runs before a node's container is created or replaced, again whenever its spec changes: the node stops gracefully
-    /// (its shards handed over) instead of being killed with them. Its script names only what the spec names, so it runs
-    /// again only when the container is replaced after it.
+    /// (its shards handed over) instead of being killed with them. It runs only when its trigger (the container's
+    /// fingerprint) changes: a new wording of its script alone runs its update, which stops nothing, since a graceful
+    /// stop whose container is not replaced would leave allocation limited with no ready step after it to restore it.
     /// </summary>
     private static CommandStep StopNode(StackTopology topology, ServicePlan service, SshTarget? ssh, string? previous) =>
         new($"{service.Name}-stop", topology.Instance(service.Name).Host, service.Name,
@@ -405,6 +406,7 @@ public static class Planner
             CommandPurpose.Stop, ssh, CrateScripts.StopBeforeReplace(topology.Instance(service.Name), alone: topology.Of(Role.Crate).Count() == 1))
         {
             Triggers = [service.Container.Fingerprint],
+            Update = CrateScripts.StopNotNeeded(topology.Instance(service.Name)),
             After = previous is null ? EquatableArray<string>.Empty : [previous],
         };
 

@@ -13,6 +13,19 @@ public static class Scripts
     /// <summary>How long a CrateDB node may take to join its cluster before the rollout stops.</summary>
     public const int JoinWaitSeconds = 180;
 
+    /// <summary>How often a wait asks Docker (local and cheap): a ready step ends within half a second of Docker's "healthy".</summary>
+    public const double DockerPollSeconds = 0.5;
+
+    /// <summary>How often a wait asks CrateDB (a query of its system tables, from inside the node's container).</summary>
+    public const double CratePollSeconds = 1;
+
+    /// <summary>The head of a wait's loop: <paramref name="seconds"/> in all, one try every <paramref name="every"/> seconds.</summary>
+    public static string Tries(int seconds, double every) =>
+        $"for i in $(seq 1 {(int)Math.Ceiling(seconds / every)}); do ";
+
+    /// <summary>The pause between a wait's tries.</summary>
+    public static string Pause(double every) => $"sleep {every.ToString(CultureInfo.InvariantCulture)}; ";
+
     /// <summary>A post-update check's retries: services take a while to settle after an update.</summary>
     private const int CheckAttempts = 30;
 
@@ -53,10 +66,13 @@ public static class Scripts
         $"if [ \"$(stat -c %Y {string.Join(' ', files.Select(Quote))} | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{{{.State.StartedAt}}}}' {container})\" +%s)\" ]; " +
         $"then docker restart {container} && ( {WaitHealthy(container)} ); else echo \"{container} started after its config was written: no restart needed\"; fi";
 
-    /// <summary>Docker's own health status: the same check, on the same schedule, the container reports to operators.</summary>
+    /// <summary>
+    /// Docker's own health status: the same check, on the same schedule, the container reports to operators; asked
+    /// every half second, so the rollout goes on as soon as Docker says healthy.
+    /// </summary>
     public static string WaitHealthy(string container) =>
-        $"for i in $(seq 1 {HealthWaitSeconds / 2}); do " +
-        $"[ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {container})\" = healthy ] && exit 0; sleep 2; done; " +
+        Tries(HealthWaitSeconds, DockerPollSeconds) +
+        $"[ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {container})\" = healthy ] && exit 0; {Pause(DockerPollSeconds)}done; " +
         $"echo \"{container} is not healthy {HealthWaitSeconds}s after it started\" >&2; exit 1";
 
     /// <summary>Runs inside a container on the host network: it reaches what the host itself reaches.</summary>
@@ -77,11 +93,11 @@ public static class Scripts
         var started = (startedBefore + 1).ToString(CultureInfo.InvariantCulture);
         var q = quorum.ToString(CultureInfo.InvariantCulture);
         return
-            $"for i in $(seq 1 {JoinWaitSeconds / 2}); do " +
+            Tries(JoinWaitSeconds, CratePollSeconds) +
             $"if r=$(curl -fsS -H 'Content-Type: application/json' -X POST {url} -d '{{\"stmt\":\"select name from sys.nodes\"}}' 2>/dev/null); then " +
             $"case \"$r\" in *'\"{node.Name}\"'*) exit 0;; esac; " +
             $"elif [ {started} -lt {q} ]; then echo \"{node.Name}: no cluster yet ({started} of the {q} master-eligible nodes it takes have started)\"; exit 0; fi; " +
-            "sleep 2; done; " +
+            $"{Pause(CratePollSeconds)}done; " +
             $"echo \"{node.Name} has not joined cluster after {JoinWaitSeconds}s\" >&2; exit 1";
     }
 

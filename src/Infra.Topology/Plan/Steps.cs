@@ -104,6 +104,13 @@ public sealed record CommandStep(string Id, string? Host, string? Service, strin
 
     public EquatableArray<string> Triggers { get; init; } = EquatableArray<string>.Empty;
 
+    /// <summary>
+    /// What runs when the step changed but its <see cref="Triggers"/> did not, as after a new release of this tool that
+    /// words the script differently (Pulumi: the Command's update; without one it runs its create script again). Only
+    /// a step that must not run again unless its triggers change has one.
+    /// </summary>
+    public string? Update { get; init; }
+
     /// <summary>For <see cref="CommandPurpose.WriteFile"/>: the file it writes.</summary>
     public PlacedFile? File { get; init; }
 }

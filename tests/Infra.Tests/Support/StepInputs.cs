@@ -30,6 +30,12 @@ public static class StepInputs
         {
             inputs["delete"] = step.Delete;
         }
+
+        if (step.Update is not null)
+        {
+            inputs["update"] = step.Update;
+        }
+
         if (step.Stdin is not null)
         {
             // What reaches the provider: the secret's placeholder filled in with the stack's value.

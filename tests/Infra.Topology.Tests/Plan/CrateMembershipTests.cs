@@ -203,6 +203,26 @@ public class CrateMembershipTests
     }
 
     [Fact]
+    public void A_new_wording_of_a_stop_script_alone_stops_nothing_while_a_replaced_container_still_stops_its_node_first()
+    {
+        var now = Planner.Plan(Repo.Topology("two-host"));
+        // What a new release of this tool does when it words the stop script differently: the triggers stay.
+        var reworded = now with { Steps = now.Steps.Select(s => s is CommandStep { Purpose: CommandPurpose.Stop } stop ? stop with { Script = stop.Script + " " } : s).ToEquatableArray() };
+        var newImage = Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:5.11\n", StringComparison.Ordinal)));
+
+        var rewordedStop = PlanChanges.Compare(now, reworded).Single(c => c.Step.Id == "host1-crate-4200-stop");
+        var replacedStop = PlanChanges.Compare(now, newImage).Single(c => c.Step.Id == "host1-crate-4200-stop");
+
+        Assert.Equal(StepChangeKind.Run, rewordedStop.Change);
+        Assert.Equal("nothing runs: host1-crate-4200's container is not replaced (host1-crate-4200-stop runs only before a replacement)", rewordedStop.Effect);
+        Assert.Equal("echo \"host1-crate-4200: its container is not replaced, nothing to stop\"",
+            PlanChanges.ScriptOnChange((CommandStep)now.Step("host1-crate-4200-stop"), (CommandStep)reworded.Step("host1-crate-4200-stop")));
+        Assert.Equal("stop host1-crate-4200 gracefully (allocation limited to new primaries, ALTER CLUSTER DECOMMISSION) before its container is replaced", replacedStop.Effect);
+        Assert.StartsWith("if [ \"$(docker inspect -f '{{.State.Running}}' host1-crate-4200 2>/dev/null)\" = true ]; then started=",
+            PlanChanges.ScriptOnChange((CommandStep)now.Step("host1-crate-4200-stop"), (CommandStep)newImage.Step("host1-crate-4200-stop")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_single_node_is_restarted_plainly_since_no_other_node_could_take_its_shards()
     {
         var plan = Planner.Plan(Repo.Topology("dev"));
