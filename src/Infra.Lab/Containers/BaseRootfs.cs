@@ -257,7 +257,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         }
     }
 
-    /// <summary>Only one recipe is kept: an old one is about 450 MB that no current test reads.</summary>
+    /// <summary>Only one recipe is kept: an old one is about 480 MB that no current test reads.</summary>
     private void RemoveOtherRecipes(Action<string> progress)
     {
         foreach (var tar in Directory.GetFiles(CacheDir, "base-*.tar").Where(t => t != Tarball))
