@@ -7,7 +7,7 @@ namespace Infra.Cli.Tests;
 public partial class GraphTests
 {
     /// <summary>The reference design's "Web Server" picture: two colocated hosts behind a load balancer and a firewall.</summary>
-    private static readonly string[] SeedTwoHostArrows =
+    private static readonly string[] ReferenceTwoHostArrows =
     [
         "fl -> lb",
         "lb --> rp1", "lb --> rp2",
@@ -18,7 +18,7 @@ public partial class GraphTests
     ];
 
     [Fact]
-    public void Two_host_is_drawn_with_the_seeds_boxes_and_arrows()
+    public void Two_host_is_drawn_with_the_reference_designs_boxes_and_arrows()
     {
         var result = InfraCli.Run("graph", "two-host");
 
@@ -33,12 +33,12 @@ public partial class GraphTests
             }
             """.Replace("\r\n", "\n"), result.Out);
         Assert.Contains("package \"host2\" {\n    [nginx - 80] as rp2\n", result.Out);
-        Assert.Equal(SeedTwoHostArrows.Order(), Arrows(result.Out).Order());
+        Assert.Equal(ReferenceTwoHostArrows.Order(), Arrows(result.Out).Order());
         Assert.EndsWith("@enduml\n", result.Out);
     }
 
     [Fact]
-    public void Single_host_is_the_seeds_supervisord_picture_with_the_firewall_in_front_of_haproxy()
+    public void Single_host_is_the_reference_designs_supervisord_picture_with_the_firewall_in_front_of_haproxy()
     {
         var result = InfraCli.Run("graph", "single-host");
 
@@ -145,7 +145,7 @@ public partial class GraphTests
         string[] scrapes = ["ha1", "ha2", "lb", "nx1", "ne1", "nx2", "ne2", "ne3", "ne4", "am"];
         Assert.Equal(scrapes.Select(to => $"prom ..> {to} : metrics").Order(), result.Out.Split('\n').Where(l => l.EndsWith(" : metrics", StringComparison.Ordinal)).Order());
         Assert.Contains("\nprom --> am : alerts\n", result.Out);
-        Assert.Equal(SeedTwoHostArrows.Order(), Arrows(result.Out).Order());
+        Assert.Equal(ReferenceTwoHostArrows.Order(), Arrows(result.Out).Order());
 
         var dot = InfraCli.Run("graph", "monitored", "--format", "dot");
         Assert.Contains("    prom -> ha1 [style=dotted, label=\"metrics\"];\n", dot.Out);

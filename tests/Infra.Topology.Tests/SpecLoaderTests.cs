@@ -38,7 +38,7 @@ public class SpecLoaderTests
     }
 
     [Fact]
-    public void Defaults_are_the_seed_ports()
+    public void Defaults_are_the_reference_designs_ports()
     {
         var spec = Repo.Spec("two-host");
 

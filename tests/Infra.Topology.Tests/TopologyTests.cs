@@ -59,7 +59,7 @@ public class TopologyTests
     }
 
     [Fact]
-    public void Two_host_is_the_seed_production_picture()
+    public void Two_host_is_the_reference_designs_production_picture()
     {
         Assert.Equal(
             new SortedSet<string>(

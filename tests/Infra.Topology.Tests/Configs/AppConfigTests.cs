@@ -7,7 +7,7 @@ namespace Infra.Topology.Tests.Configs;
 public class AppConfigTests
 {
     [Fact]
-    public void Two_host_app_reads_like_the_seeds_development_conf()
+    public void Two_host_app_reads_like_the_reference_designs_development_conf()
     {
         var topology = Repo.Topology("two-host");
 

@@ -88,7 +88,7 @@ public class CrateConfigTests
     }
 
     [Fact]
-    public void Two_host_node_settings_read_as_the_seed_draws_them()
+    public void Two_host_node_settings_read_as_the_reference_design_draws_them()
     {
         var topology = Repo.Topology("two-host");
         var settings = CrateConfig.Settings(topology, topology.Instance("host1-crate-4200"));
@@ -144,7 +144,7 @@ public class CrateConfigTests
     }
 
     [Fact]
-    public void Seed_procedure_adding_host3_reaches_every_crate_node_and_every_app()
+    public void Reference_procedure_adding_host3_reaches_every_crate_node_and_every_app()
     {
         var topology = Repo.TopologyEdited("two-host", yaml => yaml + "    - name: host3\n      address: 192.0.2.13\n");
 

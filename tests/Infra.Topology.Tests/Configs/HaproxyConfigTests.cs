@@ -39,7 +39,7 @@ public class HaproxyConfigTests
     }
 
     [Fact]
-    public void A_third_app_on_the_single_host_becomes_a_third_server_line_as_in_the_seed()
+    public void A_third_app_on_the_single_host_becomes_a_third_server_line_as_in_the_reference_design()
     {
         var before = Repo.Topology("single-host");
         var after = Repo.TopologyEdited("single-host", yaml => yaml.Replace("app: 2", "app: 3", StringComparison.Ordinal));

@@ -9,7 +9,7 @@ namespace Infra.Topology.Tests.Configs;
 public partial class SupervisordConfigTests
 {
     [Fact]
-    public void Single_host_has_the_seeds_program_groups()
+    public void Single_host_has_the_reference_designs_program_groups()
     {
         var topology = Repo.Topology("single-host");
         var text = SupervisordConfig.Render(topology, topology.Hosts[0]);
@@ -42,7 +42,7 @@ public partial class SupervisordConfigTests
     }
 
     [Fact]
-    public void Real_supervisord_runs_the_seeds_failure_drills()
+    public void Real_supervisord_runs_the_reference_designs_failure_drills()
     {
         using var run = new Supervisor("single-host", yaml => yaml);
         run.WaitFor("app:app_9210", "app:app_9211", "crate:crate_4200", "crate:crate_4201", "haproxy");
@@ -68,7 +68,7 @@ public partial class SupervisordConfigTests
     }
 
     [Fact]
-    public void Seed_procedure_raising_the_app_count_adds_app_9212_after_supervisorctl_update()
+    public void Reference_procedure_raising_the_app_count_adds_app_9212_after_supervisorctl_update()
     {
         using var run = new Supervisor("single-host", yaml => yaml);
         run.WaitFor("app:app_9210", "app:app_9211");
