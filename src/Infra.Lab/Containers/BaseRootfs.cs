@@ -131,7 +131,9 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         }
     }
 
-    private bool Complete => File.Exists(Tarball) && Directory.Exists(Rootfs) && File.Exists(Path.Combine(MonitoringContext, "layer.tar"));
+    private string MonitoringLayer => Path.Combine(MonitoringContext, "layer.tar");
+
+    private bool Complete => File.Exists(Tarball) && Directory.Exists(Rootfs) && File.Exists(MonitoringLayer);
 
     /// <summary>Under the build lock: whatever another run finished meanwhile is kept, the rest is made in a temp folder and renamed.</summary>
     private void Build(Action<string> progress)
@@ -142,7 +144,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            if (!File.Exists(Tarball) || !File.Exists(Path.Combine(MonitoringContext, "layer.tar")))
+            if (!File.Exists(Tarball) || !File.Exists(MonitoringLayer))
             {
                 var tree = Path.Combine(temp, "rootfs");
                 var monitoring = Path.Combine(temp, "monitoring");

@@ -34,12 +34,6 @@ public enum StandInKind
     NginxExporter,
 }
 
-public static class StandInKinds
-{
-    /// <summary>The images built on the monitoring layer (<see cref="BaseRootfs.MonitoringContext"/>).</summary>
-    public static bool IsMonitoring(this StandInKind kind) => kind is StandInKind.Prometheus or StandInKind.Alertmanager or StandInKind.NodeExporter or StandInKind.NginxExporter;
-}
-
 /// <summary>
 /// Images laid out like the official ones the stacks name, made without a registry or network: the cached
 /// base imported once per daemon, then per kind a `docker build` with no RUN step (config paths, users,
@@ -53,17 +47,18 @@ public static class StandInImages
     /// <summary>Per test process, named like a lab's run folder (number 0), so a later run removes it if this one crashes.</summary>
     public static string WorkDir { get; } = Path.Combine(Path.GetTempPath(), $"{NetnsLab.NamePrefix}{Environment.ProcessId}-0");
 
-    public static string Dockerfile(StandInKind kind, string baseTag) => kind switch
+    /// <summary>Each recipe names its base: the monitoring stand-ins build on the monitoring layer, the others on the base.</summary>
+    public static string Dockerfile(StandInKind kind, BaseRootfs rootfs) => kind switch
     {
         StandInKind.Nginx => $$"""
-            FROM {{baseTag}}
+            FROM {{rootfs.ImageTag}}
             LABEL microblog.lab.stand-in=nginx
             EXPOSE 80
             STOPSIGNAL SIGQUIT
             CMD ["nginx", "-g", "daemon off;"]
             """,
         StandInKind.Haproxy => $$"""
-            FROM {{baseTag}}
+            FROM {{rootfs.ImageTag}}
             LABEL microblog.lab.stand-in=haproxy
             USER haproxy
             WORKDIR /var/lib/haproxy
@@ -71,14 +66,14 @@ public static class StandInImages
             CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]
             """,
         StandInKind.App => $$"""
-            FROM {{baseTag}}
+            FROM {{rootfs.ImageTag}}
             LABEL microblog.lab.stand-in=app
             COPY app/ /app/
             WORKDIR /app
             ENTRYPOINT ["dotnet", "/app/Microblog.TestApp.dll"]
             """,
         StandInKind.Crate => $$"""
-            FROM {{baseTag}}
+            FROM {{rootfs.ImageTag}}
             LABEL microblog.lab.stand-in=crate
             COPY double/ /crate/double/
             USER crate
@@ -90,7 +85,7 @@ public static class StandInImages
         // Debian's packages laid out like prom/prometheus, prom/alertmanager, prom/node-exporter and
         // nginx/nginx-prometheus-exporter: the program as entrypoint (the plan gives the flags), user nobody.
         StandInKind.Prometheus => $$"""
-            FROM {{baseTag}}
+            FROM {{rootfs.MonitoringImageTag}}
             LABEL microblog.lab.stand-in=prometheus
             USER nobody
             WORKDIR /prometheus
@@ -100,7 +95,7 @@ public static class StandInImages
             CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
             """,
         StandInKind.Alertmanager => $$"""
-            FROM {{baseTag}}
+            FROM {{rootfs.MonitoringImageTag}}
             LABEL microblog.lab.stand-in=alertmanager
             USER nobody
             WORKDIR /alertmanager
@@ -110,14 +105,14 @@ public static class StandInImages
             CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]
             """,
         StandInKind.NodeExporter => $$"""
-            FROM {{baseTag}}
+            FROM {{rootfs.MonitoringImageTag}}
             LABEL microblog.lab.stand-in=node-exporter
             USER nobody
             EXPOSE 9100
             ENTRYPOINT ["/usr/bin/prometheus-node-exporter"]
             """,
         StandInKind.NginxExporter => $$"""
-            FROM {{baseTag}}
+            FROM {{rootfs.MonitoringImageTag}}
             LABEL microblog.lab.stand-in=nginx-exporter
             USER nobody
             EXPOSE 9113
@@ -223,8 +218,7 @@ public static class StandInImages
                 {
                     var temp = dir + ".tmp";
                     Directory.CreateDirectory(temp);
-                    var from = kind.IsMonitoring() ? rootfs.MonitoringImageTag : rootfs.ImageTag;
-                    File.WriteAllText(Path.Combine(temp, "Dockerfile"), Dockerfile(kind, from) + "\n");
+                    File.WriteAllText(Path.Combine(temp, "Dockerfile"), Dockerfile(kind, rootfs) + "\n");
                     var program = kind switch { StandInKind.App => "app", StandInKind.Crate => "double", _ => null };
                     if (program is not null)
                     {

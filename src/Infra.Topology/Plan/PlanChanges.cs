@@ -61,7 +61,7 @@ public static class PlanChanges
         (ContainerStep a, ContainerStep b) when a.Spec != b.Spec =>
             new(step, StepChangeKind.Replace, $"replace {b.Service} ({string.Join("; ", b.Spec.ChangesFrom(a.Spec))}), after every step before it in the rollout"),
         (CommandStep a, CommandStep b) when a.Script != b.Script || a.Stdin != b.Stdin || !a.Triggers.Equals(b.Triggers) || a.Ssh != b.Ssh || a.Delete != b.Delete || a.Update != b.Update =>
-            new(step, StepChangeKind.Run, ScriptOnChange(a, b) == b.Script ? Ran(b) : $"nothing runs: {b.Service}'s container is not replaced ({b.Id} runs only before a replacement)"),
+            new(step, StepChangeKind.Run, RunsUpdate(a, b) ? $"nothing runs: {b.Service}'s container is not replaced ({b.Id} runs only before a replacement)" : Ran(b)),
         _ => null,
     };
 
@@ -69,8 +69,9 @@ public static class PlanChanges
     /// The script a changed command runs: its update where it has one and its triggers are the same (Pulumi updates the
     /// resource), else its script (new triggers replace the resource, which runs its create).
     /// </summary>
-    public static string ScriptOnChange(CommandStep was, CommandStep now) =>
-        now.Update is { } update && was.Triggers.Equals(now.Triggers) ? update : now.Script;
+    public static string ScriptOnChange(CommandStep was, CommandStep now) => RunsUpdate(was, now) ? now.Update! : now.Script;
+
+    private static bool RunsUpdate(CommandStep was, CommandStep now) => now.Update is not null && was.Triggers.Equals(now.Triggers);
 
     /// <summary>What a command running again does.</summary>
     public static string Ran(CommandStep step) => step.Purpose switch
