@@ -1,0 +1,374 @@
+using Infra.Topology.Configs;
+using Infra.Topology.Model;
+using Infra.Topology.Spec;
+
+
+namespace Infra.Topology.Plan;
+
+/// <summary>
+/// The graph of steps that puts a planned stack on its hosts. Every ordering rule of a deployment lives here:
+/// <list type="bullet">
+/// <item>a host's firewall is applied, and its preparation done, before any of its containers is created;</item>
+/// <item>a container waits for every file it mounts (Docker would make a folder of a missing one);</item>
+/// <item>containers roll out one at a time across the stack, data tier first and the front door last: each waits
+/// until the one before it is healthy (a CrateDB node: back in its cluster) and has taken its config change, so an
+/// image change replaces them one by one and never takes down two of a kind at once;</item>
+/// <item>the post-update checks run after everything else.</item>
+/// </list>
+/// </summary>
+public static class StepGraph
+{
+
+    /// <summary>The data tier first (apps need it), the front door last (it needs everything behind it).</summary>
+    private static int RolloutRank(Role role) => role switch
+    {
+        Role.Crate => 0,
+        Role.App => 1,
+        Role.Haproxy => 2,
+        Role.Nginx => 3,
+        Role.LoadBalancer => 4,
+        // Monitoring last: it watches what is there, and nothing serving waits for it.
+        Role.Prometheus or Role.Alertmanager or Role.NodeExporter or Role.NginxExporter => 5,
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
+    };
+
+    private static SshTarget? Ssh(Host host) => host.Access.Local ? null : new SshTarget(host.Address, host.Access.Ssh.User, host.Access.Ssh.Port);
+
+    public static IEnumerable<Step> Build(StackTopology topology, IReadOnlyList<HostPlan> hosts)
+    {
+        var steps = new List<Step>();
+        // Per host, what every container there waits for: preparation and the firewall.
+        var gates = new Dictionary<string, List<string>>();
+        var engines = new Dictionary<string, string>();
+        var images = new Dictionary<(string Host, string Image), string>();
+        string? certificateCheck = null;
+        foreach (var plan in hosts)
+        {
+            var host = plan.Host;
+            var ssh = Ssh(host);
+            var name = host.Name;
+            var engine = new EngineStep($"{name}-docker", name, host.Access.DockerEndpoint);
+            steps.Add(engine);
+            engines[name] = engine.Id;
+
+            var configDir = new CommandStep($"{name}-prepare-config-dir", name, null, "every config file lives under one folder per stack",
+                CommandPurpose.Prepare, ssh, Scripts.AsRoot(host, Scripts.ConfigDir(plan.ConfigDir)));
+            var gate = new List<string> { configDir.Id };
+            steps.Add(configDir);
+            if (topology.On(name, Role.Crate).Any())
+            {
+                var maxMapCount = new CommandStep($"{name}-prepare-max-map-count", name, null,
+                    "CrateDB's bootstrap check refuses to start below this; set now and persisted across reboots",
+                    CommandPurpose.Prepare, ssh, Scripts.AsRoot(host, Scripts.MaxMapCount(Planner.CrateMaxMapCount)));
+                steps.Add(maxMapCount);
+                gate.Add(maxMapCount.Id);
+            }
+
+            foreach (var file in plan.Files.Where(f => f.File.Instance is null))
+            {
+                var write = Write($"{name}-{Path.GetFileNameWithoutExtension(file.File.Path)}-config", host, null, file, configDir.Id);
+                steps.Add(write);
+                if (file.File.OnChange != ChangeAction.ApplyFirewall)
+                {
+                    continue;
+                }
+
+                if (host.Access.Local)
+                {
+                    // On the operator's own machine the ruleset is written, not applied: its drop policy would cut off
+                    // everything else the machine serves. `sudo nft -f` applies it by hand.
+                    gate.Add(write.Id);
+                    continue;
+                }
+
+                var apply = new CommandStep($"{name}-{Path.GetFileNameWithoutExtension(file.File.Path)}-apply", name, null,
+                    "nft -f swaps the ruleset atomically; every container of the host waits for it, so no port listens unguarded",
+                    CommandPurpose.ApplyFirewall, ssh, Scripts.AsRoot(host, Scripts.ApplyFirewall(file)))
+                {
+                    Triggers = [file.Sha256],
+                    After = [write.Id],
+                };
+                steps.Add(apply);
+                gate.Add(apply.Id);
+            }
+
+            if (topology.Spec.LoadBalancer is { TlsCertificate: { } certificate } && topology.On(name, Role.LoadBalancer).Any())
+            {
+                var check = new CommandStep($"{name}-check-tls-certificate", name, null,
+                    "the operator keeps the load balancer's certificate on its host; the container mounts it read-only",
+                    CommandPurpose.Preflight, ssh, Scripts.AsRoot(host, Scripts.RequireFile(certificate, name, "microblog:loadBalancer.tlsCertificate")));
+                steps.Add(check);
+                certificateCheck = check.Id;
+            }
+
+            foreach (var image in plan.Services.Select(s => (s.Role, s.Container.Image)).DistinctBy(s => s.Image))
+            {
+                var step = new ImageStep($"{name}-image-{ImageKind(image.Role)}", name, engine.Id, image.Image);
+                steps.Add(step);
+                images[(name, image.Image)] = step.Id;
+            }
+
+            gates[name] = gate;
+        }
+
+        // The master-eligible nodes come first in host order, so they are the first to start: until a majority of
+        // them runs, a new cluster has no master yet.
+        var crateNodes = topology.Of(Role.Crate).ToList();
+        var quorum = CrateConfig.MasterEligible(topology).Count / 2 + 1;
+        var rollout = hosts
+            .SelectMany((plan, hostIndex) => plan.Services.Select((service, index) => (plan, service, hostIndex, index)))
+            .OrderBy(s => RolloutRank(s.service.Role)).ThenBy(s => s.hostIndex).ThenBy(s => s.index)
+            .ToList();
+        string? previous = null;
+        string? decommissioned = null;
+        var settled = steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.ApplyFirewall).Select(s => s.Id).ToList();
+        foreach (var (plan, service, _, _) in rollout)
+        {
+            if (service.Role != Role.Crate && crateNodes.Count > 0 && !steps.Any(s => s.Id == AppUserStep))
+            {
+                // Between the data tier and the apps: the cluster has formed, and no app starts before its user exists.
+                var user = AppUser(topology, hosts, previous!);
+                steps.Add(user);
+                settled.Add(user.Id);
+                previous = user.Id;
+            }
+
+            var host = plan.Host;
+            var ssh = Ssh(host);
+            var writes = service.Files
+                .Select(file => Write(
+                    service.Files.Count == 1 ? $"{service.Name}-config" : $"{service.Name}-config-{Path.GetFileName(file.HostPath)}",
+                    host, service.Name, file, $"{host.Name}-prepare-config-dir"))
+                .ToList();
+            steps.AddRange(writes);
+
+            var waitsFor = new List<string> { images[(host.Name, service.Container.Image)] };
+            waitsFor.AddRange(writes.Select(w => w.Id));
+            waitsFor.AddRange(gates[host.Name]);
+            if (service.Role == Role.LoadBalancer && certificateCheck is not null)
+            {
+                waitsFor.Add(certificateCheck);
+            }
+
+            foreach (var volume in service.Container.Mounts.Where(m => m.Kind == MountKind.Volume))
+            {
+                var step = new VolumeStep($"{service.Name}-data", host.Name, service.Name, engines[host.Name], volume.Source);
+                steps.Add(step);
+                waitsFor.Add(step.Id);
+            }
+
+            if (previous is not null)
+            {
+                waitsFor.Add(previous);
+            }
+
+            if (service.Role == Role.Crate)
+            {
+                var stop = StopNode(topology, service, ssh, previous);
+                steps.Add(stop);
+                waitsFor.Add(stop.Id);
+            }
+
+            var container = new ContainerStep($"{service.Name}-container", host.Name, service.Name,
+                $"{Describe(service.Role)}; replaced one at a time when its image or spec changes",
+                engines[host.Name], images[(host.Name, service.Container.Image)], service.Container)
+            {
+                After = waitsFor.ToEquatableArray(),
+            };
+            steps.Add(container);
+
+            var readyScript = service.Role == Role.Crate
+                ? ReadyNode(topology, service, crateNodes, quorum)
+                : Scripts.WaitHealthy(service.Name);
+            var ready = new CommandStep($"{service.Name}-ready", host.Name, service.Name,
+                service.Role == Role.Crate
+                    ? "a new or replaced node is healthy and back in its cluster before the rollout goes on"
+                    : "a new or replaced container is healthy before the rollout goes on",
+                CommandPurpose.Ready, ssh, readyScript)
+            {
+                Triggers = [service.Container.Fingerprint],
+                After = [container.Id],
+            };
+            steps.Add(ready);
+            settled.Add(container.Id);
+            settled.Add(ready.Id);
+            previous = ready.Id;
+
+            if ((Apply(service, ssh, writes, ready) ?? RestartNode(topology, service, ssh, writes, ready)) is { } apply)
+            {
+                steps.Add(apply);
+                settled.Add(apply.Id);
+                previous = apply.Id;
+            }
+
+            if (service.Role == Role.Crate)
+            {
+                var decommission = DecommissionNode(topology, service, ssh, previous, decommissioned);
+                steps.Add(decommission);
+                decommissioned = decommission.Id;
+            }
+        }
+
+        var triggers = hosts.SelectMany(h => h.Files).Select(f => f.Sha256)
+            .Concat(hosts.SelectMany(h => h.Services).Select(s => s.Container.Image).Distinct())
+            .ToEquatableArray();
+        steps.AddRange(Checks(topology, hosts).Select(check => check with { Triggers = triggers, After = settled.ToEquatableArray() }));
+        return steps;
+    }
+
+    public const string AppUserStep = "crate-app-user";
+
+    /// <summary>The apps' CrateDB user and its privileges, from inside the first node's container; the password on stdin.</summary>
+    private static CommandStep AppUser(StackTopology topology, IReadOnlyList<HostPlan> hosts, string after)
+    {
+        var node = topology.Of(Role.Crate).First();
+        var host = hosts.Single(h => h.Host.Name == node.Host).Host;
+        return new CommandStep(AppUserStep, host.Name, node.Name,
+            $"the apps connect as CrateDB user {CrateAccess.User} ({CrateAccess.Privileges} on schema {CrateAccess.Schema}); its password is the stack's secret {Secrets.CratePasswordKey}",
+            CommandPurpose.Credentials, Ssh(host), Scripts.InContainerWithStdin(node.Name, Scripts.CrateAppUser(node)))
+        {
+            Stdin = Secrets.Placeholder(Secrets.CratePasswordKey) + "\n",
+            After = [after],
+        };
+    }
+
+    private static string ReadyNode(StackTopology topology, ServicePlan service, IReadOnlyList<Instance> nodes, int quorum)
+    {
+        var node = topology.Instance(service.Name);
+        return $"( {Scripts.WaitHealthy(service.Name)} ) && {Scripts.InContainer(service.Name, Scripts.WaitJoined(node, nodes.ToList().IndexOf(node), quorum))}" +
+            $" && {Scripts.InContainer(service.Name, CrateScripts.AfterRejoin(node))}";
+    }
+
+    /// <summary>
+    /// Runs before a node's container is created or replaced, again whenever its spec changes: the node stops gracefully
+    /// (its shards handed over) instead of being killed with them. It runs only when its trigger (the container's
+    /// fingerprint) changes: a new wording of its script alone runs its update, which stops nothing, since a graceful
+    /// stop whose container is not replaced would leave allocation limited with no ready step after it to restore it.
+    /// </summary>
+    private static CommandStep StopNode(StackTopology topology, ServicePlan service, SshTarget? ssh, string? previous) =>
+        new($"{service.Name}-stop", topology.Instance(service.Name).Host, service.Name,
+            "a node whose container is replaced first stops gracefully: allocation limited to new primaries, ALTER CLUSTER DECOMMISSION",
+            CommandPurpose.Stop, ssh, CrateScripts.StopBeforeReplace(topology.Instance(service.Name), alone: topology.Of(Role.Crate).Count() == 1))
+        {
+            Triggers = [service.Container.Fingerprint],
+            Update = CrateScripts.StopNotNeeded(topology.Instance(service.Name)),
+            After = previous is null ? EquatableArray<string>.Empty : [previous],
+        };
+
+    /// <summary>A changed crate.yml: the node restarts as CrateDB's rolling upgrade restarts one, healthy and green before the rollout goes on.</summary>
+    private static CommandStep? RestartNode(StackTopology topology, ServicePlan service, SshTarget? ssh, IReadOnlyList<CommandStep> writes, CommandStep ready)
+    {
+        if (service.OnConfigChange != ChangeAction.CrateRollingRestart || writes.Count == 0)
+        {
+            return null;
+        }
+
+        var node = topology.Instance(service.Name);
+        return new CommandStep($"{service.Name}-restart", ready.Host, service.Name,
+            "CrateDB reads crate.yml only at start: one node at a time, allocation limited to new primaries, back in its cluster and green before the next",
+            CommandPurpose.Restart, ssh, CrateScripts.RollingRestart(node, alone: topology.Of(Role.Crate).Count() == 1, service.Files.Select(f => f.HostPath)))
+        {
+            Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
+            After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
+        };
+    }
+
+    /// <summary>
+    /// Runs nothing while the node is in the stack. When it leaves, Pulumi deletes this step at the end of the update
+    /// (after every new node joined) and before the node's container, which it waits for; each node's step waits for the
+    /// previous node's, so removed nodes are decommissioned one at a time, the last in rollout order first.
+    /// </summary>
+    private static CommandStep DecommissionNode(StackTopology topology, ServicePlan service, SshTarget? ssh, string? last, string? previousNode)
+    {
+        var node = topology.Instance(service.Name);
+        return new CommandStep($"{service.Name}-decommission", node.Host, service.Name,
+            "when the node leaves the stack: decommissioned (its shards moved to the other nodes) before its container goes, one node at a time",
+            CommandPurpose.Decommission, ssh, "")
+        {
+            Delete = CrateScripts.DecommissionOnDelete(node, CrateConfig.MasterEligible(topology), service.Container.RestartPolicy),
+            After = new[] { last, previousNode }.OfType<string>().ToEquatableArray(),
+        };
+    }
+
+    /// <summary>The reload or restart a config change costs, re-run whenever one of the service's files changes.</summary>
+    private static CommandStep? Apply(ServicePlan service, SshTarget? ssh, IReadOnlyList<CommandStep> writes, CommandStep ready)
+    {
+        var (script, why) = (service.OnConfigChange, service.Role) switch
+        {
+            (ChangeAction.Reload, Role.Nginx) => (Scripts.Signal(service.Name, "HUP"), "nginx re-reads its config and replaces workers gracefully"),
+            (ChangeAction.Reload, Role.Prometheus or Role.Alertmanager) => (Scripts.Signal(service.Name, "HUP"), "re-reads its config and rules in place; a bad file is refused and the old one kept"),
+            (ChangeAction.Reload, _) => (Scripts.Signal(service.Name, "USR2"), "the haproxy master starts new workers and hands over the listeners: no connection is dropped"),
+            (ChangeAction.RollingRestart, _) => (Scripts.RestartUntilHealthy(service.Name, service.Files.Select(f => f.HostPath)), "the app reads crate.hosts only at start: restarted one at a time, each healthy before the next"),
+            _ => (null, null),
+        };
+        if (script is null || writes.Count == 0)
+        {
+            return null;
+        }
+
+        var suffix = service.OnConfigChange == ChangeAction.Reload ? "reload" : "restart";
+        var secrets = service.Files.SelectMany(f => Secrets.KeysIn(f.File.Content)).Distinct().ToList();
+        return new CommandStep($"{service.Name}-{suffix}", ready.Host, service.Name, why!,
+            service.OnConfigChange == ChangeAction.Reload ? CommandPurpose.Reload : CommandPurpose.Restart, ssh, script)
+        {
+            // The script does not read it: a secret in the files changes no hash, and a new value on stdin is what
+            // makes the step run again (Pulumi keeps the stdin encrypted, a trigger it would keep in plain text).
+            Stdin = secrets.Count > 0 ? string.Concat(secrets.Select(k => Secrets.Placeholder(k) + "\n")) : null,
+            Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
+            After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
+        };
+    }
+
+    private static CommandStep Write(string id, Host host, string? service, PlacedFile file, string configDir) =>
+        new(id, host.Name, service, $"{file.HostPath}: {Reader(file)}", CommandPurpose.WriteFile, Ssh(host), Scripts.AsRoot(host, Scripts.Write(file)))
+        {
+            Stdin = file.File.Content,
+            Triggers = [file.Sha256],
+            After = [configDir],
+            File = file,
+        };
+
+    private static string Reader(PlacedFile file) =>
+        file.ContainerPath is { } path ? $"mounted read-only at {path} in {file.File.Instance}" : "read on the host";
+
+    /// <summary>After an update: every CrateDB node in the cluster, and the front door answering its health path.</summary>
+    private static IEnumerable<CommandStep> Checks(StackTopology topology, IReadOnlyList<HostPlan> hosts)
+    {
+        var nodes = topology.Of(Role.Crate).ToList();
+        if (nodes.Count > 0)
+        {
+            var first = nodes[0];
+            var host = hosts.Single(h => h.Host.Name == first.Host).Host;
+            yield return new CommandStep("check-crate-cluster", host.Name, null, $"every CrateDB node ({nodes.Count}) has joined the cluster",
+                CommandPurpose.Check, Ssh(host),
+                // From inside the node's own container: the superuser is trusted on its loopback only.
+                Scripts.InContainer(first.Name, Scripts.CrateClusterCheck(first, nodes, topology.Spec.ClusterName)));
+        }
+
+        foreach (var door in topology.FrontDoor)
+        {
+            // From the operator's machine: the front door as clients meet it.
+            yield return new CommandStep($"check-front-door-{door.Name}", null, null, "the front door answers its health path",
+                CommandPurpose.Check, null, Scripts.FrontDoorCheck($"http://{Endpoints.Format(door.Address, door.Port)}{topology.Spec.HealthCheckPath}"));
+        }
+    }
+
+
+
+    private static string Describe(Role role) => role switch
+    {
+        Role.LoadBalancer => "the front load balancer (haproxy)",
+        Role.Nginx => "the reverse proxy (nginx)",
+        Role.Haproxy => "haproxy in front of every app",
+        Role.App => "an app instance",
+        Role.Crate => "a CrateDB node on its data volume",
+        Role.Prometheus => "Prometheus, scraping every target of the stack, its data on a volume",
+        Role.Alertmanager => "Alertmanager, posting the stack's alerts to its webhook",
+        Role.NodeExporter => "the host's node exporter",
+        Role.NginxExporter => "the nginx exporter, reading its nginx's stub_status",
+        _ => role.ToString(),
+    };
+
+    /// <summary>Names the image step after what it runs, so a version bump updates it in place of renaming it.</summary>
+    private static string ImageKind(Role role) => TopologyResolver.RoleName(role == Role.LoadBalancer ? Role.Haproxy : role);
+}
