@@ -158,8 +158,8 @@ public class PlanGraphTests
         Assert.Equal(["host1-crate-4200-restart"], plan.Step("host2-crate-4200-stop").After);
         Assert.Contains("host2-crate-4200-stop", plan.Step("host2-crate-4200-container").After);
         // Between the data tier and the apps: the apps' CrateDB user, once the cluster has formed.
-        Assert.Equal(["host3-crate-4200-restart"], plan.Step(Planner.AppUserStep).After);
-        Assert.Contains(Planner.AppUserStep, plan.Step("host1-app-9210-container").After);
+        Assert.Equal(["host3-crate-4200-restart"], plan.Step(StepGraph.AppUserStep).After);
+        Assert.Contains(StepGraph.AppUserStep, plan.Step("host1-app-9210-container").After);
         Assert.Contains("host1-app-9210-restart", plan.Step("host2-app-9210-container").After);
         Assert.Contains("host3-haproxy-reload", plan.Step("host1-nginx-container").After);
         Assert.Equal(["host1-app-9210-config", "host1-app-9210-ready"], plan.Step("host1-app-9210-restart").After);
