@@ -13,6 +13,13 @@ public static class ProxyTimeouts
     public const int CheckIntervalMs = 500;
     public const int CheckFall = 2;
     public const int CheckRise = 2;
+
+    /// <summary>
+    /// How long after a server first answers its checks every proxy that checks it has marked it UP: its next check comes
+    /// within an interval, and `rise` of them must pass in a row. A rollout waits this long after a container is healthy
+    /// before the next wave goes down, so no proxy is left with every server DOWN while others are on their way back.
+    /// </summary>
+    public const int SeenUpWithinMs = (CheckRise + 1) * CheckIntervalMs;
     public const int Check = 2;
 
     /// <summary>Servers are on the same LAN: a connect that takes longer than this is a dead host.</summary>
