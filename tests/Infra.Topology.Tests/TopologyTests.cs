@@ -32,9 +32,9 @@ public class TopologyTests
                 new Wire(Role.Crate, Role.Crate, EdgeKind.Discovery, WireScope.Others),
             ],
             forty.Wires);
-        // lb -> 40 nginx, 40 nginx -> their own haproxy, 40 haproxy x 15 apps (a subset: 40 checkers would pass an app's
+        // lb -> 40 nginx, 40 nginx -> their own haproxy, 40 haproxy x 16 apps (a subset: 40 checkers would pass an app's
         // check budget), 40 apps x 40 nodes, 40 nodes x 39 others.
-        Assert.Equal(40 + 40 + 600 + 1600 + 1560, forty.Edges.Count());
+        Assert.Equal(40 + 40 + 640 + 1600 + 1560, forty.Edges.Count());
         var host17 = forty.Instance("host17-crate-4200");
         Assert.Equal(79, forty.Sources(host17).Count());
         Assert.DoesNotContain(host17, forty.Sources(host17));

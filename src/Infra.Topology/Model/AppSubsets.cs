@@ -10,67 +10,68 @@ namespace Infra.Topology.Model;
 /// design draws it. Above it, every haproxy checking every app would cost each app more checks a second than
 /// <see cref="CheckBudgetPerApp"/> (1,000 colocated hosts: about 5,000), so each haproxy lists a subset: stable (an app's
 /// place in an haproxy's list depends only on the two names, by rendezvous hashing), balanced (every haproxy lists
-/// <see cref="Plan.PerHaproxy"/> apps, no app has more than <see cref="Plan.MaxCheckers"/> checkers) and covering (every
-/// app is listed somewhere).
+/// <see cref="Plan.PerHaproxy"/> apps, every app has between <see cref="Plan.MinCheckers"/> and <see cref="Plan.MaxCheckers"/>
+/// checkers) and covering (every app is listed somewhere).
 /// </summary>
 /// <remarks>
 /// The trade-off: an haproxy with a subset has fewer spares. It still fails over within its list, as before; a request
-/// reaches an app outside it only through another nginx. With 15 or more apps in each list that is far from mattering,
-/// and the load balancer spreads requests over every nginx, so every app still gets its share.
+/// reaches an app outside it only through another nginx. With 16 apps in each list a lost host costs an haproxy one of
+/// them, and the load balancer spreads requests over every nginx, so every app still gets its share.
 /// </remarks>
 public static class AppSubsets
 {
-    /// <summary>Health checks a second one app should answer at most: what the reference design's single app answered, with room.</summary>
+    /// <summary>Health checks a second one app should answer at most (issue 25's bound): a small, fixed cost whatever the stack's size.</summary>
     public const double CheckBudgetPerApp = 100;
 
     /// <summary>
-    /// Share of the cap a subset fills on average: the rest is room for rendezvous hashing's preferences, so each haproxy
-    /// mostly keeps the apps it ranks highest and adding a host moves few assignments.
+    /// How far an app's number of checkers may stray from the average, either way: room for rendezvous hashing's
+    /// preferences (so adding a host moves few assignments), small enough that apps get like shares of the requests.
     /// </summary>
-    public const double Fill = 0.8;
+    public const int Band = 3;
 
     /// <summary>Fewest apps an haproxy lists when it lists a subset: enough spares that losing a host never empties it.</summary>
     public const int MinPerHaproxy = 8;
 
     /// <summary>
-    /// How a stack's apps are shared out. <paramref name="MaxCheckers"/>: the checkers an app may have within the budget,
-    /// after the load balancer's checks (one per nginx, each reaching an app through its haproxy);
-    /// <paramref name="PerHaproxy"/>: how many apps each haproxy lists (every app when not <paramref name="Subsetted"/>).
+    /// How a stack's apps are shared out: each haproxy lists <paramref name="PerHaproxy"/> apps (every app when not
+    /// <paramref name="Subsetted"/>), and each app has between <paramref name="MinCheckers"/> and
+    /// <paramref name="MaxCheckers"/> checkers; the most is what the budget allows after the load balancer's checks (one
+    /// per nginx, each reaching an app through its haproxy).
     /// </summary>
-    public sealed record Plan(int Haproxies, int Apps, int Nginx, bool Subsetted, int MaxCheckers, int PerHaproxy)
+    public sealed record Plan(int Haproxies, int Apps, int Nginx, bool Subsetted, int PerHaproxy, int MinCheckers, int MaxCheckers)
     {
-        /// <summary>Checks a second an app answers on average: its checkers' and its share of the load balancer's.</summary>
-        public double ChecksPerApp => Apps == 0 ? 0 : ((double)Haproxies * PerHaproxy / Apps * ProxyTimeouts.ChecksPerSecond) + LoadBalancerShare;
-
         /// <summary>Checks a second an app answers at most: every checker it may have, and its share of the load balancer's.</summary>
-        public double MaxChecksPerApp => Apps == 0 ? 0 : (Subsetted ? MaxCheckers : Haproxies) * ProxyTimeouts.ChecksPerSecond + LoadBalancerShare;
+        public double MaxChecksPerApp => Apps == 0 ? 0 : (MaxCheckers * ProxyTimeouts.ChecksPerSecond) + LoadBalancerShare(Nginx, Apps);
 
         /// <summary>Checks a second each haproxy sends.</summary>
         public double ChecksPerHaproxy => PerHaproxy * ProxyTimeouts.ChecksPerSecond;
-
-        private double LoadBalancerShare => Apps == 0 ? 0 : (double)Nginx * ProxyTimeouts.ChecksPerSecond / Apps;
     }
+
+    /// <summary>The load balancer checks every nginx; each check reaches an app through that nginx's haproxy.</summary>
+    private static double LoadBalancerShare(int nginx, int apps) => apps == 0 ? 0 : (double)nginx * ProxyTimeouts.ChecksPerSecond / apps;
 
     /// <summary>The threshold and the subset size for a stack, derived from the check rate and the budget.</summary>
     public static Plan PlanFor(int haproxies, int apps, int nginx)
     {
-        var loadBalancerShare = apps == 0 ? 0 : (double)nginx * ProxyTimeouts.ChecksPerSecond / apps;
-        var maxCheckers = Math.Max(1, (int)Math.Floor((CheckBudgetPerApp - loadBalancerShare) / ProxyTimeouts.ChecksPerSecond));
-        if (haproxies <= maxCheckers || apps <= MinPerHaproxy)
+        var budgeted = Math.Max(1, (int)Math.Floor((CheckBudgetPerApp - LoadBalancerShare(nginx, apps)) / ProxyTimeouts.ChecksPerSecond));
+        // The threshold: every haproxy checking every app stays within the budget.
+        if (haproxies <= budgeted)
         {
-            return new Plan(haproxies, apps, nginx, Subsetted: false, maxCheckers, apps);
+            return new Plan(haproxies, apps, nginx, Subsetted: false, apps, haproxies, haproxies);
         }
 
-        // Every slot an haproxy fills is a checker of some app: haproxies x k slots over apps x maxCheckers places.
-        var perHaproxy = Math.Clamp((int)Math.Floor(Fill * maxCheckers * apps / haproxies), Math.Min(MinPerHaproxy, apps), apps);
+        // Every app in an haproxy's list is a checker for it: haproxies x k = apps x (average checkers), the average
+        // a band below the most the budget allows.
+        var perHaproxy = Math.Clamp((budgeted - Band) * apps / haproxies, Math.Min(MinPerHaproxy, apps), apps);
         if (perHaproxy >= apps)
         {
-            return new Plan(haproxies, apps, nginx, Subsetted: false, maxCheckers, apps);
+            return new Plan(haproxies, apps, nginx, Subsetted: false, apps, haproxies, haproxies);
         }
 
-        // Few apps for many haproxies: the minimum list wins over the budget, and the cap grows to hold it.
-        var cap = Math.Max(maxCheckers, (int)Math.Ceiling((double)haproxies * perHaproxy / apps / Fill));
-        return new Plan(haproxies, apps, nginx, Subsetted: true, cap, perHaproxy);
+        // With few apps for many haproxies the minimum list wins over the budget: the band moves up with the average.
+        var average = (double)haproxies * perHaproxy / apps;
+        var most = Math.Max(budgeted, (int)Math.Ceiling(average) + Band);
+        return new Plan(haproxies, apps, nginx, Subsetted: true, perHaproxy, Math.Max(1, (int)Math.Floor(average) - Band), most);
     }
 
     public static Plan PlanFor(StackTopology topology) => Of(topology).Plan;
@@ -149,8 +150,7 @@ public static class AppSubsets
 
             // First every app gets its floor from the haproxies it ranks highest, so no app is left to the others' leftovers;
             // then every haproxy fills its list from the apps it ranks highest, under the cap.
-            var floor = Math.Min(plan.PerHaproxy * haproxies.Count / apps.Count, (plan.PerHaproxy + 1) / 2);
-            Take(Best(apps.Count, haproxies.Count, 3 * floor, (a, h) => Score(haproxyKeys[h], appKeys[a])).Select(p => (p.Score, H: p.Of, A: p.From)), lists, load, plan, floor);
+            Take(Best(apps.Count, haproxies.Count, 2 * plan.MinCheckers, (a, h) => Score(haproxyKeys[h], appKeys[a])).Select(p => (p.Score, H: p.Of, A: p.From)), lists, load, plan, plan.MinCheckers);
             Take(Best(haproxies.Count, apps.Count, 3 * plan.PerHaproxy, (h, a) => Score(haproxyKeys[h], appKeys[a])).Select(p => (p.Score, H: p.From, A: p.Of)), lists, load, plan, plan.MaxCheckers);
 
             for (var h = 0; h < haproxies.Count; h++)
@@ -164,27 +164,37 @@ public static class AppSubsets
             return lists.Select(l => (IReadOnlyList<int>)l.ToArray()).ToList();
         }
 
-        /// <summary>Each of the <paramref name="from"/> side's <paramref name="count"/> best-scoring partners on the other side.</summary>
+        /// <summary>
+        /// Each of the <paramref name="from"/> side's best-scoring partners on the other side, at least <paramref name="count"/>
+        /// of them: scores are uniform, so those above the matching quantile are about the best; a side short of them looks lower.
+        /// </summary>
         private static List<(ulong Score, int From, int Of)> Best(int from, int of, int count, Func<int, int, ulong> score)
         {
             count = Math.Min(count, of);
-            var pairs = new List<(ulong Score, int From, int Of)>(from * count);
-            var best = new PriorityQueue<int, ulong>(count + 1);
+            var pairs = new List<(ulong Score, int From, int Of)>(from * count * 3 / 2);
+            var found = new List<(ulong Score, int From, int Of)>();
             for (var f = 0; f < from; f++)
             {
-                for (var o = 0; o < of; o++)
+                for (var share = 1.5 * count / of; ; share *= 2)
                 {
-                    best.Enqueue(o, score(f, o));
-                    if (best.Count > count)
+                    var threshold = share >= 1 ? 0 : (ulong)((1 - share) * ulong.MaxValue);
+                    found.Clear();
+                    for (var o = 0; o < of; o++)
                     {
-                        best.Dequeue();
+                        var s = score(f, o);
+                        if (s >= threshold)
+                        {
+                            found.Add((s, f, o));
+                        }
+                    }
+
+                    if (found.Count >= count)
+                    {
+                        break;
                     }
                 }
 
-                while (best.TryDequeue(out var o, out var pairScore))
-                {
-                    pairs.Add((pairScore, f, o));
-                }
+                pairs.AddRange(found);
             }
 
             return pairs;
@@ -204,21 +214,31 @@ public static class AppSubsets
             }
         }
 
-        /// <summary>A list its candidates could not fill: the next best apps under their cap, then the least loaded.</summary>
+        /// <summary>A list its candidates could not fill: the best-scoring apps under their cap, else the least loaded.</summary>
         private static void Fill(SortedSet<int> list, ulong key, ulong[] appKeys, int[] load, Plan plan)
         {
-            var others = Enumerable.Range(0, appKeys.Length).Where(a => !list.Contains(a)).ToList();
-            var under = others.Where(a => load[a] < plan.MaxCheckers).OrderByDescending(a => Score(key, appKeys[a]));
-            var over = others.Where(a => load[a] >= plan.MaxCheckers).OrderBy(a => load[a]).ThenByDescending(a => Score(key, appKeys[a]));
-            foreach (var a in under.Concat(over).ToList())
+            while (list.Count < plan.PerHaproxy)
             {
-                if (list.Count >= plan.PerHaproxy)
+                var (best, bestUnder, bestScore) = (-1, false, 0UL);
+                for (var a = 0; a < appKeys.Length; a++)
                 {
-                    return;
+                    if (list.Contains(a))
+                    {
+                        continue;
+                    }
+
+                    var under = load[a] < plan.MaxCheckers;
+                    var score = Score(key, appKeys[a]);
+                    var better = best < 0 || (under && !bestUnder) ||
+                        (under == bestUnder && (under ? score > bestScore : load[a] < load[best] || (load[a] == load[best] && score > bestScore)));
+                    if (better)
+                    {
+                        (best, bestUnder, bestScore) = (a, under, score);
+                    }
                 }
 
-                list.Add(a);
-                load[a]++;
+                list.Add(best);
+                load[best]++;
             }
         }
 
