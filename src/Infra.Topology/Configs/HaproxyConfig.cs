@@ -5,9 +5,9 @@ using static Infra.Topology.Configs.ProxyTimeouts;
 namespace Infra.Topology.Configs;
 
 /// <summary>
-/// haproxy.cfg for one haproxy instance: every app instance of the topology as a checked server, the stats
-/// page for this host only. The sections the front load balancer shares (global, defaults, stats,
-/// failover) live here too, so both haproxy files behave alike.
+/// haproxy.cfg for one haproxy instance: the apps it lists as checked servers (every app, or in a large stack a subset:
+/// <see cref="Model.AppSubsets"/>), the stats page for this host only. The sections the front load balancer shares
+/// (global, defaults, stats, failover) live here too, so both haproxy files behave alike.
 /// </summary>
 public static class HaproxyConfig
 {
