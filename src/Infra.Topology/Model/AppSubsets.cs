@@ -132,8 +132,9 @@ public static class AppSubsets
 
         /// <summary>
         /// Every (haproxy, app) pair gets a score from the two names alone; pairs are taken best score first while the
-        /// haproxy has room in its list and the app is under its cap. So a pair's fate depends on the pairs that beat it,
-        /// not on the order of hosts in the stack file, and a new host only takes the places its own pairs win.
+        /// haproxy has room in its list: first each app's best pairs up to its floor, then each haproxy's best pairs while
+        /// the app is under its cap. So a pair's fate depends on the pairs that beat it, not on the order of hosts in the
+        /// stack file, and a new host only takes the places its own pairs win.
         /// </summary>
         public static IReadOnlyList<IReadOnlyList<int>> Compute(IReadOnlyList<string> haproxies, IReadOnlyList<string> apps, Plan plan)
         {
