@@ -182,8 +182,8 @@ public static class HaproxyConfig
         w.Line("http-check expect status 200");
         w.Line($"timeout check {Millis(checkTimeoutMs)}");
         // A silent host is DOWN within inter + 2 x (timeout connect) + fastinter of its loss (ProxyTimeouts.DownWorstMs).
-        w.Comment("a lost server is DOWN within a second: checks every 200 ms, and every 50 ms once one failed; two failures in a row");
-        w.Comment("observe layer4: two connections in a row that traffic could not make count as a failed check, and the next check comes at once");
+        w.Comment($"a lost server is DOWN within a second: checks every {CheckIntervalMs} ms, and every {CheckFastIntervalMs} ms once one failed; {CheckFall} failures in a row mark it DOWN");
+        w.Comment($"observe layer4: {ObservedErrorLimit} connections in a row that traffic could not make count as a failed check, and the next check comes at once");
         w.Comment("shutdown-sessions: a dead host sends no resets, so a request on a connection reused from before waits until its server is DOWN");
         w.Line($"default-server inter {Millis(CheckIntervalMs)} fastinter {Millis(CheckFastIntervalMs)} fall {CheckFall} rise {CheckRise} " +
             $"observe layer4 error-limit {ObservedErrorLimit} on-error fail-check on-marked-down shutdown-sessions");
