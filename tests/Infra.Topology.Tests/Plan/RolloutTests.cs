@@ -104,6 +104,25 @@ public class RolloutTests
         Assert.All(waves.Steps.OfType<ContainerStep>(), c => Assert.Contains("-app-", c.Id, StringComparison.Ordinal));
     }
 
+    /// <summary>At a thousand hosts each haproxy lists a subset of the apps: no wave may hold every app one of them lists.</summary>
+    [Fact]
+    public void At_a_thousand_hosts_no_wave_takes_down_every_app_an_haproxy_lists()
+    {
+        var topology = Repo.TopologyEdited("two-host", yaml => yaml + string.Concat(Enumerable.Range(3, 998).Select(i => $"    - name: host{i}\n      address: 10.0.{i / 250}.{i % 250 + 1}\n")));
+        var waves = StepGraph.Waves(topology, Planner.Plan(topology).Hosts).Where(w => w.Role == Spec.Role.App).ToList();
+
+        Assert.Equal(4, waves.Count);
+        var waveOf = waves.SelectMany(w => w.Members.Select(m => (m.Service.Name, w.Number))).ToDictionary(x => x.Name, x => x.Number);
+        var worst = topology.Of(Spec.Role.Haproxy).Select(haproxy =>
+        {
+            var listed = topology.Targets(haproxy).Where(t => t.Role == Spec.Role.App).ToList();
+            return (Listed: listed.Count, MostInOneWave: listed.GroupBy(a => waveOf[a.Name]).Max(g => g.Count()));
+        }).ToList();
+        Assert.All(worst, w => Assert.True(w.MostInOneWave < w.Listed, $"an haproxy loses all {w.Listed} of its apps in one wave"));
+        // And far from it: at most about half of a 16-app list in one wave of a quarter.
+        Assert.True(worst.Max(w => (double)w.MostInOneWave / w.Listed) <= 0.75, $"worst share of a list in one wave: {worst.Max(w => (double)w.MostInOneWave / w.Listed):P0}");
+    }
+
     private static CriticalPath Release(DeploymentPlan before, DeploymentPlan after)
     {
         var runs = PlanChanges.Compare(before, after).Where(c => c.Change is StepChangeKind.Run or StepChangeKind.Replace or StepChangeKind.Create).Select(c => c.Step.Id).ToHashSet();
