@@ -31,9 +31,9 @@ public static class RolloutPart
                 var text = yaml + $"  microblog:rollout:\n    maxUnavailable: \"{maxUnavailable}\"\n";
                 var before = Plan(text, name);
                 var after = Plan(text.Replace("app:1.0.0", "app:1.1.0", StringComparison.Ordinal), name);
-                var deploy = Figures(after.Steps, _ => true, measured);
+                var deploy = Figures(after, _ => true, measured);
                 var changed = PlanChanges.Compare(before, after).Where(c => c.Change is StepChangeKind.Run or StepChangeKind.Replace or StepChangeKind.Create).Select(c => c.Step.Id).ToHashSet();
-                var release = Figures(after.Steps, s => changed.Contains(s.Id), measured);
+                var release = Figures(after, s => changed.Contains(s.Id), measured);
                 var appWaves = after.Steps.Count(s => s.Id.StartsWith("app-wave-", StringComparison.Ordinal) || s.Id == "app-wave-1");
                 var waves = TopologyWaves(text, name, Role.App);
                 rows.Add($"| {name} | {(maxUnavailable == "1" ? "one at a time" : maxUnavailable)} | {after.Steps.Count:N0} | {deploy} | {waves} | {release} |");
@@ -45,13 +45,13 @@ public static class RolloutPart
         md.AppendLine("## 4. Rollout: waves and one at a time, 10 to 1,000 hosts");
         md.AppendLine();
         md.AppendLine("`bench/run rollout`: for each stack, the longest chain of steps that wait on each other (critical path: steps, and ready");
-        md.AppendLine("waits in series: a container waited for until healthy, a restart, a graceful stop) of a first deploy and of an app release");
+        md.AppendLine("waits in series, i.e. a new or replaced container waited for until healthy, in all and in the stateless tiers) of a first deploy and of an app release");
         md.AppendLine("(a new app image), with `microblog:rollout.maxUnavailable` at 1 (one at a time, as before waves) and at its default.");
         md.AppendLine($"Wall time is estimated from the step durations measured below: along the critical path (however many steps run side by side),");
         md.AppendLine($"and as `pulumi up` runs it with its default `--parallel` on an 8-core machine ({PulumiDefaultParallel} at once; `--parallel` or `PULUMI_PARALLEL`");
         md.AppendLine("raise it). The split-role stacks have a quarter of their hosts as proxies, half as app hosts, a quarter as CrateDB hosts.");
         md.AppendLine();
-        md.AppendLine("| stack | rollout | steps | first deploy: path steps / ready waits / est. critical / est. at --parallel 32 | app waves | app release: path steps / ready waits / est. critical / est. at --parallel 32 |");
+        md.AppendLine("| stack | rollout | steps | first deploy: path steps / ready waits (stateless) / est. critical / est. at --parallel 32 | app waves | app release: path steps / ready waits (stateless) / est. critical / est. at --parallel 32 |");
         md.AppendLine("|---|---|---:|---|---:|---|");
         foreach (var row in rows)
         {
@@ -115,11 +115,12 @@ public static class RolloutPart
         return StepGraph.Waves(topology, Planner.Plan(topology).Hosts).Count(w => w.Role == role);
     }
 
-    private static string Figures(IReadOnlyList<Step> steps, Func<Step, bool> runs, Measured measured)
+    private static string Figures(DeploymentPlan plan, Func<Step, bool> runs, Measured measured)
     {
-        var path = CriticalPath.Of(steps, runs, measured.Of);
-        var simulated = CriticalPath.Simulate(steps, runs, measured.Of, PulumiDefaultParallel);
-        return $"{path.Steps.Count:N0} / {path.ReadyWaits:N0} / {Duration(path.Seconds)} / {Duration(simulated)}";
+        var path = CriticalPath.Of(plan.Steps, runs, measured.Of);
+        var simulated = CriticalPath.Simulate(plan.Steps, runs, measured.Of, PulumiDefaultParallel);
+        var data = plan.Services.Where(s => s.Role == Role.Crate).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        return $"{path.Steps.Count:N0} / {path.ReadyWaits:N0} ({path.StatelessReadyWaits(s => s.Service is { } service && data.Contains(service)):N0}) / {Duration(path.Seconds)} / {Duration(simulated)}";
     }
 
     private static string Duration(double seconds) =>

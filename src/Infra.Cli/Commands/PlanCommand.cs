@@ -96,7 +96,9 @@ public static class PlanCommand
         output.WriteLine($"{plan.Stack}: {CliContext.Count(plan.Steps.Count, "step")}, in the order `pulumi up` takes them");
         output.WriteLine($"rollout (at most {topology.Spec.Rollout.MaxUnavailable} of a role down at once, microblog:rollout.maxUnavailable): {string.Join("; ", Rollout(waves))}");
         var path = CriticalPath.Of(plan.Steps);
-        output.WriteLine($"critical path of a first deploy: {CliContext.Count(path.Steps.Count, "step")}, {CliContext.Count(path.ReadyWaits, "ready wait")} in series (steps on separate branches run side by side)");
+        var data = plan.Services.Where(s => s.Role == Role.Crate).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        output.WriteLine($"critical path of a first deploy: {CliContext.Count(path.Steps.Count, "step")}, {CliContext.Count(path.ReadyWaits, "ready wait")} in series, " +
+            $"{path.StatelessReadyWaits(s => s.Service is { } service && data.Contains(service))} of them in the stateless tiers (steps on separate branches run side by side)");
         var number = 0;
         var width = plan.Steps.Count.ToString(CultureInfo.InvariantCulture).Length;
         foreach (var step in plan.Steps)

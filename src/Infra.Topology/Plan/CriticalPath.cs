@@ -6,10 +6,16 @@ namespace Infra.Topology.Plan;
 /// </summary>
 public sealed record CriticalPath(IReadOnlyList<Step> Steps, double Seconds)
 {
-    /// <summary>Steps on the path that wait until a container is healthy (a ready step, a restart, a graceful stop).</summary>
-    public int ReadyWaits => Steps.Count(IsWait);
+    /// <summary>
+    /// Ready steps on the path: each waits until a new or replaced container is healthy (and seen UP, or back in its
+    /// cluster). A restart or a graceful stop waits too when it acts; on a first deploy or a release it does not.
+    /// </summary>
+    public int ReadyWaits => Steps.Count(IsReadyWait);
 
-    public static bool IsWait(Step step) => step is CommandStep { Purpose: CommandPurpose.Ready or CommandPurpose.Restart or CommandPurpose.Stop };
+    /// <summary>Those of them in the stateless tiers (apps, proxies, the front door, monitoring): what waves shorten.</summary>
+    public int StatelessReadyWaits(Func<Step, bool> isData) => Steps.Count(s => IsReadyWait(s) && !isData(s));
+
+    public static bool IsReadyWait(Step step) => step is CommandStep { Purpose: CommandPurpose.Ready };
 
     /// <summary>A first deploy: every step runs, each counting one.</summary>
     public static CriticalPath Of(IReadOnlyList<Step> steps) => Of(steps, _ => true, _ => 1);
