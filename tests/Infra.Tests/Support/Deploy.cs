@@ -17,7 +17,7 @@ public sealed record Declared(Resource Resource, ResourceOptions Options, Immuta
 }
 
 /// <summary>One mock deployment of the Pulumi program.</summary>
-public sealed record Deployed(ImmutableArray<Resource> Resources, RecordingMocks Mocks, IReadOnlyList<Declared> Declared)
+public sealed record Deployed(string StackName, ImmutableArray<Resource> Resources, RecordingMocks Mocks, IReadOnlyList<Declared> Declared)
 {
     public T Get<T>(string name)
         where T : Resource => Resources.OfType<T>().Single(r => r.GetResourceName() == name);
@@ -92,7 +92,7 @@ public static class Deploy
             resolved.Add(new Declared(resource, declaredOptions, await OutputUtilities.GetValueAsync((Output<ImmutableArray<Resource>>)declaredOptions.DependsOn)));
         }
 
-        return new Deployed(resources, recording, resolved);
+        return new Deployed(stack, resources, recording, resolved);
     }
 
     private sealed class StackProvider(StackOptions options) : IServiceProvider
