@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Infra.Stacks;
 using Pulumi;
 using Pulumi.Testing;
 using Pulumi.Utilities;
@@ -7,7 +8,7 @@ using Pulumi.Utilities;
 namespace Infra.Tests.Support;
 
 /// <summary>A resource as the program declared it: its options (parent, provider, what it waits for), which mocks do not see.</summary>
-public sealed record Declared(Resource Resource, ResourceOptions Options, ImmutableArray<Resource> DependsOn)
+public sealed record Declared(Resource Resource, ResourceArgs Args, ResourceOptions Options, ImmutableArray<Resource> DependsOn)
 {
     public Resource? Parent => Options.Parent;
 
@@ -30,11 +31,22 @@ public sealed record Deployed(string StackName, ImmutableArray<Resource> Resourc
 
     /// <summary>The engine's view: inputs of each registered resource by name, as canonical JSON.</summary>
     public IReadOnlyDictionary<string, string> Inputs => Mocks.Created.ToDictionary(c => c.Name!, c => Canonical.Json(c.Inputs));
+
+    /// <summary><see cref="Inputs"/> of the stack-file program's resources, by their id in the plan.</summary>
+    public IReadOnlyDictionary<string, string> InputsById => Mocks.Created
+        .Where(c => c.Name!.StartsWith(Deploy.Prefix, StringComparison.Ordinal))
+        .ToDictionary(c => c.Name![Deploy.Prefix.Length..], c => Canonical.Json(c.Inputs));
 }
 
 public static class Deploy
 {
     public const string Project = "microblog-infra";
+
+    /// <summary>What every resource name of the stack-file program starts with: its topology's name.</summary>
+    public const string Prefix = MicroblogStack.TopologyName + "-";
+
+    /// <summary>The stack-file program's resource for a plan id (a step, host or service).</summary>
+    public static string Name(string planId) => Prefix + planId;
 
     /// <summary>The value `pulumi config set --secret microblog:cratePassword` holds in these tests.</summary>
     public const string CratePassword = "mock-secret-0123456789-abcdef";
@@ -50,7 +62,8 @@ public static class Deploy
     /// records each resource's parent and dependencies, since the mock engine is not told them.
     /// </summary>
     /// <param name="password">Adds <see cref="CratePassword"/> as the secret microblog:cratePassword unless the config has one.</param>
-    public static async Task<Deployed> Config(string stack, IReadOnlyDictionary<string, string> config, IMocks? mocks = null, bool password = true)
+    /// <param name="rootDirectory">The project folder the SDK says the program runs in (the CLI sets it; an inline program has none).</param>
+    public static async Task<Deployed> Config(string stack, IReadOnlyDictionary<string, string> config, IMocks? mocks = null, bool password = true, string? rootDirectory = null)
     {
         if (password && !config.ContainsKey(Topology.Spec.Secrets.CratePasswordKey))
         {
@@ -58,7 +71,7 @@ public static class Deploy
         }
 
         var recording = new RecordingMocks();
-        var declared = new List<(Resource Resource, ResourceOptions Options)>();
+        var declared = new List<(Resource Resource, ResourceArgs Args, ResourceOptions Options)>();
         var options = new StackOptions
         {
             ResourceTransformations =
@@ -72,7 +85,7 @@ public static class Deploy
 
                     lock (declared)
                     {
-                        declared.Add((args.Resource, args.Options));
+                        declared.Add((args.Resource, args.Args, args.Options));
                     }
 
                     return null;
@@ -84,12 +97,12 @@ public static class Deploy
         Environment.SetEnvironmentVariable("PULUMI_CONFIG", JsonSerializer.Serialize(config));
         Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", JsonSerializer.Serialize(config.Keys.Where(k => k == Topology.Spec.Secrets.CratePasswordKey)));
         var resources = await Deployment.TestWithServiceProviderAsync<MicroblogStack>(
-            mocks ?? recording, new StackProvider(options), new TestOptions { IsPreview = false, ProjectName = Project, StackName = stack });
+            mocks ?? recording, new StackProvider(options), new TestOptions { IsPreview = false, ProjectName = Project, StackName = stack, RootDirectory = rootDirectory });
 
         var resolved = new List<Declared>();
-        foreach (var (resource, declaredOptions) in declared)
+        foreach (var (resource, declaredArgs, declaredOptions) in declared)
         {
-            resolved.Add(new Declared(resource, declaredOptions, await OutputUtilities.GetValueAsync((Output<ImmutableArray<Resource>>)declaredOptions.DependsOn)));
+            resolved.Add(new Declared(resource, declaredArgs, declaredOptions, await OutputUtilities.GetValueAsync((Output<ImmutableArray<Resource>>)declaredOptions.DependsOn)));
         }
 
         return new Deployed(stack, resources, recording, resolved);

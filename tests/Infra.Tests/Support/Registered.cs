@@ -24,8 +24,27 @@ public static class Registered
         resource.Parent is null or Stack ? resource.Type : $"{QualifiedType(deployed, deployed.Of(resource.Parent))}${resource.Type}";
 
     /// <summary>
-    /// One block per resource, sorted by URN: the URN, then each input on a line of its own (canonical JSON), so the
-    /// diff of a changed input is one line.
+    /// The URN a resource answers to in a stack deployed before: its one alias's (a new name under the same parent),
+    /// worked out as the engine does for an alias with a name only; else its own.
+    /// </summary>
+    public static string UrnThroughAlias(Deployed deployed, Declared resource)
+    {
+        var aliases = resource.Options.Aliases;
+        if (aliases.Count == 0)
+        {
+            return Urn(deployed, resource);
+        }
+
+        var alias = Assert.Single(aliases).ToOutput().GetValueAsync().GetAwaiter().GetResult();
+        Assert.True(alias.Type is null && alias.Parent is null && alias.ParentUrn is null && !alias.NoParent && alias.Urn is null, $"{resource.Name}: an alias with more than a name");
+        var name = alias.Name!.ToOutput().GetValueAsync().GetAwaiter().GetResult();
+        return $"urn:pulumi:{deployed.StackName}::{Deploy.Project}::{QualifiedType(deployed, resource)}::{name}";
+    }
+
+    /// <summary>
+    /// One block per resource, sorted by the URN it answers to (through its alias): the URN, then each input on a line
+    /// of its own (canonical JSON; a file's content as the file reads), so the diff of a changed input is one line. A
+    /// component's inputs are its args, which no provider acts on: they are left out.
     /// </summary>
     public static string Render(Deployed deployed)
     {
@@ -33,10 +52,15 @@ public static class Registered
         var text = new StringBuilder()
             .Append($"# {deployed.StackName}: every resource `pulumi up` registers, by URN, with its inputs (the secret is the tests' own).\n")
             .Append("# A change here is a change to deployed resources: review it. Rewrite with UPDATE_GOLDEN=1.\n");
-        foreach (var (urn, name) in deployed.Declared.Select(d => (Urn(deployed, d), d.Name)).OrderBy(r => r.Item1, StringComparer.Ordinal))
+        foreach (var (urn, resource) in deployed.Declared.Select(d => (UrnThroughAlias(deployed, d), d)).OrderBy(r => r.Item1, StringComparer.Ordinal))
         {
             text.Append(urn).Append('\n');
-            foreach (var (key, value) in JsonNode.Parse(inputs[name])!.AsObject())
+            if (resource.Resource is ComponentResource)
+            {
+                continue;
+            }
+
+            foreach (var (key, value) in JsonNode.Parse(inputs[resource.Name])!.AsObject())
             {
                 text.Append("  ").Append(key).Append(':');
                 if (value is JsonValue scalar && scalar.TryGetValue<string>(out var multiline) && multiline.Contains('\n', StringComparison.Ordinal))
