@@ -41,6 +41,21 @@ public static class ProcessTable
         return list;
     }
 
+    /// <summary>Whether a process still runs: any thread of it alive (a zombie whose last thread ended only waits to be reaped).</summary>
+    public static bool Exists(int pid)
+    {
+        var dir = $"/proc/{pid}";
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X') || Directory.GetDirectories(Path.Combine(dir, "task")).Length > 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
     public static IReadOnlyList<ProcInfo> InGroup(int group) => Snapshot().Where(p => p.Group == group).ToList();
 
     public static IReadOnlyList<ProcInfo> InNamespace(string netId) => Snapshot().Where(p => p.NetId == netId).ToList();

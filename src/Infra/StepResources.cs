@@ -142,6 +142,8 @@ internal static class StepResources
             },
             Restart = spec.RestartPolicy,
             NetworkMode = spec.NetworkMode,
+            // The provider stops the container on its image's stop signal before it removes it: it finishes what it serves.
+            DestroyGraceSeconds = step.StopGraceSeconds,
         };
         // An empty command would override the image's own; no user keeps the image's.
         if (spec.Command.Count > 0)

@@ -13,10 +13,11 @@ public class PlanTests
 
         Assert.True(result.Exit == 0, result.ToString());
         var output = result.Out;
-        Assert.StartsWith("two-host: 68 steps, in the order `pulumi up` takes them\n", output);
+        Assert.StartsWith("two-host: 69 steps, in the order `pulumi up` takes them\n", output);
         Assert.Contains("\n 1. host1-docker (Docker engine on host1): ssh://deploy@192.0.2.11\n", output);
-        Assert.Contains("\n 5. host1-nftables-apply (command on host1): nft -f swaps the ruleset atomically", output);
-        Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, host1-nftables-apply, crate-app-user\n", output);
+        Assert.Contains("\n 5. host1-nftables-apply (command on host1): opens what the plan wires before any container waits on it; what it no longer wires is withdrawn at the end of the update", output);
+        Assert.Contains(". firewalls-opened (command on this machine): every host admits what the plan wires before any container starts; what leaves is gone before anything is withdrawn\n    after: host1-nftables-apply, host2-nftables-apply, front-nftables-apply\n", output);
+        Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, firewalls-opened, crate-app-user\n", output);
         Assert.Contains(". crate-app-user (command on host1): the apps connect as CrateDB user microblog (DQL, DML, DDL on schema doc); its password is the stack's secret microblog:cratePassword\n    after: host2-crate-4200-restart\n", output);
         Assert.Contains("(command on this machine): the front door answers its health path\n", output);
         Assert.EndsWith("\noutputs: front door http://192.0.2.10:80/\nnote: {{secret microblog:cratePassword}} stands for the stack's secret microblog:cratePassword (pulumi config set --secret microblog:cratePassword <value>): `pulumi up` fills it in and keeps it encrypted in the state; it is never printed\n", output);
@@ -29,7 +30,14 @@ public class PlanTests
     {
         var grown = InfraCli.Run("plan", "three-host", "--from", "two-host");
         Assert.True(grown.Exit == 0, grown.ToString());
-        Assert.StartsWith("\nCrateDB data, in order:\n  host3-crate-4200 joins the cluster (shards move to it as CrateDB rebalances)\nthree-host: ", grown.Out);
+        Assert.StartsWith(
+            "\nAccess, in order:\n" +
+            "  open on host1: haproxy_hosts 192.0.2.13; app_hosts 192.0.2.13; crate_hosts 192.0.2.13 (added to the rules in force; nothing is withdrawn before the end of the update)\n" +
+            "  open on host2: haproxy_hosts 192.0.2.13; app_hosts 192.0.2.13; crate_hosts 192.0.2.13 (added to the rules in force; nothing is withdrawn before the end of the update)\n" +
+            "  then every new or replaced container\n" +
+            "  withdraw on host1: nothing (nft -f loads the whole new ruleset; it admits all the old one did)\n",
+            grown.Out);
+        Assert.Contains("\nCrateDB data, in order:\n  host3-crate-4200 joins the cluster (shards move to it as CrateDB rebalances)\nthree-host: ", grown.Out);
 
         using var project = new TempProject()
             .WithStack("three-host", TempProject.CommittedStack("three-host"))
@@ -55,7 +63,7 @@ public class PlanTests
         Assert.Contains("    over ssh deploy@192.0.2.11:22: docker exec -i host1-crate-4200 sh -c 'IFS= read -r password", result.Out);
         Assert.Contains("    stdin: {{secret microblog:cratePassword}} (pulumi up fills it in from the stack's secret config; never printed)\n", result.Out);
         Assert.Contains("CREATE USER microblog WITH (password = ?)", result.Out);
-        Assert.Contains("    over ssh deploy@192.0.2.12:22, when the step leaves the stack: [ \"$(docker inspect -f '{{.State.Running}}' host2-crate-4200 2>/dev/null)\" = true ]", result.Out);
+        Assert.Contains("    over ssh deploy@192.0.2.12:22, when the step is deleted (it leaves the stack, or a new version replaced it; at the end of the update): [ \"$(docker inspect -f '{{.State.Running}}' host2-crate-4200 2>/dev/null)\" = true ]", result.Out);
         Assert.DoesNotContain("    over ssh deploy@192.0.2.12:22: \n", result.Out);
     }
 

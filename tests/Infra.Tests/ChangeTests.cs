@@ -35,6 +35,7 @@ public class ChangeTests
         Assert.Contains(changed.Keys, s => s.Id == "host2-app-9210-restart");
         Assert.Contains(changed.Keys, s => s.Id == "front-lb-config");
         Assert.Contains(changed.Keys, s => s.Id == "host1-nftables-apply");
+        Assert.Contains(changed.Keys, s => s.Id == StepGraph.AccessOpenedStep);
         Assert.Contains("host3-app-9210-container", after.Keys);
     }
 
@@ -59,6 +60,7 @@ public class ChangeTests
             "microblog:infra:Topology microblog",
             "command:remote:Command check-crate-cluster",
             "command:local:Command check-front-door-front-lb",
+            "command:local:Command firewalls-opened",
             "microblog:infra:HostStack front",
             "pulumi:providers:docker front-docker",
             "command:remote:Command front-prepare-config-dir",
@@ -127,7 +129,7 @@ public class ChangeTests
     {
         CommandStep { Purpose: CommandPurpose.WriteFile } => keys.All(k => k is "stdin" or "triggers"),
         CommandStep { Purpose: CommandPurpose.Restart } when plan.Services.Single(s => s.Name == step.Service).Role == Role.Crate => keys.All(k => k is "create" or "triggers"),
-        CommandStep { Purpose: CommandPurpose.ApplyFirewall or CommandPurpose.Reload or CommandPurpose.Restart } => keys.All(k => k is "triggers"),
+        CommandStep { Purpose: CommandPurpose.ApplyFirewall or CommandPurpose.Gate or CommandPurpose.Reload or CommandPurpose.Restart } => keys.All(k => k is "triggers"),
         CommandStep { Purpose: CommandPurpose.Decommission } => keys.All(k => k is "delete"),
         CommandStep { Purpose: CommandPurpose.Check } => keys.All(k => k is "create" or "triggers"),
         CommandStep { Purpose: CommandPurpose.Ready } when plan.Services.Single(s => s.Name == step.Service).Role == Role.Crate => keys.All(k => k is "create"),

@@ -81,7 +81,7 @@ public class SecretTests
     [Fact]
     public void The_user_step_reads_the_password_on_stdin_and_sends_it_as_a_statement_parameter()
     {
-        var step = (CommandStep)Planner.Plan(Repo.Topology("two-host")).Step(Planner.AppUserStep);
+        var step = (CommandStep)Planner.Plan(Repo.Topology("two-host")).Step(StepGraph.AppUserStep);
 
         Assert.Equal(CommandPurpose.Credentials, step.Purpose);
         Assert.Equal(Placeholder + "\n", step.Stdin);

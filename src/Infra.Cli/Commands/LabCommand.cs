@@ -25,7 +25,9 @@ public static class LabCommand
 
         Exit codes: 0 ok, 1 invalid input (a missing or invalid stack; another stack's lab runs; no lab runs),
         2 usage error, 3 the lab run failed (a step or check failed: its output says which; `up` removes what it
-        started), 69 a Debian package is missing (the message names the install command), 77 not root.
+        started; after a failed `apply` what succeeded is kept, and `apply` again takes up where it stopped, as a second
+        `pulumi up` would), 4 `apply --load` delivered the change but requests failed during it (the last line says how
+        many), 69 a Debian package is missing (the message names the install command), 77 not root.
 
         Examples:
           sudo ./infra lab up two-host
@@ -36,6 +38,9 @@ public static class LabCommand
         """;
 
     public const int Failed = 3;
+
+    /// <summary>`apply --load`: the change went through, but requests failed while it did.</summary>
+    public const int RequestsFailed = 4;
     public const int Unavailable = 69;
     public const int NeedsRoot = 77;
 
@@ -113,6 +118,11 @@ public static class LabCommand
         {
             context.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Invalid;
+        }
+        catch (LabLoadFailed e)
+        {
+            context.Error.WriteLine($"infra lab: {e.Message}");
+            return RequestsFailed;
         }
         catch (Exception e) when (e is LabRunFailed or InvalidOperationException or TimeoutException or IOException)
         {

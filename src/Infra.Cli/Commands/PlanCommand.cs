@@ -17,8 +17,10 @@ public static class PlanCommand
         A command runs again when its script, its input or one of its triggers (content hashes, container specs) changes;
         a container is replaced when its spec changes. --scripts prints each command's shell text and each container's spec.
 
-        --from OLD states what deploying STACK over OLD (the stack as deployed) does to CrateDB's data, in order, and
-        refuses (exit 1) a change that would take away every CrateDB node or a majority of the master-eligible ones.
+        --from OLD states what deploying STACK over OLD (the stack as deployed) does to access (what each host's firewall
+        opens before any container starts, and what it withdraws at the end, once what used it is gone) and to CrateDB's
+        data, in order, and refuses (exit 1) a change that would take away every CrateDB node or a majority of the
+        master-eligible ones.
 
         Exit codes: 0 ok, 1 a missing or invalid stack or a refused change, 2 usage error.
 
@@ -54,6 +56,7 @@ public static class PlanCommand
                 var cluster = ClusterChange.Between(before.Topology, loaded.Topology);
                 if (!parse.GetValue(json))
                 {
+                    Diff.DiffReport.WriteAccess(context.Out, PlanChanges.Compare(Planner.Plan(before.Topology), plan));
                     Diff.DiffReport.WriteCluster(context.Out, cluster);
                 }
 
@@ -158,7 +161,7 @@ public static class PlanCommand
 
                 if (command.Delete is { } delete)
                 {
-                    yield return $"{where}, when the step leaves the stack: {delete}";
+                    yield return $"{where}, when the step is deleted (it leaves the stack, or a new version replaced it; at the end of the update): {delete}";
                 }
 
                 if (command.SecretKeys.Count > 0 && command.File is null)

@@ -138,6 +138,7 @@ public static class DiffReport
             }
         }
 
+        WriteAccess(output, change.Steps);
         WriteCluster(output, change.Cluster);
 
         var secrets = change.Hosts.SelectMany(h => h.Files).SelectMany(f => Secrets.KeysIn(f.OldContent).Concat(Secrets.KeysIn(f.NewContent))).Distinct().ToList();
@@ -192,8 +193,40 @@ public static class DiffReport
         StepChangeKind.Create => "create",
         StepChangeKind.Run => "run",
         StepChangeKind.Replace => "replace",
+        StepChangeKind.Retire => "retire",
         _ => "delete",
     };
+
+    /// <summary>When each host's firewall opens what the change wires, and when it withdraws what it no longer wires: after what.</summary>
+    public static void WriteAccess(TextWriter output, IReadOnlyList<StepChange> steps)
+    {
+        var opened = steps.Where(s => s.Change is StepChangeKind.Replace && s.Step is CommandStep { Purpose: CommandPurpose.ApplyFirewall }).ToList();
+        var withdrawn = steps.Where(s => s.Change == StepChangeKind.Retire && s.Step is CommandStep { Purpose: CommandPurpose.ApplyFirewall }).ToList();
+        if (opened.Count == 0 && withdrawn.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine("Access, in order:");
+        foreach (var step in opened)
+        {
+            output.WriteLine($"  {step.Effect}");
+        }
+
+        var gone = steps.Where(s => s.Change == StepChangeKind.Delete && (s.Step is ContainerStep || s.Step is CommandStep { Purpose: CommandPurpose.Decommission }))
+            .Select(s => s.Step is ContainerStep ? $"{s.Step.Service} removed" : $"{s.Step.Service} decommissioned")
+            .ToList();
+        if (opened.Count > 0)
+        {
+            output.WriteLine("  then every new or replaced container" + (gone.Count > 0 ? $"; then, at the end of the update, {string.Join(", ", gone)}" : ""));
+        }
+
+        foreach (var step in withdrawn)
+        {
+            output.WriteLine($"  {step.Effect}");
+        }
+    }
 
     private static string Heading(HostChange host)
     {

@@ -29,6 +29,9 @@ public sealed class ContainerStack
 
     public DeploymentPlan Plan => _runner.Applied!;
 
+    /// <summary>What the hosts run, step by step, as Pulumi's state would record it (after a failed update: part old, part new).</summary>
+    public RunnerState State => _runner.State;
+
     /// <summary>Every host name a spec needs, the load balancer first.</summary>
     public static IReadOnlyList<string> HostNames(StackSpec spec) =>
         (spec.LoadBalancer is { } lb ? [lb.Name] : Array.Empty<string>()).Concat(spec.Hosts.Select(h => h.Name))
@@ -41,13 +44,20 @@ public sealed class ContainerStack
         return stack;
     }
 
-    /// <summary>A stack an earlier process deployed on this lab from <paramref name="applied"/>: the next <see cref="Apply"/> runs only the change.</summary>
-    public static ContainerStack Attach(ContainerLab lab, StackSpec applied)
+    /// <summary>
+    /// A stack an earlier process deployed on this lab from <paramref name="applied"/>: the next <see cref="Apply"/> runs only
+    /// the change. <paramref name="state"/>: what the hosts run when that process's last update failed part way.
+    /// </summary>
+    public static ContainerStack Attach(ContainerLab lab, StackSpec applied, RunnerState? state = null)
     {
         var stack = new ContainerStack(lab, applied.Hosts.All(h => TopologyResolver.IsLoopback(h.Address))) { Topology = Place(lab, applied) };
-        stack._runner.Resume(Planner.Plan(stack.Topology));
+        var plan = Planner.Plan(stack.Topology);
+        stack._runner.Resume(state ?? new RunnerState(plan.Steps.ToList(), []), plan);
         return stack;
     }
+
+    /// <summary>The plan of a spec on this lab, as <see cref="Apply"/> would run it.</summary>
+    public static DeploymentPlan PlanOn(ContainerLab lab, StackSpec spec) => Planner.Plan(Place(lab, spec));
 
     /// <summary>The spec on the lab: each host at its lab address, the outside namespace as the operators' network.</summary>
     public static StackTopology Place(ContainerLab lab, StackSpec spec)

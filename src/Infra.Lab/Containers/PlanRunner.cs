@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Infra.Topology;
 using Infra.Topology.Plan;
 
 namespace Infra.Lab.Containers;
@@ -18,60 +17,117 @@ public interface IDeployTarget
 public sealed record StepRun(string Id, StepChangeKind Change, string? Host, TimeSpan Took);
 
 /// <summary>
-/// Test support, not a second deployment engine: runs a stack's plan step by step, in the plan's order, as Pulumi's
-/// resources would. What runs again is what <see cref="PlanChanges"/> says changed since the last plan applied
-/// (a created or changed command runs its script; a created or changed container is removed and created from its
-/// spec with <see cref="DockerCli"/>; a volume is created; an image must be on its host, since the lab's stand-ins
-/// carry the stack's image names). One step at a time: a valid order of what Pulumi runs side by side. Deleted steps go
-/// last, a step before the steps it waited for, as Pulumi deletes; a deleted command runs its delete script (the one of
-/// the plan applied before, as Pulumi runs the one it stored), so a CrateDB node leaving is decommissioned here too.
+/// What the hosts run, as Pulumi's state would record it: each step's version last applied, in the order it was
+/// applied, and the old versions of replaced steps whose delete has not run yet (an update failed before its end).
+/// </summary>
+public sealed record RunnerState(IReadOnlyList<Step> Steps, IReadOnlyList<Step> Pending)
+{
+    public static readonly RunnerState Empty = new([], []);
+}
+
+/// <summary>
+/// Test support, not a second deployment engine: runs a stack's plan step by step as `pulumi up` would. What runs is what
+/// <see cref="PlanChanges"/> says changes between the state and the plan, in its order: the plan's, one step at a time
+/// (a valid order of what Pulumi runs side by side), then the deletions as Pulumi schedules them (a created or changed
+/// command runs its script; a changed container is stopped, removed and created from its spec with
+/// <see cref="DockerCli"/>; a volume is created; an image must be on its host, since the lab's stand-ins carry the stack's
+/// image names; a deleted command, or the old version of one replaced, runs the delete script it was applied with).
+/// Like Pulumi's state, <see cref="State"/> records each step as it succeeds: after a failure, the next
+/// <see cref="Apply"/> takes up from there, as a second `pulumi up` does.
 /// </summary>
 public sealed class PlanRunner(IDeployTarget target, Action<string> note)
 {
+    /// <summary>The last plan applied in full.</summary>
     public DeploymentPlan? Applied { get; private set; }
 
-    /// <summary>Takes up where an earlier run left off: <paramref name="applied"/> is what the hosts run now (`infra lab apply`).</summary>
-    public void Resume(DeploymentPlan applied) => Applied = applied;
+    public RunnerState State { get; private set; } = RunnerState.Empty;
+
+    /// <summary>Takes up where an earlier run left off: what the hosts run now, and the last plan applied in full (`infra lab apply`).</summary>
+    public void Resume(RunnerState state, DeploymentPlan? applied)
+    {
+        State = state;
+        Applied = applied;
+    }
 
     public IReadOnlyList<StepRun> Apply(DeploymentPlan plan)
     {
-        var before = Applied ?? new DeploymentPlan(plan.Stack, EquatableArray<HostPlan>.Empty, EquatableArray<Step>.Empty, plan.Outputs);
-        var engines = before.Steps.Concat(plan.Steps).OfType<EngineStep>().GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.Last());
-        var commandsBefore = before.Steps.OfType<CommandStep>().ToDictionary(c => c.Id);
+        var changes = PlanChanges.Compare(State.Steps, State.Pending, plan.Steps);
+        var applied = State.Steps.ToDictionary(s => s.Id);
+        var order = State.Steps.Select(s => s.Id).ToList();
+        var pending = State.Pending.ToList();
+        // The old versions this update replaces and deletes at its end: pending once their replacement is made.
+        var retiring = changes.Where(c => c.Change == StepChangeKind.Retire).Select(c => c.Step).Except(pending).ToDictionary(s => s.Id);
+        var engines = State.Steps.Concat(plan.Steps).OfType<EngineStep>().GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.Last());
         var runs = new List<StepRun>();
         var clock = Stopwatch.StartNew();
-        foreach (var change in PlanChanges.Compare(before, plan))
+        foreach (var change in changes)
         {
             var started = clock.Elapsed;
-            Take(change, engines, commandsBefore);
-            var run = new StepRun(change.Step.Id, change.Change, change.Step.Host, clock.Elapsed - started);
+            try
+            {
+                Take(change, engines, applied);
+            }
+            finally
+            {
+                State = new RunnerState(order.Where(applied.ContainsKey).Select(id => applied[id]).ToList(), pending.ToList());
+            }
+
+            var step = change.Step;
+            switch (change.Change)
+            {
+                case StepChangeKind.Delete:
+                    applied.Remove(step.Id);
+                    break;
+                case StepChangeKind.Retire:
+                    pending.Remove(step);
+                    break;
+                default:
+                    if (!applied.ContainsKey(step.Id))
+                    {
+                        order.Add(step.Id);
+                    }
+
+                    if (retiring.Remove(step.Id, out var old))
+                    {
+                        pending.Add(old);
+                    }
+
+                    applied[step.Id] = step;
+                    break;
+            }
+
+            State = new RunnerState(order.Where(applied.ContainsKey).Select(id => applied[id]).ToList(), pending.ToList());
+            var run = new StepRun(step.Id, change.Change, step.Host, clock.Elapsed - started);
             runs.Add(run);
             note($"{change.Change.ToString().ToLowerInvariant(),-7} {run.Id} on {run.Host ?? "the operator's machine"}: {run.Took.TotalSeconds:F1} s");
         }
 
+        // Steps the plan keeps unchanged are recorded as the plan has them (Pulumi writes every registered resource anew).
+        State = new RunnerState(plan.Steps.ToList(), pending.ToList());
         Applied = plan;
         return runs;
     }
 
-    private void Take(StepChange change, IReadOnlyDictionary<string, EngineStep> engines, IReadOnlyDictionary<string, CommandStep> commandsBefore)
+    private void Take(StepChange change, IReadOnlyDictionary<string, EngineStep> engines, IReadOnlyDictionary<string, Step> applied)
     {
         switch (change.Step, change.Change)
         {
-            case (CommandStep command, StepChangeKind.Run) when commandsBefore.TryGetValue(command.Id, out var was):
-                var script = PlanChanges.ScriptOnChange(was, command);
+            case (CommandStep command, StepChangeKind.Run) when applied.TryGetValue(command.Id, out var was):
+                var script = PlanChanges.ScriptOnChange((CommandStep)was, command);
                 if (script.Length > 0)
                 {
                     Check(target.Run(command with { Script = script }), command.Id);
                 }
 
                 break;
-            case (CommandStep { Script.Length: > 0 } command, not StepChangeKind.Delete):
+            case (CommandStep { Delete: { } delete } command, StepChangeKind.Delete or StepChangeKind.Retire):
+                // The delete script it was applied with, with the stdin it was applied with (the provider keeps both).
+                Check(target.Run(command with { Script = delete }), command.Id);
+                break;
+            case (CommandStep { Script.Length: > 0 } command, StepChangeKind.Create or StepChangeKind.Replace or StepChangeKind.Run):
                 Check(target.Run(command), command.Id);
                 break;
-            case (CommandStep { Delete: { } delete } command, StepChangeKind.Delete):
-                Check(target.Run(command with { Script = delete, Stdin = null }), command.Id);
-                break;
-            case (ImageStep image, not StepChangeKind.Delete):
+            case (ImageStep image, StepChangeKind.Create or StepChangeKind.Replace):
                 var inspect = target.Docker(engines[image.Engine], ["image", "inspect", "--format", "{{.Id}}", image.Image]);
                 if (!inspect.Ok)
                 {
@@ -84,9 +140,12 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
                 break;
             case (ContainerStep container, var kind):
                 var engine = engines[container.Engine];
-                if (kind is StepChangeKind.Replace or StepChangeKind.Delete)
+                // A container a failed update already removed is not there to stop (Pulumi's state would have dropped it).
+                if (kind is StepChangeKind.Replace or StepChangeKind.Delete && target.Docker(engine, ["container", "inspect", container.Spec.Name]).Ok)
                 {
-                    // Delete before replace: host networking, so the old container must free its ports first.
+                    // Delete before replace: host networking, so the old container must free its ports first. Stopped on
+                    // its image's stop signal first, as the provider stops it for destroyGraceSeconds, then removed.
+                    Check(target.Docker(engine, ["stop", "--time", container.StopGraceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), container.Spec.Name]), container.Id);
                     Check(target.Docker(engine, ["rm", "--force", container.Spec.Name]), container.Id);
                 }
 

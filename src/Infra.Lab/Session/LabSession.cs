@@ -3,12 +3,16 @@ using System.Globalization;
 using Infra.Lab.Containers;
 using Infra.Topology.Configs;
 using Infra.Topology.Model;
+using Infra.Topology.Plan;
 using Infra.Topology.Spec;
 
 namespace Infra.Lab.Session;
 
 /// <summary>Something the operator can act on (another stack's lab runs, no lab runs): one line, no stack trace.</summary>
 public sealed class LabRefused(string message) : Exception(message);
+
+/// <summary>The change was applied, but requests failed while it was: what `apply --load` is there to show.</summary>
+public sealed class LabLoadFailed(string message) : Exception(message);
 
 /// <summary>A stack file as `infra lab` takes it: the validated spec, its text (kept to compute the next change), its name.</summary>
 public sealed record LabStackFile(StackSpec Spec, string Yaml, string File);
@@ -54,7 +58,7 @@ public sealed class LabSession(Action<string> output)
             return;
         }
 
-        if (state is { Unfinished: false })
+        if (state is { Abandoned: false })
         {
             throw new LabRefused($"`infra lab` (pid {state.Pid}) is {state.Phase} {state.Stack} right now: wait for it, or stop it and run `infra lab down`");
         }
@@ -127,21 +131,25 @@ public sealed class LabSession(Action<string> output)
             throw new LabRefused($"the lab runs {state.Stack}, not {stack.Spec.Stack}: `infra lab down`, then `infra lab up {stack.Spec.Stack}`");
         }
 
-        if (state.Unfinished && state.Phase == LabState.Starting)
+        if (state.Abandoned && state.Phase == LabState.Starting)
         {
             throw new LabRefused($"the lab of {state.Stack} never finished coming up (its `infra lab up` stopped): `infra lab down`, then `infra lab up {state.Stack}`");
         }
 
-        if (state is { Unfinished: false, Phase: not LabState.Up })
+        if (state is { Abandoned: false, Phase: not LabState.Up })
         {
             throw new LabRefused($"`infra lab` (pid {state.Pid}) is {state.Phase} {state.Stack} right now: wait for it");
         }
 
         var before = SpecLoader.LoadYaml(state.AppliedYaml, state.StackFile, state.Stack).Spec
             ?? throw new InvalidOperationException($"the state file's copy of {state.StackFile} no longer loads: `infra lab down`, then `infra lab up`");
-        if (state.Unfinished)
+        if (state.Abandoned)
         {
             Say("the last apply did not finish: this one runs the change from the stack file last applied in full");
+        }
+        else if (state.Unfinished is { } unfinished)
+        {
+            Say($"the last apply failed part way ({unfinished.Failure}): this one takes up where it stopped, as a second `pulumi up` would");
         }
 
         var spec = stack.Spec;
@@ -204,10 +212,24 @@ public sealed class LabSession(Action<string> output)
                 }
             }
 
-            var deployed = ContainerStack.Attach(lab, before);
+            var deployed = ContainerStack.Attach(lab, before, state.Abandoned ? null : Restore(lab, state));
             traffic = load ? await StartLoad(net, deployed.Client, deployed.FrontDoorUrl(), started) : null;
-            Say("the change, step by step as the plan orders it (create, update, replace, delete; step, host, time):");
-            var runs = await Task.Run(() => deployed.Apply(spec));
+            Say("the change, step by step as `pulumi up` orders it (create, run, replace; then delete and retire; step, host, time):");
+            IReadOnlyList<StepRun> runs;
+            try
+            {
+                runs = await Task.Run(() => deployed.Apply(spec));
+            }
+            catch (InvalidOperationException e)
+            {
+                // As Pulumi's state after a failed update: what succeeded is recorded, and the next apply takes up from it.
+                var yamls = new[] { state.AppliedYaml, stack.Yaml }.Concat(state.Unfinished?.Yamls ?? []).Distinct().ToList();
+                (state with { Phase = LabState.Up, Pid = Environment.ProcessId, Unfinished = Save(lab, deployed.State, yamls, stack, e.Message) }).Write();
+                Say($"the apply failed part way: {e.Message}");
+                Say($"what succeeded is kept: fix the cause, then `infra lab apply {spec.Stack}` again takes up where it stopped");
+                throw;
+            }
+
             Say(runs.Count == 0 ? "nothing to do: the plan is the same" : $"{runs.Count} steps done");
             foreach (var gone in state.Hosts.Where(h => !ContainerStack.HostNames(spec).Contains(h.Name)))
             {
@@ -220,6 +242,7 @@ public sealed class LabSession(Action<string> output)
 
         var applied = state with
         {
+            Unfinished = null,
             StackFile = stack.File,
             AppliedYaml = stack.Yaml,
             Phase = LabState.Up,
@@ -237,9 +260,38 @@ public sealed class LabSession(Action<string> output)
             var result = await traffic.Result(TimeSpan.FromSeconds(30));
             Say($"traffic during the change: {result.Sent} GETs, {result.Failed} failed, worst latency {result.MaxMs:F0} ms (p50 {result.P50Ms:F1} ms, p99 {result.P99Ms:F1} ms)");
             Say("  " + result);
+            await Status(applied);
+            if (result.Failed > 0)
+            {
+                throw new LabLoadFailed($"{result.Failed} of {result.Sent} GETs failed during the change (worst latency {result.MaxMs:F0} ms): the change was applied, but not without an outage");
+            }
+
+            return;
         }
 
         await Status(applied);
+    }
+
+    /// <summary>A failed apply's state in a form the next process reads: each step by id and the stack file whose plan has it.</summary>
+    private static UnfinishedApply Save(ContainerLab lab, RunnerState runner, IReadOnlyList<string> yamls, LabStackFile stack, string failure)
+    {
+        var plans = yamls.Select(yaml => ContainerStack.PlanOn(lab, SpecLoader.LoadYaml(yaml, stack.File, stack.Spec.Stack).Spec!)).ToList();
+        StepFrom From(Step step) =>
+            new(step.Id, plans.FindIndex(p => p.Steps.Any(s => s == step)) is var at and >= 0 ? at : throw new InvalidOperationException($"{step.Id}: no stack file's plan has the version the hosts run"));
+        return new UnfinishedApply(yamls, runner.Steps.Select(From).ToList(), runner.Pending.Select(From).ToList(), failure);
+    }
+
+    /// <summary>The state a failed apply left, each step planned again from its stack file.</summary>
+    private static RunnerState? Restore(ContainerLab lab, LabState state)
+    {
+        if (state.Unfinished is not { } unfinished)
+        {
+            return null;
+        }
+
+        var plans = unfinished.Yamls.Select(yaml => ContainerStack.PlanOn(lab, SpecLoader.LoadYaml(yaml, state.StackFile, state.Stack).Spec!)).ToList();
+        Step Of(StepFrom step) => plans[step.From].Step(step.Id);
+        return new RunnerState(unfinished.Steps.Select(Of).ToList(), unfinished.Pending.Select(Of).ToList());
     }
 
     /// <summary>What runs, per host and service, with each one's health, and whether the front door answers this machine.</summary>
@@ -256,7 +308,9 @@ public sealed class LabSession(Action<string> output)
         var spec = SpecLoader.LoadYaml(state.AppliedYaml, state.StackFile, state.Stack).Spec!;
         var net = NetnsLab.Attach(LabPlaces.Place, state.Network, null);
         var topology = TopologyResolver.Resolve(LabStack.WithLabAddresses(spec, state.Hosts.ToDictionary(h => h.Name, h => h.LabAddress)));
-        var phase = state.Phase == LabState.Up ? "up" : state.Unfinished ? $"{state.Phase}, but that command stopped: `infra lab down`" : $"{state.Phase} (pid {state.Pid})";
+        var phase = state.Phase == LabState.Up
+            ? state.Unfinished is { } failed ? $"up, but the last apply failed part way ({failed.Failure}): `infra lab apply` again takes up where it stopped" : "up"
+            : state.Abandoned ? $"{state.Phase}, but that command stopped: `infra lab down`" : $"{state.Phase} (pid {state.Pid})";
         output($"{state.Stack} in the lab ({(state.Tier == LabTier.Processes ? Describe(state.Tier) : "containers, stand-in images")}): {phase}, since {state.Since:yyyy-MM-dd HH:mm:ss}, from {state.StackFile}");
         var rows = new List<string[]> { new[] { "host", "lab address", "service", "ports", "health" } };
         foreach (var host in topology.Hosts)

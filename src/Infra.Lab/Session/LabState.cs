@@ -53,6 +53,12 @@ public sealed record LabState(
     public const string Applying = "applying";
     public const string Up = "up";
 
+    /// <summary>
+    /// Set when the last `apply` failed part way: what the hosts run (what succeeded is new, the rest old), to take up from
+    /// as a second `pulumi up` does; and the failure. <see cref="AppliedYaml"/> stays the stack file last applied in full.
+    /// </summary>
+    public UnfinishedApply? Unfinished { get; init; }
+
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -72,8 +78,18 @@ public sealed record LabState(
     }
 
     /// <summary>The command that wrote a phase other than `up` is gone: it crashed or was stopped midway.</summary>
-    public bool Unfinished => Phase != Up && !Directory.Exists("/proc/" + Pid);
+    public bool Abandoned => Phase != Up && !Directory.Exists("/proc/" + Pid);
 }
+
+/// <summary>
+/// An apply that failed part way, kept so the next one takes up from it: each step the hosts run, by id, with the stack file
+/// whose plan it came from (<see cref="Yamls"/>: plans are deterministic, so a step is its stack file's and its id); the
+/// old versions of replaced steps not deleted yet; and what failed.
+/// </summary>
+public sealed record UnfinishedApply(IReadOnlyList<string> Yamls, IReadOnlyList<StepFrom> Steps, IReadOnlyList<StepFrom> Pending, string Failure);
+
+/// <summary>A step of the plan of stack file number <paramref name="From"/>.</summary>
+public sealed record StepFrom(string Id, int From);
 
 /// <summary>A host of the stack file and the lab address it runs at; a localhost stack's services stay on 127.0.0.1 inside it.</summary>
 public sealed record HostMapping(string Name, string StackAddress, string LabAddress);

@@ -52,19 +52,23 @@ public static class LabSweep
                 Native.Signal(p.Pid, Native.SIGTERM);
             }
 
+            // Waited for by pid, not by namespace: a multi-threaded daemon that is exiting (dockerd, for seconds) no longer
+            // shows its namespace or command line, but it is not gone until its last thread is.
+            var pids = running.Select(p => p.Pid).ToList();
+            IReadOnlyList<int> Alive() => pids.Where(ProcessTable.Exists).ToList();
             try
             {
-                await Bounded.Until("the lab's processes to stop", TimeSpan.FromSeconds(15), () => Inside().Count == 0, pollMs: 100);
+                await Bounded.Until("the lab's processes to stop", TimeSpan.FromSeconds(15), () => Alive().Count == 0, pollMs: 100);
             }
             catch (TimeoutException)
             {
-                foreach (var p in Inside())
+                foreach (var pid in Alive())
                 {
-                    Native.Signal(p.Pid, Native.SIGKILL);
+                    Native.Signal(pid, Native.SIGKILL);
                 }
 
-                await Bounded.Until("the lab's processes to die", TimeSpan.FromSeconds(5), () => Inside().Count == 0, pollMs: 50,
-                    lastSeen: () => string.Join("; ", Inside()));
+                await Bounded.Until("the lab's processes to die", TimeSpan.FromSeconds(10), () => Alive().Count == 0, pollMs: 50,
+                    lastSeen: () => string.Join("; ", Alive().Select(pid => $"pid {pid}")));
             }
 
             note($"{running.Count} processes stopped in {namespaces.Count} namespaces");

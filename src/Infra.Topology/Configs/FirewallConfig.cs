@@ -9,47 +9,77 @@ using Infra.Topology.Spec;
 namespace Infra.Topology.Configs;
 
 /// <summary>
-/// One complete nftables ruleset per host: nothing but the front door is reachable from outside, every other
-/// port only from the hosts of the roles wired to it (README, "Security"). The sources of a role-level wire are a
-/// named set (`@app_hosts`), declared once per file and used by one rule per set and ports, so a host's rules stay
-/// as many as its instances' wires, whatever the number of hosts.
+/// One nftables ruleset per host: nothing but the front door is reachable from outside, every other port only from
+/// the hosts of the roles wired to it (README, "Security"). The table's rules are the same on every host of every
+/// stack: each kind of source (the operators, each role that connects across hosts) has an address set and a port
+/// set, and one rule admits the one to the other. What a host admits is therefore data: the elements of its sets,
+/// written as `add element` lines after the table. That is what lets access follow what it admits (README, "How a
+/// change reaches the running services"): an update first adds the new elements alone (nothing withdrawn while the old
+/// consumers still connect), and loads the whole file, which withdraws what is no longer wired, once they are gone.
 /// </summary>
 public static partial class FirewallConfig
 {
     /// <summary>
-    /// Addresses or CIDR networks a rule admits. A named one is declared as an nftables set and matched as `@Name`
-    /// (IPv6 members in `Name6`); an unnamed one is written in the rule itself. Loopback addresses are never members:
-    /// the chain accepts everything on lo first.
+    /// Marks a table of this layout: only such a table takes an update's new elements alone; any other (none yet, or one
+    /// written by an earlier release) is replaced by the whole file at once.
     /// </summary>
-    public sealed record AddressSet(string? Name, EquatableArray<string> Addresses);
+    public const string TableComment = "microblog-infra: access sets v1";
 
-    /// <summary>TCP ports opened to sources: null means from anywhere; an empty set means only from this host (loopback) or from nobody.</summary>
-    public sealed record Rule(string Comment, EquatableArray<int> Ports, AddressSet? From);
+    public const string Table = "inet microblog";
 
-    public const string AdminSet = "admin_sources";
+    /// <summary>
+    /// Who may connect: the operators (<see cref="Admin"/>) or the hosts of a role. Its address sets are
+    /// <c>Name</c> (IPv4) and <c>Name6</c> (IPv6); its port set on a host is <see cref="PortSet"/>.
+    /// </summary>
+    public sealed record Source(string Name, string PortSet, string Describe, bool Networks);
 
-    public static IReadOnlyList<Rule> Rules(StackTopology topology, Host host)
-    {
-        var admins = topology.Spec.AdminSources.Count == 0 ? null : new AddressSet(AdminSet, topology.Spec.AdminSources);
-        var rules = new List<Rule>
+    public static readonly Source Admin = new("admin_sources", "admin_ports", "microblog:adminSources", Networks: true);
+
+    /// <summary>The hosts of a role that connects across hosts (<see cref="TopologyResolver.RemoteSourceRoles"/>).</summary>
+    public static Source Hosts(Role role) =>
+        new($"{SetName(role)}_hosts", $"{SetName(role)}_ports", role switch
         {
-            admins is null
-                ? new("ssh, open to all (microblog:adminSources not set)", [host.Access.Ssh.Port], null)
-                : new("ssh, from microblog:adminSources", [host.Access.Ssh.Port], admins),
+            Role.LoadBalancer => "the load balancer",
+            Role.Prometheus => "the monitoring host",
+            _ => $"every {TopologyResolver.RoleName(role)} host",
+        }, Networks: false);
+
+    /// <summary>Every kind of source, in the table's order: the same on every host of every stack.</summary>
+    public static IReadOnlyList<Source> Sources { get; } = [Admin, .. TopologyResolver.RemoteSourceRoles.Select(Hosts)];
+
+    /// <summary>The ports open to anyone (the front door; SSH without microblog:adminSources).</summary>
+    public const string OpenPorts = "open_ports";
+
+    /// <summary>
+    /// Ports of this host opened to a source; null: to anyone. An opening whose sources run on this host only
+    /// (<see cref="LoopbackOnly"/>) admits nothing from outside: their traffic arrives on lo, accepted before any rule.
+    /// </summary>
+    public sealed record Opening(string What, EquatableArray<int> Ports, Source? From, bool LoopbackOnly = false, string? Note = null)
+    {
+        public override string ToString() => $"{What}{(Note is null ? "" : ": " + Note)} ({string.Join(", ", Ports)})";
+    }
+
+    public static IReadOnlyList<Opening> Openings(StackTopology topology, Host host)
+    {
+        var admins = topology.Spec.AdminSources.Count > 0;
+        var openings = new List<Opening>
+        {
+            admins
+                ? new("ssh", [host.Access.Ssh.Port], Admin)
+                : new("ssh", [host.Access.Ssh.Port], null, Note: "microblog:adminSources not set"),
         };
         // The validator allows a tcp:// endpoint only with admin sources.
-        if (host.Access.DockerEndpoint.StartsWith("tcp://", StringComparison.Ordinal) && admins is not null)
+        if (host.Access.DockerEndpoint.StartsWith("tcp://", StringComparison.Ordinal) && admins)
         {
-            var port = new Uri(host.Access.DockerEndpoint).Port;
-            rules.Add(new("the Docker engine (tcp), from microblog:adminSources", [port], admins));
+            openings.Add(new("the Docker engine (tcp)", [new Uri(host.Access.DockerEndpoint).Port], Admin));
         }
 
         var frontDoor = topology.FrontDoor;
         foreach (var instance in topology.On(host.Name))
         {
-            if (MonitoringRules(topology, instance) is { } monitoring)
+            if (MonitoringOpenings(topology, instance) is { } monitoring)
             {
-                rules.AddRange(monitoring);
+                openings.AddRange(monitoring);
                 if (instance.Role.IsMonitoring())
                 {
                     continue;
@@ -58,46 +88,88 @@ public static partial class FirewallConfig
 
             if (frontDoor.Contains(instance))
             {
-                rules.Add(new($"{instance.Name}: the front door, open to all", instance.Ports.ToEquatableArray(), null));
+                openings.Add(new($"{instance.Name}, the front door", instance.Ports.ToEquatableArray(), null));
                 continue;
             }
 
-            // Monitoring's own wires (scrapes, alerts) are opened by MonitoringRules, on their own ports.
+            // Monitoring's own wires (scrapes, alerts) are opened by MonitoringOpenings, on their own ports.
             var wires = topology.WiresTo(instance.Role).Where(w => w.Kind is not (EdgeKind.Scrape or EdgeKind.Alert)).ToList();
             if (wires.Count == 0)
             {
-                rules.Add(new($"{instance.Name}: nothing connects to it", [instance.Port], new AddressSet(null, [])));
+                openings.Add(new(instance.Name, [instance.Port], null, LoopbackOnly: true, Note: "nothing connects to it"));
             }
 
-            foreach (var wire in wires)
-            {
-                rules.Add(From(topology, instance, wire));
-            }
+            openings.AddRange(wires.Select(wire => From(topology, instance, wire)));
         }
 
-        return rules;
+        return openings;
     }
 
     public static string Render(StackTopology topology, Host host)
     {
-        var rules = Rules(topology, host);
+        var openings = Openings(topology, host);
+        var parts = new List<string> { Header(topology, host), Skeleton };
+        var open = openings.Where(o => o.From is null && !o.LoopbackOnly).ToList();
+        parts.Add(Section("from anywhere", open, open.Count == 0 ? [] : [AddElements(OpenPorts, Ports(open))]));
+        foreach (var source in Sources)
+        {
+            var admitted = openings.Where(o => o.From == source && !o.LoopbackOnly).ToList();
+            var members = admitted.Count == 0 ? null : MembersOf(topology, source);
+            parts.Add(Section($"from {source.Describe}", admitted, members is null || members.Count == 0 ? [] : [members.Elements, AddElements(source.PortSet, Ports(admitted))]));
+        }
+
+        parts.Add(Section("over loopback only (accepted on lo, nothing from outside)", openings.Where(o => o.LoopbackOnly).ToList(), []));
+        return string.Concat(parts);
+    }
+
+    /// <summary>The ruleset's `add element` lines alone: what an update adds before anything is withdrawn.</summary>
+    public static IEnumerable<string> Additions(string ruleset) =>
+        ruleset.Split('\n').Where(line => line.StartsWith("add element ", StringComparison.Ordinal));
+
+    /// <summary>A ruleset's elements, set by set, read back from its `add element` lines.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Elements(string ruleset)
+    {
+        var prefix = $"add element {Table} ";
+        return Additions(ruleset)
+            .Select(line => line[prefix.Length..].Split(' ', 2))
+            .GroupBy(parts => parts[0], parts => parts[1].Trim('{', '}', ' ').Split(", "), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.SelectMany(e => e).ToList(), StringComparer.Ordinal);
+    }
+
+    private static string Header(StackTopology topology, Host host) => $"""
+        # {topology.Stack} / {host.Name}: generated by microblog-infra: do not edit
+        # `nft -f nftables.conf` replaces this table in one step and leaves other tables (Docker's) alone; a packet dropped
+        # by any input chain is dropped, so this table alone decides what gets in. The rules are the same on every host:
+        # what this host admits is the elements added below. An update adds its new elements first (the `add element`
+        # lines alone) and loads this whole file once what connected under the old ones is gone.
+
+        """;
+
+    /// <summary>The table with every set empty and its rules: the same text for every host of every stack.</summary>
+    private static readonly string Skeleton = MakeSkeleton();
+
+    private static string MakeSkeleton()
+    {
         var text = new StringBuilder();
         text.Append($$"""
-            # {{topology.Stack}} / {{host.Name}}: generated by microblog-infra: do not edit
-            # `nft -f nftables.conf` replaces this table in one step and leaves other tables (Docker's) alone;
-            # a packet dropped by any input chain is dropped, so this table alone decides what gets in.
-            table inet microblog
-            delete table inet microblog
+            table {{Table}}
+            delete table {{Table}}
 
-            table inet microblog {
+            table {{Table}} {
+                comment "{{TableComment}}"
+
+                set {{OpenPorts}} { type inet_service; }
 
             """);
+        foreach (var source in Sources)
+        {
+            var flags = source.Networks ? " flags interval; auto-merge;" : "";
+            text.Append($"    set {source.Name} {{ type ipv4_addr;{flags} }}\n");
+            text.Append($"    set {source.Name}6 {{ type ipv6_addr;{flags} }}\n");
+            text.Append($"    set {source.PortSet} {{ type inet_service; }}\n\n");
+        }
 
-        // The sets' declarations are made once per stack and shared by every host's file: copied once, into the file.
-        var parts = new List<string> { text.ToString() };
-        parts.AddRange(rules.Select(r => r.From).OfType<AddressSet>().Where(s => s.Name is not null).DistinctBy(s => s.Name).Select(s => Members(s).Declaration));
-        text.Clear();
-        text.Append("""
+        text.Append($$"""
                 chain input {
                     type filter hook input priority filter; policy drop;
 
@@ -106,35 +178,48 @@ public static partial class FirewallConfig
                     iif "lo" accept
                     icmp type { echo-request, destination-unreachable, time-exceeded, parameter-problem } accept
                     icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept
+                    tcp dport @{{OpenPorts}} accept
 
             """);
-
-        foreach (var rule in rules)
+        foreach (var source in Sources)
         {
-            text.Append("\n        # ").Append(rule.Comment).Append('\n');
-            var ports = $"tcp dport {List(rule.Ports.Select(p => p.ToString(CultureInfo.InvariantCulture)).ToList())} accept";
-            if (rule.From is not { } from)
-            {
-                text.Append("        ").Append(ports).Append('\n');
-                continue;
-            }
-
-            var members = Members(from);
-            if (members.V4.Count > 0)
-            {
-                text.Append("        ip saddr ").Append(from.Name is { } v4 ? "@" + v4 : List(members.V4)).Append(' ').Append(ports).Append('\n');
-            }
-
-            if (members.V6.Count > 0)
-            {
-                text.Append("        ip6 saddr ").Append(from.Name is { } v6 ? $"@{v6}6" : List(members.V6)).Append(' ').Append(ports).Append('\n');
-            }
+            text.Append($"        ip saddr @{source.Name} tcp dport @{source.PortSet} accept\n");
+            text.Append($"        ip6 saddr @{source.Name}6 tcp dport @{source.PortSet} accept\n");
         }
 
         text.Append("    }\n}\n");
-        parts.Add(text.ToString());
-        return string.Concat(parts);
+        return text.ToString();
     }
+
+    /// <summary>A source's openings on this host: a comment line each, then the elements that admit them.</summary>
+    private static string Section(string title, IReadOnlyList<Opening> openings, IReadOnlyList<string> elements)
+    {
+        if (openings.Count == 0)
+        {
+            return "";
+        }
+
+        var text = new StringBuilder().Append("\n# ").Append(title).Append('\n');
+        foreach (var opening in openings)
+        {
+            text.Append("#   ").Append(opening).Append('\n');
+        }
+
+        foreach (var line in elements.Where(l => l.Length > 0))
+        {
+            text.Append(line).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static IReadOnlyList<int> Ports(IEnumerable<Opening> openings) => openings.SelectMany(o => o.Ports).Distinct().Order().ToList();
+
+    private static string AddElements(string set, IEnumerable<int> ports) =>
+        AddElements(set, ports.Select(p => p.ToString(CultureInfo.InvariantCulture)).ToList());
+
+    private static string AddElements(string set, IReadOnlyList<string> elements) =>
+        elements.Count == 0 ? "" : $"add element {Table} {set} {{ {string.Join(", ", elements)} }}";
 
     /// <summary>The ports a wire opens on its target: the port it connects to, and for CrateDB peers the transport too.</summary>
     private static int[] PortsOpenedBy(EdgeKind kind, Instance target) => kind switch
@@ -152,106 +237,51 @@ public static partial class FirewallConfig
         _ => " http, psql",
     };
 
-    private static Rule From(StackTopology topology, Instance target, Wire wire)
+    private static Opening From(StackTopology topology, Instance target, Wire wire)
     {
         var what = target.Name + PortNames(wire.Kind, target);
         var ports = PortsOpenedBy(wire.Kind, target).ToEquatableArray();
-        var role = TopologyResolver.RoleName(wire.From);
         if (wire.Scope == WireScope.SameHost)
         {
             var sources = topology.On(target.Host, wire.From);
-            var names = string.Join(", ", sources.Select(s => s.Name));
-            var here = new AddressSet(null, Remote(sources));
-            var comment = sources.Count == 0 ? $"{what}: nothing connects to it"
-                : here.Addresses.Count == 0 ? $"{what}: from {names}, over loopback only"
-                : $"{what}: from {names}";
-            return new Rule(comment, ports, here);
+            return new Opening(what, ports, null, LoopbackOnly: true, Note: sources.Count == 0 ? "nothing connects to it" : $"from {string.Join(", ", sources.Select(s => s.Name))}");
         }
 
         var any = wire.Scope == WireScope.Others ? topology.Of(wire.From).Any(i => i != target) : topology.Of(wire.From).Count > 0;
-        if (!any)
-        {
-            return new Rule($"{what}: nothing connects to it", ports, new AddressSet(null, []));
-        }
-
+        var source = Hosts(wire.From);
         // A role's set holds every host of the role, this one too where it runs the role: a host's own traffic arrives
         // on lo and is accepted before any rule, so the set opens nothing to it that a smaller set would not.
-        var set = RoleSet(topology, wire.From);
-        var every = $"every {role} host";
-        return set.Addresses.Count == 0
-            ? new Rule($"{what}: from {every}, over loopback only", ports, set)
-            : new Rule($"{what}: from {every} (@{set.Name})", ports, set);
+        return !any ? new Opening(what, ports, null, LoopbackOnly: true, Note: "nothing connects to it")
+            : MembersOf(topology, source).Count == 0 ? new Opening(what, ports, source, LoopbackOnly: true, Note: $"from {source.Describe}, all on this host")
+            : new Opening(what, ports, source);
     }
 
-    /// <summary>
-    /// Every host of a role, as a set shared by every host's file. Roles that run on exactly the same hosts share one
-    /// set, named after them all (`haproxy_app_crate_hosts` on a colocated stack): one list of the stack's hosts, not three.
-    /// </summary>
-    public static AddressSet RoleSet(StackTopology topology, Role role) => RoleSets.GetValue(topology, MakeRoleSets)[role];
+    /// <summary>A source's addresses in the stack and their `add element` lines, worked out once per stack: every host's file that admits the source copies them.</summary>
+    private sealed record Members(int Count, string Elements);
 
-    private static readonly ConditionalWeakTable<StackTopology, Dictionary<Role, AddressSet>> RoleSets = new();
+    private static readonly ConditionalWeakTable<StackTopology, System.Collections.Concurrent.ConcurrentDictionary<string, Members>> MemberTexts = new();
 
-    private static Dictionary<Role, AddressSet> MakeRoleSets(StackTopology topology)
-    {
-        var sources = topology.Wires.Where(w => w.Scope != WireScope.SameHost).Select(w => w.From).Distinct().Order().ToList();
-        var sets = new Dictionary<Role, AddressSet>();
-        foreach (var group in sources.Select(r => (Role: r, Members: Remote(topology.Of(r)))).GroupBy(s => s.Members))
+    private static Members MembersOf(StackTopology topology, Source source) =>
+        MemberTexts.GetValue(topology, _ => new(StringComparer.Ordinal)).GetOrAdd(source.Name, _ =>
         {
-            var set = new AddressSet(string.Join('_', group.Select(s => TopologyResolver.RoleName(s.Role))) + "_hosts", group.Key);
-            foreach (var (r, _) in group)
-            {
-                sets[r] = set;
-            }
-        }
+            var addresses = source == Admin
+                ? topology.Spec.AdminSources.ToList()
+                : topology.Of(TopologyResolver.RemoteSourceRoles.Single(r => Hosts(r) == source)).Select(i => i.Address)
+                    .Where(a => !TopologyResolver.IsLoopback(a)).Distinct(StringComparer.Ordinal).ToList();
+            var v4 = addresses.Where(a => FamilyOf(a) == AddressFamily.InterNetwork).ToList();
+            var v6 = addresses.Where(a => FamilyOf(a) == AddressFamily.InterNetworkV6).ToList();
+            var lines = new[] { AddElements(source.Name, v4), AddElements(source.Name + "6", v6) }.Where(l => l.Length > 0);
+            return new Members(addresses.Count, string.Join('\n', lines));
+        });
 
-        return sets;
-    }
-
-    private static EquatableArray<string> Remote(IEnumerable<Instance> instances) =>
-        instances.Select(i => i.Address).Where(a => !TopologyResolver.IsLoopback(a)).Distinct(StringComparer.Ordinal).ToEquatableArray();
-
-    /// <summary>A set's members by family and its declaration, worked out once per set: role sets are shared by every host's file.</summary>
-    private sealed record SetMembers(IReadOnlyList<string> V4, IReadOnlyList<string> V6, string Declaration);
-
-    private static readonly ConditionalWeakTable<AddressSet, SetMembers> MembersOf = new();
-
-    private static SetMembers Members(AddressSet set) => MembersOf.GetValue(set, s =>
-    {
-        var v4 = s.Addresses.Where(a => FamilyOf(a) == AddressFamily.InterNetwork).ToList();
-        var v6 = s.Addresses.Where(a => FamilyOf(a) == AddressFamily.InterNetworkV6).ToList();
-        var declaration = new StringBuilder();
-        if (s.Name is { } name)
-        {
-            Declare(declaration, name, "ipv4_addr", v4);
-            Declare(declaration, name + "6", "ipv6_addr", v6);
-        }
-
-        return new SetMembers(v4, v6, declaration.ToString());
-    });
-
-    private static void Declare(StringBuilder text, string name, string type, IReadOnlyList<string> members)
-    {
-        if (members.Count == 0)
-        {
-            return;
-        }
-
-        // Networks need an interval set; auto-merge lets overlapping ones (a network and an address in it) load.
-        var flags = members.Any(m => m.Contains('/', StringComparison.Ordinal)) ? " flags interval; auto-merge;" : "";
-        text.Append("    set ").Append(name).Append(" {\n");
-        text.Append("        type ").Append(type).Append(';').Append(flags).Append('\n');
-        text.Append("        elements = { ").AppendJoin(", ", members).Append(" }\n");
-        text.Append("    }\n\n");
-    }
+    /// <summary>nft set names take letters, digits and underscores.</summary>
+    private static string SetName(Role role) => TopologyResolver.RoleName(role).Replace('-', '_');
 
     /// <summary>An address or a CIDR network.</summary>
     private static AddressFamily FamilyOf(string source) =>
         IPAddress.TryParse(source, out var address) ? address.AddressFamily
         : Deferred.Parse(source) is { } placeholder ? (placeholder.Kind == DeferredKind.IPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork)
         : IPNetwork.Parse(source).BaseAddress.AddressFamily;
-
-    private static string List(IReadOnlyList<string> items) =>
-        items.Count == 1 ? items[0] : $"{{ {string.Join(", ", items)} }}";
 
     private static int Required(int? port, Instance instance, string kind) =>
         port ?? throw new InvalidOperationException($"{instance.Name} has no {kind} port");

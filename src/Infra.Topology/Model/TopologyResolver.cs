@@ -84,19 +84,28 @@ public static partial class TopologyResolver
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
-    /// <summary>Who talks to whom, as rules between roles; only rules whose two roles the stack has.</summary>
+    /// <summary>Who talks to whom on the serving path, as rules between roles: every stack's rules are those of these whose two roles it has.</summary>
+    public static readonly IReadOnlyList<Wire> ServingWires =
+    [
+        new(Role.LoadBalancer, Role.Nginx, EdgeKind.Http, WireScope.All),
+        // nginx proxies to the haproxy on its own host only.
+        new(Role.Nginx, Role.Haproxy, EdgeKind.Http, WireScope.SameHost),
+        new(Role.Haproxy, Role.App, EdgeKind.Http, WireScope.All),
+        new(Role.App, Role.Crate, EdgeKind.Sql, WireScope.All),
+        new(Role.Crate, Role.Crate, EdgeKind.Discovery, WireScope.Others),
+    ];
+
+    /// <summary>
+    /// The roles whose instances connect to other hosts under some rule, in any stack: the serving path's, and
+    /// Prometheus (scrapes and alerts, <see cref="AddMonitoring"/>). The firewall names one address set for each.
+    /// </summary>
+    public static readonly IReadOnlyList<Role> RemoteSourceRoles =
+        ServingWires.Where(w => w.Scope != WireScope.SameHost).Select(w => w.From).Append(Role.Prometheus).Distinct().ToList();
+
+    /// <summary>The stack's rules: those whose two roles it has.</summary>
     private static IEnumerable<Wire> Wires(IReadOnlyList<Instance> instances)
     {
         var roles = instances.Select(i => i.Role).ToHashSet();
-        Wire[] wires =
-        [
-            new(Role.LoadBalancer, Role.Nginx, EdgeKind.Http, WireScope.All),
-            // nginx proxies to the haproxy on its own host only.
-            new(Role.Nginx, Role.Haproxy, EdgeKind.Http, WireScope.SameHost),
-            new(Role.Haproxy, Role.App, EdgeKind.Http, WireScope.All),
-            new(Role.App, Role.Crate, EdgeKind.Sql, WireScope.All),
-            new(Role.Crate, Role.Crate, EdgeKind.Discovery, WireScope.Others),
-        ];
-        return wires.Where(w => roles.Contains(w.From) && roles.Contains(w.To));
+        return ServingWires.Where(w => roles.Contains(w.From) && roles.Contains(w.To));
     }
 }

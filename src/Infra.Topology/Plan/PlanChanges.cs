@@ -11,44 +11,131 @@ public enum StepChangeKind
     /// <summary>A command whose script, stdin or triggers changed: it runs again.</summary>
     Run,
 
-    /// <summary>A container, image, volume or engine that changed: deleted and created anew.</summary>
+    /// <summary>
+    /// A container, image, volume or engine that changed: deleted and created anew; or a command with a delete script
+    /// whose triggers changed: the new version is created here and the old one deleted at the end (<see cref="Retire"/>).
+    /// </summary>
     Replace,
 
     /// <summary>A step the new plan no longer has: the resource is deleted, after everything else.</summary>
     Delete,
+
+    /// <summary>The old version of a step replaced in this update (or in one that failed before its end): its delete script runs, with the deletions.</summary>
+    Retire,
 }
 
-/// <summary>One step an update touches, and what that does to the running system in an operator's words.</summary>
+/// <summary>One step an update touches, and what that does to the running system in an operator's words. For <see cref="StepChangeKind.Retire"/>, the old version.</summary>
 public sealed record StepChange(Step Step, StepChangeKind Change, string Effect);
 
 /// <summary>
-/// What going from one plan to another runs, replaces, creates and deletes, in the order it happens: the new plan's
-/// order (each step after the steps it waits for), then the deletions, last to first, as Pulumi deletes.
+/// What going from what the hosts run to a new plan runs, replaces, creates and deletes, in the order `pulumi up` takes:
+/// the new plan's order (each step after the steps it waits for), then the deletions as Pulumi schedules them. Pulumi
+/// deletes what left the program, and the old version of each resource it replaced by creating the new one first, at the
+/// end of the update, a resource only once every resource being deleted that depends on it directly is gone (its
+/// `ScheduleDeletes`). Within a round, where Pulumi deletes side by side, this order takes the old plan's forward order
+/// (firewalls before containers): whatever the dependencies do not order is shown, and run by the lab, in the order that
+/// would hurt, never in one that would hide a missing dependency.
 /// </summary>
 public static class PlanChanges
 {
-    public static IReadOnlyList<StepChange> Compare(DeploymentPlan before, DeploymentPlan after)
+    public static IReadOnlyList<StepChange> Compare(DeploymentPlan before, DeploymentPlan after) => Compare(before.Steps, [], after.Steps);
+
+    /// <param name="state">Each step's version the hosts run, as Pulumi's state records it, in the order it was applied.</param>
+    /// <param name="pending">Old versions of replaced steps whose delete has not run yet: an update failed before its end.</param>
+    /// <param name="after">The new plan's steps, in order.</param>
+    public static IReadOnlyList<StepChange> Compare(IReadOnlyList<Step> state, IReadOnlyList<Step> pending, IReadOnlyList<Step> after)
     {
-        var old = before.Steps.ToDictionary(s => s.Id);
-        var current = after.Steps.Select(s => s.Id).ToHashSet();
+        var old = state.ToDictionary(s => s.Id);
+        var current = after.Select(s => s.Id).ToHashSet();
         var changes = new List<StepChange>();
-        foreach (var step in after.Steps)
+        // What Pulumi deletes at the end: resources that left, and old versions of replaced ones (with what the delete runs).
+        var condemned = new List<(Step Step, StepChangeKind Kind)>(pending.Select(p => (p, StepChangeKind.Retire)));
+        foreach (var step in after)
         {
             if (!old.TryGetValue(step.Id, out var was))
             {
                 changes.Add(new StepChange(step, StepChangeKind.Create, Created(step)));
+                continue;
             }
-            else if (Changed(was, step) is { } change)
+
+            if (Changed(was, step) is not { } change)
             {
-                changes.Add(change);
+                continue;
+            }
+
+            changes.Add(change);
+            if (CreatedBeforeDeleted(was, step))
+            {
+                condemned.Add((was, StepChangeKind.Retire));
             }
         }
 
+        condemned.AddRange(state.Where(s => !current.Contains(s.Id)).Select(s => (s, StepChangeKind.Delete)));
+
         // The nodes that join in this update: their decommission steps are new.
-        var joining = after.Steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.Decommission && !old.ContainsKey(s.Id)).Select(s => s.Service!).ToList();
-        changes.AddRange(before.Steps.Reverse().Where(s => !current.Contains(s.Id)).Select(s => new StepChange(s, StepChangeKind.Delete, Deleted(s, joining))));
+        var joining = after.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.Decommission && !old.ContainsKey(s.Id)).Select(s => s.Service!).ToList();
+        var order = state.Select((s, i) => (s.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        foreach (var (step, kind) in Schedule(condemned, id => order.GetValueOrDefault(id, -1)))
+        {
+            if (kind == StepChangeKind.Delete)
+            {
+                changes.Add(new StepChange(step, kind, Deleted(step, joining)));
+            }
+            else if (step is CommandStep { Delete: not null } retired)
+            {
+                // Only an old version with a delete script does anything when it goes.
+                changes.Add(new StepChange(step, kind, Retired(retired, after)));
+            }
+        }
+
         return changes;
     }
+
+    /// <summary>
+    /// Pulumi's schedule of deletions: rounds of resources none of which depends directly on another still to delete,
+    /// the last round first (a resource goes before the resources it depends on).
+    /// </summary>
+    private static IEnumerable<(Step Step, StepChangeKind Kind)> Schedule(IReadOnlyList<(Step Step, StepChangeKind Kind)> condemned, Func<string, int> position)
+    {
+        var left = condemned.ToList();
+        var rounds = new List<List<(Step Step, StepChangeKind Kind)>>();
+        while (left.Count > 0)
+        {
+            var ids = left.Select(c => c.Step.Id).ToHashSet(StringComparer.Ordinal);
+            var free = left.Where(c => !DependsOn(c.Step).Any(ids.Contains)).ToList();
+            if (free.Count == 0)
+            {
+                throw new InvalidOperationException($"the steps to delete wait for each other in a cycle: {string.Join(", ", left.Select(c => c.Step.Id))}");
+            }
+
+            rounds.Add(free);
+            left.RemoveAll(free.Contains);
+        }
+
+        rounds.Reverse();
+        return rounds.SelectMany(round => round.OrderBy(c => position(c.Step.Id)));
+    }
+
+    /// <summary>What a resource depends on directly: the steps it waits for, and its Docker engine (its provider).</summary>
+    private static IEnumerable<string> DependsOn(Step step) => step switch
+    {
+        ImageStep image => step.After.Append(image.Engine),
+        VolumeStep volume => step.After.Append(volume.Engine),
+        ContainerStep container => step.After.Append(container.Engine).Append(container.ImageStep),
+        _ => step.After,
+    };
+
+    /// <summary>
+    /// Whether Pulumi replaces the step by creating the new version first and deleting the old one at the end: every
+    /// replacement but a container's (host networking and a fixed name: the old one goes first). A command is replaced
+    /// when its triggers change; any other change updates it in place.
+    /// </summary>
+    private static bool CreatedBeforeDeleted(Step was, Step now) => (was, now) switch
+    {
+        (CommandStep a, CommandStep b) => !a.Triggers.Equals(b.Triggers),
+        (ContainerStep, ContainerStep) => false,
+        _ => true,
+    };
 
     private static StepChange? Changed(Step was, Step step) => (was, step) switch
     {
@@ -60,6 +147,8 @@ public static class PlanChanges
             new(step, StepChangeKind.Replace, $"a new volume {b.Name}; {a.Name} and its data are kept until an operator drops them"),
         (ContainerStep a, ContainerStep b) when a.Spec != b.Spec =>
             new(step, StepChangeKind.Replace, $"replace {b.Service} ({string.Join("; ", b.Spec.ChangesFrom(a.Spec))}), after every step before it in the rollout"),
+        (CommandStep a, CommandStep { Purpose: CommandPurpose.ApplyFirewall } b) when !a.Triggers.Equals(b.Triggers) =>
+            new(step, StepChangeKind.Replace, Opened(a, b)),
         (CommandStep a, CommandStep b) when a.Script != b.Script || a.Stdin != b.Stdin || !a.Triggers.Equals(b.Triggers) || a.Ssh != b.Ssh || a.Delete != b.Delete || a.Update != b.Update =>
             new(step, StepChangeKind.Run, RunsUpdate(a, b) ? $"nothing runs: {b.Service}'s container is not replaced ({b.Id} runs only before a replacement)" : Ran(b)),
         _ => null,
@@ -83,7 +172,8 @@ public static class PlanChanges
             _ => "",
         },
         CommandPurpose.Prepare => $"prepare {step.Host} again",
-        CommandPurpose.ApplyFirewall => $"apply the firewall on {step.Host} (nft -f swaps the ruleset atomically)",
+        CommandPurpose.ApplyFirewall => $"open on {step.Host} what the plan wires (nothing withdrawn)",
+        CommandPurpose.Gate => "every firewall has opened what the plan wires: containers may start",
         CommandPurpose.Preflight => $"check {step.Host} again before its containers",
         CommandPurpose.Reload => $"reload {step.Service} (no dropped requests)",
         CommandPurpose.Restart => $"restart {step.Service}, healthy before the rollout goes on",
@@ -94,6 +184,28 @@ public static class PlanChanges
         CommandPurpose.Decommission => $"nothing runs: what decommissions {step.Service} when it leaves is brought up to date (the master-eligible set it must leave a majority of)",
         _ => step.Why,
     };
+
+    /// <summary>A replaced firewall step: what its new version admits that the old did not, added now.</summary>
+    private static string Opened(CommandStep was, CommandStep now)
+    {
+        var added = Access.Between(was.File, now.File).Added;
+        return $"open on {now.Host}: {(added.Count == 0 ? "nothing new" : string.Join("; ", added))} (added to the rules in force; nothing is withdrawn before the end of the update)";
+    }
+
+    /// <summary>The old version of a replaced step going: for a firewall, what the new plan no longer wires is withdrawn.</summary>
+    private static string Retired(CommandStep was, IReadOnlyList<Step> after)
+    {
+        if (was.Purpose != CommandPurpose.ApplyFirewall)
+        {
+            return $"the old version of {was.Id} goes: {was.Delete}";
+        }
+
+        var now = after.OfType<CommandStep>().FirstOrDefault(s => s.Id == was.Id);
+        var withdrawn = Access.Between(was.File, now?.File).Withdrawn;
+        return withdrawn.Count == 0
+            ? $"withdraw on {was.Host}: nothing (nft -f loads the whole new ruleset; it admits all the old one did)"
+            : $"withdraw on {was.Host}: {string.Join("; ", withdrawn)} (nft -f loads the whole new ruleset, once every container and node that leaves is gone)";
+    }
 
     private static string Created(Step step) => step switch
     {
@@ -108,6 +220,8 @@ public static class PlanChanges
             CommandPurpose.Reload or CommandPurpose.Restart => $"{command.Purpose.ToString().ToLowerInvariant()} {command.Service} once, as any new command runs (harmless on a new container)",
             CommandPurpose.Stop => $"stop {command.Service} gracefully if it runs (nothing to stop on a new node)",
             CommandPurpose.Decommission => $"nothing runs: {command.Service} will be decommissioned before its container goes, if it ever leaves the stack",
+            CommandPurpose.ApplyFirewall => $"load the firewall of {command.Host} (the whole ruleset, before any container of the stack starts)",
+            CommandPurpose.Gate => "every firewall has opened what the plan wires: containers may start",
             _ => command.Why,
         },
         _ => step.Why,
@@ -119,6 +233,7 @@ public static class PlanChanges
             $"{command.Service} leaves the cluster: decommissioned" +
             (joining.Count == 0 ? "" : $" after {string.Join(" and ", joining)} {(joining.Count == 1 ? "joins" : "join")}") +
             " (once every table is green, ALTER CLUSTER DECOMMISSION with every shard handed over to the other nodes; refused, changing nothing, if it is the last node or its leaving costs the master-eligible nodes their majority), before its container goes; one node at a time",
+        CommandStep { Purpose: CommandPurpose.ApplyFirewall } command => $"{command.Host} leaves the stack: its firewall stays as it is",
         ContainerStep container => $"remove {container.Service} from {container.Host}",
         VolumeStep volume => $"forget volume {volume.Name} on {volume.Host}: it is kept, with its data, until an operator drops it",
         ImageStep image => $"forget {image.Image} on {image.Host} (the image stays on the host)",
@@ -126,4 +241,20 @@ public static class PlanChanges
         CommandStep { Purpose: CommandPurpose.WriteFile, File: { } file } command => $"forget {file.HostPath} on {command.Host} (the file stays on the host)",
         _ => $"forget {step.Id} (nothing runs)",
     };
+
+    /// <summary>What two versions of a host's ruleset admit differently, set by set, in an operator's words.</summary>
+    private sealed record Access(IReadOnlyList<string> Added, IReadOnlyList<string> Withdrawn)
+    {
+        public static Access Between(PlacedFile? before, PlacedFile? after)
+        {
+            var old = FirewallConfig.Elements(before?.File.Content ?? "");
+            var now = FirewallConfig.Elements(after?.File.Content ?? "");
+            static IReadOnlyList<string> Difference(IReadOnlyDictionary<string, IReadOnlyList<string>> from, IReadOnlyDictionary<string, IReadOnlyList<string>> minus) =>
+                from.Select(set => (set.Key, Elements: set.Value.Except(minus.GetValueOrDefault(set.Key, [])).ToList()))
+                    .Where(d => d.Elements.Count > 0)
+                    .Select(d => $"{d.Key} {string.Join(", ", d.Elements)}")
+                    .ToList();
+            return new Access(Difference(now, old), Difference(old, now));
+        }
+    }
 }

@@ -45,7 +45,19 @@ public static class Scripts
     public static string Write(PlacedFile file) =>
         $"mkdir -p {Quote(Path.GetDirectoryName(file.HostPath)!)} && cat > {Quote(file.HostPath)} && chmod {file.Mode} {Quote(file.HostPath)}";
 
+    /// <summary>The whole ruleset, atomically: what it no longer admits is withdrawn (nft -f replaces the table in one step).</summary>
     public static string ApplyFirewall(PlacedFile file) => $"nft -f {Quote(file.HostPath)}";
+
+    /// <summary>
+    /// What the ruleset newly admits, added to the rules in force and nothing withdrawn (its `add element` lines alone), where
+    /// the host has a table of this layout; elsewhere (a first deploy, a ruleset an earlier release wrote) the whole file.
+    /// </summary>
+    public static string OpenFirewall(PlacedFile file) =>
+        $"if nft list table {FirewallConfig.Table} 2>/dev/null | grep -qF {Quote(TableMark)}; " +
+        $"then grep '^add element ' {Quote(file.HostPath)} | nft -f -; else nft -f {Quote(file.HostPath)}; fi";
+
+    /// <summary>How `nft list` prints the table's comment.</summary>
+    private static readonly string TableMark = $"comment \"{FirewallConfig.TableComment}\"";
 
     public static string ConfigDir(string configDir) => $"mkdir -p {Quote(configDir)} && chmod 755 {Quote(configDir)}";
 

@@ -41,6 +41,7 @@ public static class StepGraph
         var gates = new Dictionary<string, List<string>>();
         var engines = new Dictionary<string, string>();
         var images = new Dictionary<(string Host, string Image), string>();
+        var openings = new List<CommandStep>();
         string? certificateCheck = null;
         foreach (var plan in hosts)
         {
@@ -81,15 +82,20 @@ public static class StepGraph
                     continue;
                 }
 
+                // A new ruleset replaces this step: the new one adds what the plan newly wires before anything waits on it,
+                // and the old one, deleted at the end of the update after every container and node that leaves, withdraws
+                // what is no longer wired (a first deploy loads the whole file: no port listens unguarded).
                 var apply = new CommandStep($"{name}-{Path.GetFileNameWithoutExtension(file.File.Path)}-apply", name, null,
-                    "nft -f swaps the ruleset atomically; every container of the host waits for it, so no port listens unguarded",
-                    CommandPurpose.ApplyFirewall, ssh, Scripts.AsRoot(host, Scripts.ApplyFirewall(file)))
+                    "opens what the plan wires before any container waits on it; what it no longer wires is withdrawn at the end of the update, after what used it is gone",
+                    CommandPurpose.ApplyFirewall, ssh, Scripts.AsRoot(host, Scripts.OpenFirewall(file)))
                 {
+                    Delete = Scripts.AsRoot(host, Scripts.ApplyFirewall(file)),
                     Triggers = [file.Sha256],
                     After = [write.Id],
+                    File = file,
                 };
                 steps.Add(apply);
-                gate.Add(apply.Id);
+                openings.Add(apply);
             }
 
             if (topology.Spec.LoadBalancer is { TlsCertificate: { } certificate } && topology.On(name, Role.LoadBalancer).Any())
@@ -111,6 +117,26 @@ public static class StepGraph
             gates[name] = gate;
         }
 
+        if (openings.Count > 0)
+        {
+            // Every container waits for this, so every host admits what the plan wires before any new consumer starts. And
+            // replaced whenever a ruleset is, its old version is deleted at the end of the update after every container (and
+            // every CrateDB node decommissioned) that waited for it and before the old rulesets it waits for: what leaves
+            // is gone before anything it used is withdrawn (Pulumi deletes a resource before those it depends on).
+            var opened = new CommandStep(AccessOpenedStep, null, null,
+                "every host admits what the plan wires before any container starts; what leaves is gone before anything is withdrawn",
+                CommandPurpose.Gate, null, "")
+            {
+                Triggers = [Combined(openings.Select(o => o.Triggers[0]))],
+                After = openings.Select(o => o.Id).ToEquatableArray(),
+            };
+            steps.Add(opened);
+            foreach (var gate in gates.Values)
+            {
+                gate.Add(opened.Id);
+            }
+        }
+
         // The master-eligible nodes come first in host order, so they are the first to start: until a majority of
         // them runs, a new cluster has no master yet.
         var crateNodes = topology.Of(Role.Crate).ToList();
@@ -121,7 +147,7 @@ public static class StepGraph
             .ToList();
         string? previous = null;
         string? decommissioned = null;
-        var settled = steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.ApplyFirewall).Select(s => s.Id).ToList();
+        var settled = steps.OfType<CommandStep>().Where(s => s.Purpose is CommandPurpose.ApplyFirewall or CommandPurpose.Gate).Select(s => s.Id).ToList();
         foreach (var (plan, service, _, _) in rollout)
         {
             if (service.Role != Role.Crate && crateNodes.Count > 0 && !steps.Any(s => s.Id == AppUserStep))
@@ -217,6 +243,9 @@ public static class StepGraph
     }
 
     public const string AppUserStep = "crate-app-user";
+
+    /// <summary>The step every container waits for and that waits for every host's firewall.</summary>
+    public const string AccessOpenedStep = "firewalls-opened";
 
     /// <summary>The apps' CrateDB user and its privileges, from inside the first node's container; the password on stdin.</summary>
     private static CommandStep AppUser(StackTopology topology, IReadOnlyList<HostPlan> hosts, string after)
@@ -368,6 +397,10 @@ public static class StepGraph
         Role.NginxExporter => "the nginx exporter, reading its nginx's stub_status",
         _ => role.ToString(),
     };
+
+    /// <summary>One hash for many: what changes when any of them does.</summary>
+    private static string Combined(IEnumerable<string> hashes) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', hashes))));
 
     /// <summary>Names the image step after what it runs, so a version bump updates it in place of renaming it.</summary>
     private static string ImageKind(Role role) => TopologyResolver.RoleName(role == Role.LoadBalancer ? Role.Haproxy : role);

@@ -28,8 +28,14 @@ public enum CommandPurpose
     /// <summary>A file written on the host (its content on stdin).</summary>
     WriteFile,
 
-    /// <summary>`nft -f`: the host's ruleset swapped atomically.</summary>
+    /// <summary>
+    /// The host's firewall: created, it adds what the plan newly wires (the whole ruleset on a host without one); its delete,
+    /// run at the end of an update that replaced it, loads the whole new ruleset, withdrawing what is no longer wired.
+    /// </summary>
     ApplyFirewall,
+
+    /// <summary>Runs nothing: a point of the graph (every container waits for it; it waits for every firewall).</summary>
+    Gate,
 
     /// <summary>Checks something an operator provides on the host (a TLS certificate) before a container mounts it.</summary>
     Preflight,
@@ -111,7 +117,7 @@ public sealed record CommandStep(string Id, string? Host, string? Service, strin
     /// </summary>
     public string? Update { get; init; }
 
-    /// <summary>For <see cref="CommandPurpose.WriteFile"/>: the file it writes.</summary>
+    /// <summary>For <see cref="CommandPurpose.WriteFile"/>: the file it writes; for <see cref="CommandPurpose.ApplyFirewall"/>: the ruleset it loads.</summary>
     public PlacedFile? File { get; init; }
 }
 
@@ -141,4 +147,10 @@ public sealed record ContainerStep(string Id, string Host, string Service, strin
 
     /// <summary>Host networking and a fixed name: the old container must be gone before its replacement binds the same ports.</summary>
     public bool DeleteBeforeReplace => true;
+
+    /// <summary>
+    /// How long a container that goes may take to stop on its image's stop signal (nginx: SIGQUIT, haproxy: SIGUSR1, both
+    /// finish what they serve) before it is killed: the in-flight requests of a server that no longer gets new ones.
+    /// </summary>
+    public int StopGraceSeconds => 30;
 }

@@ -14,7 +14,7 @@ public static class StepInputs
         CommandStep command => Command(command),
         ImageStep image => new Dictionary<string, object?> { ["name"] = image.Image, ["keepLocally"] = image.KeepLocally },
         VolumeStep volume => new Dictionary<string, object?> { ["name"] = volume.Name },
-        ContainerStep container => Container(container.Spec, (ImageStep)plan.Step(container.ImageStep)),
+        ContainerStep container => Container(container, (ImageStep)plan.Step(container.ImageStep)),
         _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, null),
     });
 
@@ -58,8 +58,9 @@ public static class StepInputs
         return inputs;
     }
 
-    private static Dictionary<string, object?> Container(ContainerSpec spec, ImageStep image)
+    private static Dictionary<string, object?> Container(ContainerStep step, ImageStep image)
     {
+        var spec = step.Spec;
         var inputs = new Dictionary<string, object?>
         {
             ["name"] = spec.Name,
@@ -76,6 +77,7 @@ public static class StepInputs
             },
             ["restart"] = spec.RestartPolicy,
             ["networkMode"] = spec.NetworkMode,
+            ["destroyGraceSeconds"] = step.StopGraceSeconds,
             ["labels"] = spec.Labels.Select(l => new Dictionary<string, object?> { ["label"] = l.Key, ["value"] = l.Value }).ToList(),
         };
         // The program adds mounts one by one to the args' list; with none (the nginx exporter) no volumes input is sent.

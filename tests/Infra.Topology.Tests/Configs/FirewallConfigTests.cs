@@ -31,7 +31,8 @@ public partial class FirewallConfigTests
     /// <remarks>
     /// A port wired from a role is open to every host of that role, this host too where it runs the role (transport
     /// from 192.0.2.11 on host1): a host's own traffic arrives on lo, accepted before any rule, and Linux drops a packet
-    /// from outside that claims a local source address (accept_local=0), so the own address opens nothing.
+    /// from outside that claims a local source address (accept_local=0), so the own address opens nothing. haproxy's
+    /// port (9100) is wired from its own host's nginx only: nothing from outside is admitted to it.
     /// </remarks>
     [Fact]
     public void Two_host_host1_opens_each_port_to_the_hosts_of_the_roles_wired_to_it()
@@ -44,25 +45,48 @@ public partial class FirewallConfigTests
         Assert.Equal(["192.0.2.11", "192.0.2.12"], accepted[4200]);
         Assert.Equal(["192.0.2.11", "192.0.2.12"], accepted[5432]);
         Assert.Equal(["192.0.2.11", "192.0.2.12"], accepted[4300]);
-        Assert.Equal(["192.0.2.11"], accepted[9100]);
-        Assert.Equal([22, 80, 4200, 4300, 5432, 9100, 9210], accepted.Keys.Order());
+        Assert.Equal([22, 80, 4200, 4300, 5432, 9210], accepted.Keys.Order());
+        Assert.Contains("#   host1-haproxy: from host1-nginx (9100)\n", Render("two-host", "host1"), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_hosts_rules_do_not_grow_with_the_stack_only_the_one_shared_set_does()
+    public void A_hosts_rules_do_not_grow_with_the_stack_only_its_sets_elements_do()
     {
         // two-host has host1 and host2 at 192.0.2.11-12; 38 more hosts at 192.0.2.13-50.
         var forty = Repo.TopologyEdited("two-host", yaml => yaml + string.Concat(Enumerable.Range(13, 38).Select(i => $"    - name: host{i}\n      address: 192.0.2.{i}\n")));
         var small = Render("two-host", "host1");
         var big = FirewallConfig.Render(forty, forty.Hosts.Single(h => h.Name == "host1"));
 
-        Assert.Equal(AcceptRule().Matches(small).Select(m => m.Value), AcceptRule().Matches(big).Select(m => m.Value));
-        Assert.Equal(["admin_sources", "lb_hosts", "haproxy_app_crate_hosts"], SetDeclaration().Matches(big).Select(m => m.Groups["name"].Value));
+        Assert.Equal(Table(small), Table(big));
+        Assert.Equal(FirewallConfig.Additions(small).Select(l => l.Split('{')[0]), FirewallConfig.Additions(big).Select(l => l.Split('{')[0]));
         var every = Enumerable.Range(11, 40).Select(i => $"192.0.2.{i}").ToList();
         Assert.Equal(every, Accepted(big)[9210]);
         Assert.Equal(every, Accepted(big)[4300]);
-        Assert.Equal(["192.0.2.11"], Accepted(big)[9100]);
+        Assert.False(Accepted(big).ContainsKey(9100));
         NftCheck(big);
+    }
+
+    /// <summary>What an update adds first and what it withdraws later are elements: every host of every stack has the same table and rules.</summary>
+    [Fact]
+    public void Every_host_of_every_stack_has_the_same_table_and_rules_and_admits_through_its_elements_only()
+    {
+        var tables = Repo.StackNames.SelectMany(stack => Repo.Topology(stack).Hosts.Select(h => Table(FirewallConfig.Render(Repo.Topology(stack), h)))).Distinct().ToList();
+
+        var table = Assert.Single(tables);
+        Assert.Contains($"comment \"{FirewallConfig.TableComment}\"", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("elements", table, StringComparison.Ordinal);
+        var rendered = Render("split-role", "crate-host1");
+        Assert.All(rendered[rendered.IndexOf("\n# from", StringComparison.Ordinal)..].Split('\n'), line => Assert.True(line.Length == 0 || line.StartsWith('#') || line.StartsWith("add element inet microblog ", StringComparison.Ordinal), line));
+        Assert.Equal(
+            [
+                "add element inet microblog admin_sources { 203.0.113.0/24 }",
+                "add element inet microblog admin_ports { 22 }",
+                "add element inet microblog app_hosts { 192.0.2.31, 192.0.2.32 }",
+                "add element inet microblog app_ports { 4200, 5432 }",
+                "add element inet microblog crate_hosts { 192.0.2.41, 192.0.2.42 }",
+                "add element inet microblog crate_ports { 4200, 4300, 5432 }",
+            ],
+            FirewallConfig.Additions(rendered));
     }
 
     [Fact]
@@ -86,7 +110,7 @@ public partial class FirewallConfigTests
 
         var proxy = Accepted(Render("split-role", "rp-host1"));
         Assert.Equal(["192.0.2.10"], proxy[80]);
-        Assert.Equal(["192.0.2.21"], proxy[9100]);
+        Assert.Equal([22, 80], proxy.Keys.Order());
     }
 
     [Fact]
@@ -140,13 +164,12 @@ public partial class FirewallConfigTests
 
         var rendered = FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host1"));
 
-        Assert.Contains("    set admin_sources {\n        type ipv4_addr; flags interval; auto-merge;\n        elements = { 203.0.113.0/24, 198.51.100.7 }\n    }\n", rendered, StringComparison.Ordinal);
-        Assert.Contains("    set admin_sources6 {\n        type ipv6_addr; flags interval; auto-merge;\n        elements = { 2001:db8:ff::/48 }\n    }\n", rendered, StringComparison.Ordinal);
-        Assert.Contains("ip saddr @admin_sources tcp dport 2376 accept\n        ip6 saddr @admin_sources6 tcp dport 2376 accept\n", rendered, StringComparison.Ordinal);
-        Assert.Contains("ip saddr @admin_sources tcp dport 22 accept\n        ip6 saddr @admin_sources6 tcp dport 22 accept\n", rendered, StringComparison.Ordinal);
+        Assert.Contains("    set admin_sources { type ipv4_addr; flags interval; auto-merge; }\n    set admin_sources6 { type ipv6_addr; flags interval; auto-merge; }\n", rendered, StringComparison.Ordinal);
+        Assert.Contains("\nadd element inet microblog admin_sources { 203.0.113.0/24, 198.51.100.7 }\nadd element inet microblog admin_sources6 { 2001:db8:ff::/48 }\nadd element inet microblog admin_ports { 22, 2376 }\n", rendered, StringComparison.Ordinal);
         Assert.Equal(["203.0.113.0/24", "198.51.100.7", "2001:db8:ff::/48"], Accepted(rendered)[2376]);
+        Assert.Equal(["203.0.113.0/24", "198.51.100.7", "2001:db8:ff::/48"], Accepted(rendered)[22]);
         NftCheck(rendered);
-        Assert.DoesNotContain("tcp dport 2376", FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host2")), StringComparison.Ordinal);
+        Assert.False(Accepted(FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host2"))).ContainsKey(2376));
     }
 
     [Theory]
@@ -169,9 +192,8 @@ public partial class FirewallConfigTests
 
         var text = FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "host1"));
 
-        Assert.Contains("    set haproxy_app_crate_hosts {\n        type ipv4_addr;\n        elements = { 192.0.2.11 }\n    }\n", text);
-        Assert.Contains("    set haproxy_app_crate_hosts6 {\n        type ipv6_addr;\n        elements = { 2001:db8::12 }\n    }\n", text);
-        Assert.Contains("        ip saddr @haproxy_app_crate_hosts tcp dport 9210 accept\n        ip6 saddr @haproxy_app_crate_hosts6 tcp dport 9210 accept\n", text);
+        Assert.Contains("\nadd element inet microblog haproxy_hosts { 192.0.2.11 }\nadd element inet microblog haproxy_hosts6 { 2001:db8::12 }\nadd element inet microblog haproxy_ports { 9210 }\n", text);
+        Assert.Contains("        ip saddr @haproxy_hosts tcp dport @haproxy_ports accept\n        ip6 saddr @haproxy_hosts6 tcp dport @haproxy_ports accept\n", text);
         Assert.Equal(["192.0.2.11", "2001:db8::12"], Accepted(text)[9210]);
         NftCheck(text);
     }
@@ -210,30 +232,31 @@ public partial class FirewallConfigTests
         }
     }
 
-    /// <summary>Port to the sources it is accepted from ("any" for no saddr), read back from the accept rules' text, named sets resolved.</summary>
+    /// <summary>The table and its rules: everything before the first section of elements.</summary>
+    private static string Table(string ruleset) => ruleset[ruleset.IndexOf("table inet microblog\n", StringComparison.Ordinal)..ruleset.IndexOf("\n# from", StringComparison.Ordinal)];
+
+    /// <summary>Port to the sources it is accepted from ("any" for no saddr), read back from the accept rules and the sets' added elements.</summary>
     private static Dictionary<int, List<string>> Accepted(string ruleset)
     {
-        var sets = SetDeclaration().Matches(ruleset).ToDictionary(m => m.Groups["name"].Value, m => Items(m.Groups["elements"].Value));
+        var sets = AddElement().Matches(ruleset).ToDictionary(m => m.Groups["set"].Value, m => m.Groups["elements"].Value.Split(", ").ToList());
         var accepted = new Dictionary<int, List<string>>();
         foreach (Match match in AcceptRule().Matches(ruleset))
         {
             var from = match.Groups["from"];
-            var sources = !from.Success ? ["any"] : from.Value.StartsWith('@') ? sets[from.Value[1..]] : Items(from.Value);
-            foreach (var port in Items(match.Groups["ports"].Value).Select(int.Parse))
+            var sources = !from.Success ? ["any"] : sets.GetValueOrDefault(from.Value, []);
+            foreach (var port in sets.GetValueOrDefault(match.Groups["ports"].Value, []).Select(int.Parse))
             {
                 accepted.TryAdd(port, []);
                 accepted[port].AddRange(sources.Where(s => !accepted[port].Contains(s)));
             }
         }
 
-        return accepted;
+        return accepted.Where(a => a.Value.Count > 0).ToDictionary();
     }
 
-    private static List<string> Items(string list) => list.Trim('{', '}', ' ').Split(", ").ToList();
-
-    [GeneratedRegex(@"^\s*(?:ip6? saddr (?<from>\{[^}]*\}|\S+) )?tcp dport (?<ports>\{[^}]*\}|\d+) accept$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s*(?:ip6? saddr @(?<from>\S+) )?tcp dport @(?<ports>\S+) accept$", RegexOptions.Multiline)]
     private static partial Regex AcceptRule();
 
-    [GeneratedRegex(@"^    set (?<name>\S+) \{\n.*\n        elements = (?<elements>\{[^}]*\})\n    \}$", RegexOptions.Multiline)]
-    private static partial Regex SetDeclaration();
+    [GeneratedRegex(@"^add element inet microblog (?<set>\S+) \{ (?<elements>[^}]*) \}$", RegexOptions.Multiline)]
+    private static partial Regex AddElement();
 }

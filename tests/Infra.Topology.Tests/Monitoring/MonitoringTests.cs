@@ -74,24 +74,14 @@ public class MonitoringTests
         var monitor = FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "monitor"));
         var front = FirewallConfig.Render(topology, topology.Hosts.Single(h => h.Name == "front"));
 
-        Assert.Contains("ip saddr 192.0.2.20 tcp dport 8405 accept", host1);
-        Assert.Contains("ip saddr 192.0.2.20 tcp dport 9113 accept", host1);
-        Assert.Contains("ip saddr 192.0.2.20 tcp dport 9101 accept", host1);
-        Assert.Contains("ip saddr 192.0.2.20 tcp dport 7071 accept", host1);
+        Assert.Contains("\nadd element inet microblog prometheus_hosts { 192.0.2.20 }\nadd element inet microblog prometheus_ports { 7071, 8405, 9101, 9113, 9210 }\n", host1);
         // the app's port: from both haproxies, and from Prometheus for its metrics path
-        Assert.Contains("ip saddr @haproxy_app_crate_hosts tcp dport 9210 accept", host1);
-        Assert.Contains("ip saddr 192.0.2.20 tcp dport 9210 accept", host1);
-        Assert.Contains("ip saddr 192.0.2.20 tcp dport 8405 accept", front);
-        Assert.Contains("tcp dport 80 accept", front);
-        Assert.DoesNotContain("dport { 80, 8405 }", front);
-        Assert.Contains("set admin_sources {", monitor);
-        Assert.Contains("203.0.113.0/24", monitor);
-        Assert.Contains("ip saddr @admin_sources tcp dport 9090 accept", monitor);
-        Assert.Contains("ip saddr @admin_sources tcp dport 9093 accept", monitor);
-        foreach (var port in new[] { 8405, 9113, 9101, 7071 })
-        {
-            Assert.Single(host1.Split('\n'), l => l.Contains($"dport {port} ", StringComparison.Ordinal));
-        }
+        Assert.Contains("\nadd element inet microblog haproxy_hosts { 192.0.2.11, 192.0.2.12 }\nadd element inet microblog haproxy_ports { 9210 }\n", host1);
+        Assert.Contains("\nadd element inet microblog prometheus_hosts { 192.0.2.20 }\nadd element inet microblog prometheus_ports { 8405, 9101 }\n", front);
+        Assert.Contains("\nadd element inet microblog open_ports { 80 }\n", front);
+        Assert.Contains("\nadd element inet microblog admin_sources { 203.0.113.0/24 }\nadd element inet microblog admin_ports { 22, 9090, 9093 }\n", monitor);
+        Assert.Contains("\nadd element inet microblog prometheus_ports { 9093, 9101 }\n", monitor);
+        Assert.Single(host1.Split('\n'), l => l.StartsWith("add element inet microblog prometheus_ports ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -233,12 +223,12 @@ public class MonitoringTests
 
         var changes = PlanChanges.Compare(before, after);
 
-        Assert.DoesNotContain(changes, c => c.Change is StepChangeKind.Replace or StepChangeKind.Delete);
+        Assert.DoesNotContain(changes, c => c.Change is StepChangeKind.Delete || (c.Change is StepChangeKind.Replace && c.Step is not CommandStep { Purpose: CommandPurpose.ApplyFirewall }));
         string[] reloads = ["front-lb-reload", "host1-haproxy-reload", "host1-nginx-reload", "host2-haproxy-reload", "host2-nginx-reload"];
         Assert.Equal(reloads, changes.Where(c => c.Change == StepChangeKind.Run && c.Step.Id.EndsWith("-reload", StringComparison.Ordinal)).Select(c => c.Step.Id).Order());
         Assert.Equal(
             ["front-nftables-apply", "host1-nftables-apply", "host2-nftables-apply"],
-            changes.Where(c => c.Change == StepChangeKind.Run && c.Step.Id.EndsWith("-nftables-apply", StringComparison.Ordinal)).Select(c => c.Step.Id).Order());
+            changes.Where(c => c.Change == StepChangeKind.Replace && c.Step.Id.EndsWith("-nftables-apply", StringComparison.Ordinal)).Select(c => c.Step.Id).Order());
         var created = changes.Where(c => c.Change == StepChangeKind.Create && c.Step is ContainerStep).Select(c => c.Step.Id).Order().ToList();
         Assert.Equal(
             ["front-node-exporter-container", "host1-nginx-exporter-container", "host1-node-exporter-container", "host2-nginx-exporter-container",

@@ -62,7 +62,14 @@ public class CrateMembershipTests
         Assert.True(decommission > 0);
         Assert.True(decommission < ids.IndexOf((StepChangeKind.Delete, "host3-crate-4200-container")));
         Assert.True(decommission < ids.IndexOf((StepChangeKind.Delete, "host3-crate-4200-ready")));
-        Assert.All(changes.Where(c => c.Change != StepChangeKind.Delete), c => Assert.True(changes.IndexOf(c) < decommission, $"{c.Step.Id} after the decommission"));
+        Assert.All(changes.Where(c => c.Change is not (StepChangeKind.Delete or StepChangeKind.Retire)), c => Assert.True(changes.IndexOf(c) < decommission, $"{c.Step.Id} after the decommission"));
+        // The remaining hosts admit host3 until it has left and its container is gone: only then is host3 withdrawn.
+        foreach (var host in new[] { "host1", "host2" })
+        {
+            var withdrawal = changes.Single(c => c.Change == StepChangeKind.Retire && c.Step.Id == $"{host}-nftables-apply");
+            Assert.True(changes.IndexOf(withdrawal) > ids.IndexOf((StepChangeKind.Delete, "host3-crate-4200-container")), $"{host} withdraws host3 before its node is gone");
+            Assert.Equal($"withdraw on {host}: haproxy_hosts 192.0.2.13; app_hosts 192.0.2.13; crate_hosts 192.0.2.13 (nft -f loads the whole new ruleset, once every container and node that leaves is gone)", withdrawal.Effect);
+        }
         Assert.Equal(
             "host3-crate-4200 leaves the cluster: decommissioned (once every table is green, ALTER CLUSTER DECOMMISSION with every shard handed over to the other nodes; " +
             "refused, changing nothing, if it is the last node or its leaving costs the master-eligible nodes their majority), before its container goes; one node at a time",

@@ -158,8 +158,8 @@ public class PlanGraphTests
         Assert.Equal(["host1-crate-4200-restart"], plan.Step("host2-crate-4200-stop").After);
         Assert.Contains("host2-crate-4200-stop", plan.Step("host2-crate-4200-container").After);
         // Between the data tier and the apps: the apps' CrateDB user, once the cluster has formed.
-        Assert.Equal(["host3-crate-4200-restart"], plan.Step(Planner.AppUserStep).After);
-        Assert.Contains(Planner.AppUserStep, plan.Step("host1-app-9210-container").After);
+        Assert.Equal(["host3-crate-4200-restart"], plan.Step(StepGraph.AppUserStep).After);
+        Assert.Contains(StepGraph.AppUserStep, plan.Step("host1-app-9210-container").After);
         Assert.Contains("host1-app-9210-restart", plan.Step("host2-app-9210-container").After);
         Assert.Contains("host3-haproxy-reload", plan.Step("host1-nginx-container").After);
         Assert.Equal(["host1-app-9210-config", "host1-app-9210-ready"], plan.Step("host1-app-9210-restart").After);
@@ -253,10 +253,15 @@ public class PlanGraphTests
 
         var changes = PlanChanges.Compare(two, three);
 
-        Assert.DoesNotContain(changes, c => c.Change is StepChangeKind.Replace or StepChangeKind.Delete);
-        Assert.All(changes.Where(c => c.Change == StepChangeKind.Run), c => Assert.Contains(((CommandStep)c.Step).Purpose, new[] { CommandPurpose.WriteFile, CommandPurpose.Reload, CommandPurpose.Restart, CommandPurpose.ApplyFirewall, CommandPurpose.Check, CommandPurpose.Ready, CommandPurpose.Decommission }));
+        Assert.DoesNotContain(changes, c => c.Change is StepChangeKind.Delete);
+        // Only the firewalls are replaced: each new one opens to host3 at once, each old one goes at the end, withdrawing nothing.
+        Assert.All(changes.Where(c => c.Change is StepChangeKind.Replace or StepChangeKind.Retire), c => Assert.Equal(CommandPurpose.ApplyFirewall, ((CommandStep)c.Step).Purpose));
+        Assert.All(changes.Where(c => c.Change == StepChangeKind.Run), c => Assert.Contains(((CommandStep)c.Step).Purpose, new[] { CommandPurpose.WriteFile, CommandPurpose.Reload, CommandPurpose.Restart, CommandPurpose.Gate, CommandPurpose.Check, CommandPurpose.Ready, CommandPurpose.Decommission }));
         Assert.Contains(changes, c => c.Step.Id == "host1-haproxy-reload" && c.Change == StepChangeKind.Run && c.Effect == "reload host1-haproxy (no dropped requests)");
         Assert.Contains(changes, c => c.Step.Id == "host3-app-9210-container" && c.Change == StepChangeKind.Create);
+        Assert.Contains(changes, c => c.Step.Id == "host1-nftables-apply" && c.Change == StepChangeKind.Replace &&
+            c.Effect == "open on host1: haproxy_hosts 192.0.2.13; app_hosts 192.0.2.13; crate_hosts 192.0.2.13 (added to the rules in force; nothing is withdrawn before the end of the update)");
+        Assert.Contains(changes, c => c.Step.Id == "host1-nftables-apply" && c.Change == StepChangeKind.Retire && c.Effect.StartsWith("withdraw on host1: nothing", StringComparison.Ordinal));
     }
 
     /// <summary>Every step <paramref name="id"/> waits for, directly or through others.</summary>
