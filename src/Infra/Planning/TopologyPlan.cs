@@ -60,7 +60,7 @@ internal sealed partial class TopologyPlan
         var problems = config.Problems.Select(p => $"{source}: error: {p}").ToList();
         if (!StackNamePattern().IsMatch(stack))
         {
-            problems.Add($"{source}: error: \"{stack}\" cannot name the topology on its hosts (/etc/microblog/<stack>): set TopologyArgs.Stack to letters, digits, '.', '_' and '-'");
+            problems.Add($"{source}: error: \"{stack}\" cannot name the topology's config folder on its hosts: set TopologyArgs.Stack to letters, digits, '.', '_' and '-'");
         }
 
         var result = SpecLoader.LoadPulumiConfig(config.Config, stack, source, config.Deferred);
@@ -113,7 +113,7 @@ internal sealed partial class TopologyPlan
         // The only secret of a plan: the CrateDB password.
         var password = secrets.Single() == Secrets.CratePasswordKey && Password is { } given
             ? given.Apply(CheckedPassword)
-            : throw new InvalidOperationException(Secrets.NotRead(text.Length > 40 ? text[..40] : text, secrets[0]));
+            : throw new InvalidOperationException(Secrets.NotRead(Root, secrets[0]));
         return Output.Tuple(filled, password).Apply(t => Output.CreateSecret(Secrets.Fill(t.Item1, new Dictionary<string, string> { [Secrets.CratePasswordKey] = t.Item2 })));
     }
 
