@@ -59,8 +59,8 @@ public sealed class MicroblogStack : Stack
         }
 
         // The topology logs the warnings: it checks the same values again.
-        var topology = new MicroblogTopology(TopologyName, StackFileArgs.From(spec, config.GetSecret(passwordKey) is { } secret ? (Input<string>)secret : null),
-            new ComponentResourceOptions { ResourceTransformations = { UpgradeAliases } });
+        var args = StackFileArgs.From(spec, config.GetSecret(passwordKey) is { } secret ? (Input<string>)secret : null, OtherStacks(spec));
+        var topology = new MicroblogTopology(TopologyName, args, new ComponentResourceOptions { ResourceTransformations = { UpgradeAliases } });
         FrontDoorUrls = topology.FrontDoorUrls;
         HaproxyStatsUrls = topology.HaproxyStatsUrls;
         CrateAdminUrls = topology.CrateAdminUrls;
@@ -87,6 +87,17 @@ public sealed class MicroblogStack : Stack
 
     [Output("services")]
     public Output<ImmutableDictionary<string, ImmutableDictionary<string, ImmutableArray<int>>>> Services { get; private set; }
+
+    /// <summary>The outputs of other stacks the stack file names (`fromStack`), by placeholder: one StackReference per stack.</summary>
+    private static Dictionary<string, Input<string>> OtherStacks(StackSpec spec)
+    {
+        var references = spec.Deferred.Select(d => d.From!.Stack).Distinct(StringComparer.Ordinal)
+            .ToDictionary(stack => stack, stack => new StackReference(stack), StringComparer.Ordinal);
+        return spec.Deferred.ToDictionary(
+            d => d.Placeholder,
+            d => (Input<string>)references[d.From!.Stack].RequireOutput(d.From.Output).Apply(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+            StringComparer.Ordinal);
+    }
 
     /// <summary>
     /// Before the components, this program named each resource by its plan id alone (`host1-docker`); the components

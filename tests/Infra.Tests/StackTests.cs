@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
 using Infra.Tests.Support;
+using Infra.Topology.Model;
+using Infra.Topology.Plan;
+using Infra.Topology.Spec;
 using Moq;
 using Pulumi;
 using Pulumi.Testing;
@@ -64,6 +67,27 @@ public class StackTests
         var deployed = await Deploy.Config("dev", config);
 
         Assert.Equal(Plans.Of("dev").Steps.Count, deployed.Declared.Count(d => d.Resource is CustomResource));
+    }
+
+    [Fact]
+    public async Task A_stack_file_that_takes_an_address_from_another_stack_reads_it_through_a_stack_reference_and_fills_it_in()
+    {
+        var config = PulumiConfigOf.StackFile(Repo.StackFile("two-host"));
+        config["microblog:hosts"] = config["microblog:hosts"].Replace(
+            "\"192.0.2.11\"", "{\"fromStack\":\"acme/vms/prod\",\"output\":\"host1Address\",\"family\":\"ipv4\"}", StringComparison.Ordinal);
+        var mocks = new RecordingMocks();
+        mocks.StackOutputs["acme/vms/prod"] = new() { ["host1Address"] = "192.0.2.11" };
+
+        var deployed = await Deploy.Config("two-host", config, mocks);
+
+        var plan = Planner.Plan(TopologyResolver.Resolve(SpecLoader.LoadPulumiConfig(config, "two-host").Spec!));
+        Assert.Contains("{{ipv4 host1.address}}", ((CommandStep)plan.Step("host2-haproxy-config")).Stdin, StringComparison.Ordinal);
+        var values = new Dictionary<string, string> { ["host1.address"] = "192.0.2.11" };
+        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, values)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
+        var reference = Assert.Single(deployed.Mocks.Created, c => c.Type == "pulumi:pulumi:StackReference");
+        Assert.Equal("acme/vms/prod", reference.Name);
+        // The haproxy that lists host1's app gets the address the other stack holds.
+        Assert.Contains("server host1-app-9210 192.0.2.11:9210", deployed.InputsById["host2-haproxy-config"], StringComparison.Ordinal);
     }
 
     [Fact]

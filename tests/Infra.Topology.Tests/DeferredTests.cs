@@ -110,6 +110,41 @@ public class DeferredTests
         Assert.Contains($"acl stats_caller src 127.0.0.1 ::1 {placeholder}", FileOf("host2", FilePaths.Haproxy), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_stack_file_names_another_stacks_output_where_a_value_goes()
+    {
+        var result = SpecLoader.LoadYaml(
+            File.ReadAllText(Repo.StackFile("two-host"))
+                .Replace("app: registry.example.com/microblog/app:1.0.0", "app: {fromStack: acme/build/main, output: appImage}", StringComparison.Ordinal)
+                .Replace("address: 192.0.2.12", "address: {fromStack: acme/vms/prod, output: host2, family: ipv6}", StringComparison.Ordinal),
+            "stacks/Pulumi.two-host.yaml", "two-host");
+
+        var spec = result.Spec!;
+        Assert.Equal(
+            [
+                new DeferredValue("host2.address", DeferredKind.IPv6, "the output host2 of stack acme/vms/prod") { From = new StackOutput("acme/vms/prod", "host2") },
+                new DeferredValue("images.app", DeferredKind.Image, "the output appImage of stack acme/build/main") { From = new StackOutput("acme/build/main", "appImage") },
+            ],
+            spec.Deferred);
+        Assert.Equal("{{image images.app}}", spec.Images.App);
+        Assert.Equal("{{ipv6 host2.address}}", spec.Hosts[1].Address);
+    }
+
+    [Theory]
+    [InlineData("{fromStack: acme/vms/prod}", "microblog:hosts[1].address.output: missing: write the name of the stack's output")]
+    [InlineData("{fromStack: 'acme vms', output: host2, family: ipv4}", "microblog:hosts[1].address.fromStack: \"acme vms\" is not a stack name")]
+    [InlineData("{fromStack: acme/vms/prod, output: host2, family: ipv5}", "microblog:hosts[1].address.family: an address from another stack says its family")]
+    [InlineData("{fromStack: acme/vms/prod, outputs: host2, family: ipv4}", "microblog:hosts[1].address.outputs: unknown key (did you mean \"output\"?)")]
+    public void A_reference_to_another_stack_is_checked_and_says_what_to_write(string reference, string error)
+    {
+        var result = SpecLoader.LoadYaml(
+            File.ReadAllText(Repo.StackFile("two-host")).Replace("address: 192.0.2.12", $"address: {reference}", StringComparison.Ordinal),
+            "stacks/Pulumi.two-host.yaml", "two-host");
+
+        Assert.Null(result.Spec);
+        Assert.Contains(result.Errors, e => $"{e.KeyPath}: {e.Message}".StartsWith(error, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(DeferredKind.IPv4, "192.0.2.11", null)]
     [InlineData(DeferredKind.IPv4, "10.0.0.300", "is not an IPv4 address")]

@@ -77,7 +77,7 @@ public static class PlanCommand
             }
             else
             {
-                WriteText(context.Out, plan, parse.GetValue(scripts));
+                WriteText(context.Out, plan, parse.GetValue(scripts), loaded.Topology.Spec.Deferred);
             }
 
             return ExitCodes.Ok;
@@ -85,7 +85,8 @@ public static class PlanCommand
         return command;
     }
 
-    public static void WriteText(TextWriter output, DeploymentPlan plan, bool scripts)
+    /// <param name="deferred">The values the stack takes from elsewhere at deploy time: their placeholders are explained.</param>
+    public static void WriteText(TextWriter output, DeploymentPlan plan, bool scripts, IReadOnlyList<DeferredValue> deferred)
     {
         output.WriteLine($"{plan.Stack}: {CliContext.Count(plan.Steps.Count, "step")}, in the order `pulumi up` takes them");
         var number = 0;
@@ -123,6 +124,11 @@ public static class PlanCommand
         foreach (var key in plan.Steps.OfType<CommandStep>().SelectMany(c => c.SecretKeys).Distinct())
         {
             output.WriteLine($"note: {Secrets.Explain(key)}");
+        }
+
+        foreach (var value in deferred)
+        {
+            output.WriteLine($"note: {Deferred.Explain(value)}");
         }
     }
 

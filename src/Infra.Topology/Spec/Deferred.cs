@@ -31,7 +31,13 @@ public enum DeferredKind
 public sealed record DeferredValue(string Key, DeferredKind Kind, string Source)
 {
     public string Placeholder => Deferred.Placeholder(Kind, Key);
+
+    /// <summary>The other stack's output a stack file names (`fromStack`, `output`); null for a value a program gives.</summary>
+    public StackOutput? From { get; init; }
 }
+
+/// <summary>An output of another Pulumi stack (org/project/stack): read through a StackReference at deploy time.</summary>
+public sealed record StackOutput(string Stack, string Output);
 
 /// <summary>
 /// Values known only at deploy time never enter the core as values. The plan carries a placeholder where one goes

@@ -52,7 +52,8 @@ public static class SpecLoader
     {
         var binder = new SpecBinder(file);
         var (bound, layoutKnown) = binder.Bind(stack, entries);
-        var spec = deferred is { Count: > 0 } ? bound with { Deferred = deferred.ToEquatableArray() } : bound;
+        var declared = binder.Deferred.Concat(deferred ?? []).ToList();
+        var spec = declared.Count > 0 ? bound with { Deferred = declared.ToEquatableArray() } : bound;
         var checks = SpecValidator.Check(spec, layoutKnown, binder.Explicit).Select(d => Locate(d, binder.Marks));
         var diagnostics = binder.Diagnostics.Concat(checks).Distinct().ToEquatableArray();
         return new LoadResult(diagnostics.Any(d => d.IsError) ? null : spec, diagnostics);

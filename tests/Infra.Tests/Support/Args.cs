@@ -8,5 +8,5 @@ namespace Infra.Tests.Support;
 public static class Args
 {
     public static TopologyArgs Of(string stack, Input<string>? password = null) =>
-        StackFileArgs.From(Repo.Spec(stack), password ?? Output.CreateSecret(Deploy.CratePassword));
+        StackFileArgs.From(Repo.Spec(stack), password ?? Output.CreateSecret(Deploy.CratePassword), new Dictionary<string, Input<string>>());
 }

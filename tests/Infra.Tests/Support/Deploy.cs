@@ -70,7 +70,7 @@ public static class Deploy
             config = WithPassword(config);
         }
 
-        var recording = new RecordingMocks();
+        var recording = mocks as RecordingMocks ?? new RecordingMocks();
         var recorder = new Recorder();
         var options = new StackOptions { ResourceTransformations = { recorder.Transformation } };
         SetConfig(config);

@@ -17,6 +17,9 @@ public sealed class RecordingMocks : IMocks
 
     public bool Preview { get; init; }
 
+    /// <summary>Each other stack's outputs, by stack name, as a StackReference reads them.</summary>
+    public Dictionary<string, Dictionary<string, object>> StackOutputs { get; } = new(StringComparer.Ordinal);
+
     /// <summary>What a command prints, by resource name, in an update.</summary>
     public Dictionary<string, string> Stdout { get; } = new(StringComparer.Ordinal);
 
@@ -65,6 +68,10 @@ public sealed class RecordingMocks : IMocks
 
         switch (args.Type)
         {
+            case "pulumi:pulumi:StackReference":
+                state["outputs"] = StackOutputs[(string)args.Inputs["name"]].ToImmutableDictionary();
+                state["secretOutputNames"] = ImmutableArray<object>.Empty;
+                break;
             case "docker:index/remoteImage:RemoteImage":
                 state["imageId"] = ImageIdOf((string)args.Inputs["name"]);
                 break;
