@@ -37,7 +37,7 @@ public sealed class SshArgs : ResourceArgs
     public Input<string>? PrivateKey
     {
         get => _privateKey;
-        set => _privateKey = value is null ? null : (Input<string>)Output.CreateSecret(value.ToOutput())!;
+        set => _privateKey = Secret.Of(value);
     }
 }
 

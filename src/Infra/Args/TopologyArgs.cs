@@ -12,8 +12,8 @@ public sealed class TopologyArgs : ResourceArgs
 {
     private Input<string>? _cratePassword;
 
-    /// <summary>dev, single-host, colocated or split-role.</summary>
-    public Layout Layout { get; set; }
+    /// <summary>dev, single-host, colocated or split-role (required).</summary>
+    public Layout? Layout { get; set; }
 
     /// <summary>
     /// The name the topology goes by on its hosts: its config folder /etc/microblog/&lt;stack&gt;, container labels and the
@@ -66,12 +66,12 @@ public sealed class TopologyArgs : ResourceArgs
     public Input<string>? CratePassword
     {
         get => _cratePassword;
-        set => _cratePassword = value is null ? null : (Input<string>)Output.CreateSecret(value.ToOutput())!;
+        set => _cratePassword = Secret.Of(value);
     }
 
     /// <summary>Where these values come from, for messages (default: the component, by type and name).</summary>
     public string? Source { get; set; }
 
     [Input("layout")]
-    internal string LayoutName => Layout.Name();
+    internal string? LayoutName => Layout?.Name();
 }

@@ -50,7 +50,7 @@ internal sealed class ArgsConfig
 
     private void Read(TopologyArgs args)
     {
-        Set("layout", args.Layout.Name());
+        Set("layout", args.Layout?.Name());
         Set("clusterName", args.ClusterName);
         Config[Key("hosts")] = new JsonArray(args.Hosts.Select((h, i) => (JsonNode?)Host(h, $"hosts[{i}]")).ToArray()).ToJsonString();
         if (args.LoadBalancer is { } lb)

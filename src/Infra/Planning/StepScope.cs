@@ -25,7 +25,10 @@ internal sealed class StepScope(IEnumerable<string> ids)
     /// <summary>The resource of a step in the scope, once it is made.</summary>
     public Output<Resource>? Resource(string id) => _steps.TryGetValue(id, out var made) ? Output.Create(made.Task) : null;
 
-    /// <summary>The resources of the steps in the scope that <paramref name="after"/> names, in its order.</summary>
+    /// <summary>
+    /// The resources of the steps in the scope that <paramref name="after"/> names, in its order. Always a known output:
+    /// the SDK drops the dependencies an unknown DependsOn output would name.
+    /// </summary>
     public Output<ImmutableArray<Resource>> Waits(IEnumerable<string> after)
     {
         var tasks = after.Where(Contains).Select(id => _steps[id].Task).ToList();

@@ -42,6 +42,20 @@ public partial class PulumiLayerTests
     }
 
     [Fact]
+    public void The_components_and_the_stack_file_program_read_config_through_the_sdk_only()
+    {
+        // An Automation API inline program has no environment to read: the SDK's config API is what it has.
+        var offending = new[] { "Infra", "Infra.Stacks" }
+            .SelectMany(project => Directory.GetFiles(Path.Combine(Repo.Root, "src", project), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f) is var code && (code.Contains("GetEnvironmentVariable", StringComparison.Ordinal) || code.Contains("PULUMI_CONFIG", StringComparison.Ordinal)))
+            .Select(f => Path.GetRelativePath(Repo.Root, f))
+            .ToList();
+
+        Assert.Empty(offending);
+    }
+
+    [Fact]
     public void The_scan_would_see_a_script_a_path_and_a_port()
     {
         Assert.Matches(Forbidden(), "docker kill --signal=HUP");
