@@ -6,8 +6,8 @@ namespace Infra.Live.Tests;
 /// <summary>
 /// The path users run: every stack deployed as Docker containers on lab hosts reached over SSH, step by step from its
 /// plan (<see cref="PlanRunner"/>), with stand-in images carrying the stack's image names. Single-host and two-host
-/// come up from nothing in <see cref="ContainerChangeTests"/>, with the same <see cref="FirstDeploy"/> checks, before
-/// they change: each stack is brought up once per run.
+/// come up from nothing in <see cref="ContainerChangeTests"/>, three-host and split-role in <see cref="ContainerMoveTests"/>,
+/// with the same <see cref="FirstDeploy"/> checks, before they change: each stack is brought up once per run.
 /// </summary>
 public sealed class ContainerTierTests(ITestOutputHelper output)
 {
@@ -15,11 +15,6 @@ public sealed class ContainerTierTests(ITestOutputHelper output)
     [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft")]
     public Task Dev_comes_up_in_containers() => ComesUp("dev");
 
-    [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft")]
-    public Task Three_host_comes_up_in_containers() => ComesUp("three-host");
-
-    [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft")]
-    public Task Split_role_comes_up_in_containers() => ComesUp("split-role");
 
     private Task ComesUp(string name)
     {
