@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Infra.Components;
 using Infra.Topology.Spec;
 using Pulumi;
@@ -24,5 +25,5 @@ public sealed class SingleHostStack : Stack
     }
 
     [Output("frontDoorUrls")]
-    public Output<System.Collections.Immutable.ImmutableArray<string>> FrontDoorUrls { get; private set; }
+    public Output<ImmutableArray<string>> FrontDoorUrls { get; private set; }
 }
