@@ -44,7 +44,7 @@ public sealed class LabDeployTarget(ContainerLab lab) : IDeployTarget
     public ShellResult Docker(EngineStep engine, IReadOnlyList<string> args) =>
         engine.Endpoint.StartsWith("ssh://", StringComparison.Ordinal)
             ? lab.DockerOverSsh(HostAt(engine.Endpoint[(engine.Endpoint.IndexOf('@', StringComparison.Ordinal) + 1)..]), args, null, StepLimit)
-            : lab.Docker(lab[engine.Host!], [.. args]);
+            : LabDocker.Run(lab[engine.Host!].DockerSocket, args, null, StepLimit);
 
     /// <summary>Set for dev and single-host: every command without an SSH target runs on the one host.</summary>
     public bool IsLocalStack { get; init; }

@@ -76,7 +76,7 @@ public static class Scripts
     /// </summary>
     public static string RestartUntilHealthy(string container, IEnumerable<string> files) =>
         $"if [ \"$(stat -c %Y {string.Join(' ', files.Select(Quote))} | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{{{.State.StartedAt}}}}' {container})\" +%s)\" ]; " +
-        $"then docker restart {container} && ( {WaitHealthy(container)} ); else echo \"{container} started after its config was written: no restart needed\"; fi";
+        $"then docker restart {container} && {WaitSeenUp(container)}; else echo \"{container} started after its config was written: no restart needed\"; fi";
 
     /// <summary>
     /// Docker's own health status: the same check, on the same schedule, the container reports to operators; asked
@@ -86,6 +86,13 @@ public static class Scripts
         Tries(HealthWaitSeconds, DockerPollSeconds) +
         $"[ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {container})\" = healthy ] && exit 0; {Pause(DockerPollSeconds)}done; " +
         $"echo \"{container} is not healthy {HealthWaitSeconds}s after it started\" >&2; exit 1";
+
+    /// <summary>
+    /// Healthy by Docker's check, and then long enough for every proxy that checks the service to have seen it UP
+    /// (<see cref="ProxyTimeouts.SeenUpWithinMs"/>): only then may the rollout take the next ones down.
+    /// </summary>
+    public static string WaitSeenUp(string container) =>
+        $"( {WaitHealthy(container)} ) && sleep {(ProxyTimeouts.SeenUpWithinMs / 1000.0).ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>Runs inside a container on the host network: it reaches what the host itself reaches.</summary>
     public static string InContainer(string container, string script) => $"docker exec {container} sh -c {Quote(script)}";

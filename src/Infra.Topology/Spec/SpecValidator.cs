@@ -36,6 +36,11 @@ internal static partial class SpecValidator
             yield return Error(spec, $"{Ns}:healthCheckPath", healthProblem);
         }
 
+        if (Grammar.MaxUnavailable(spec.Rollout.MaxUnavailable) is { } rolloutProblem)
+        {
+            yield return Error(spec, $"{Ns}:rollout.maxUnavailable", rolloutProblem);
+        }
+
         if (Grammar.HeapSize(spec.Crate.HeapSize) is { } heapProblem)
         {
             yield return Error(spec, $"{Ns}:crate.heapSize", heapProblem);
