@@ -1,3 +1,4 @@
+using Infra.Planning;
 using Infra.Topology.Plan;
 using Pulumi;
 using Pulumi.Command.Remote.Inputs;
@@ -11,90 +12,74 @@ using RemoteCommandArgs = Pulumi.Command.Remote.CommandArgs;
 namespace Infra;
 
 /// <summary>
-/// The plan's steps as Pulumi resources, one each, named by the step's id. Made in the plan's order, every step a
-/// step waits for already exists: its After list becomes DependsOn, nothing more, and each value comes from the step.
+/// A plan's step as its Pulumi resource: one resource per step, named after the step's id, each value from the step
+/// (placeholders filled in), its After list as DependsOn. Nothing else: no port, path or script of its own.
 /// </summary>
-public sealed class StepResources
+internal static class StepResources
 {
-    private readonly Dictionary<string, Resource> _byId = new(StringComparer.Ordinal);
-    private readonly IReadOnlyDictionary<string, Output<string>> _secrets;
-
-    private StepResources(IReadOnlyDictionary<string, Output<string>> secrets)
+    /// <summary>Makes the resource of <paramref name="step"/> under <paramref name="parent"/> and tells the scope it is made.</summary>
+    public static CustomResource Make(TopologyPlan plan, Step step, Resource parent)
     {
-        _secrets = secrets;
-    }
-
-    public IReadOnlyDictionary<string, Resource> ById => _byId;
-
-    /// <param name="steps">The plan's steps, each after every step it waits for.</param>
-    /// <param name="secrets">The value of each secret a step's stdin names, as secret outputs.</param>
-    /// <param name="parentOf">The component a step's resource belongs to.</param>
-    public static StepResources Map(IEnumerable<Step> steps, IReadOnlyDictionary<string, Output<string>> secrets, Func<Step, Resource> parentOf)
-    {
-        var resources = new StepResources(secrets);
-        foreach (var step in steps)
+        CustomResource resource = step switch
         {
-            resources._byId.Add(step.Id, resources.Create(step, parentOf(step)));
-        }
-
-        return resources;
+            EngineStep engine => new Docker.Provider(plan.NameOf(engine.Id), new Docker.ProviderArgs { Host = plan.Fill(engine.Endpoint) }, Options(plan, step, parent)),
+            CommandStep command => Command(plan, command, Options(plan, step, parent)),
+            ImageStep image => new Docker.RemoteImage(plan.NameOf(image.Id), new Docker.RemoteImageArgs { Name = plan.Fill(image.Image), KeepLocally = image.KeepLocally },
+                Options(plan, step, parent, image.Engine)),
+            VolumeStep volume => new Docker.Volume(plan.NameOf(volume.Id), new Docker.VolumeArgs { Name = volume.Name },
+                Options(plan, step, parent, volume.Engine, retainOnDelete: volume.RetainOnDelete)),
+            ContainerStep container => new Docker.Container(plan.NameOf(container.Id), Container(plan, container),
+                Options(plan, step, parent, container.Engine, deleteBeforeReplace: container.DeleteBeforeReplace)),
+            _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, null),
+        };
+        plan.Scope.Made(step.Id, resource);
+        return resource;
     }
 
-    private Resource Create(Step step, Resource parent) => step switch
-    {
-        EngineStep engine => new Docker.Provider(engine.Id, new Docker.ProviderArgs { Host = engine.Endpoint }, Options(step, parent)),
-        CommandStep command => Command(command, Options(step, parent)),
-        ImageStep image => new Docker.RemoteImage(image.Id, new Docker.RemoteImageArgs { Name = image.Image, KeepLocally = image.KeepLocally },
-            Options(step, parent, image.Engine)),
-        VolumeStep volume => new Docker.Volume(volume.Id, new Docker.VolumeArgs { Name = volume.Name },
-            Options(step, parent, volume.Engine, retainOnDelete: volume.RetainOnDelete)),
-        ContainerStep container => new Docker.Container(container.Id, Container(container),
-            Options(step, parent, container.Engine, deleteBeforeReplace: container.DeleteBeforeReplace)),
-        _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, null),
-    };
-
-    private CustomResourceOptions Options(Step step, Resource parent, string? engine = null, bool retainOnDelete = false, bool deleteBeforeReplace = false)
+    private static CustomResourceOptions Options(TopologyPlan plan, Step step, Resource parent, string? engine = null, bool retainOnDelete = false, bool deleteBeforeReplace = false)
     {
         var options = new CustomResourceOptions
         {
             Parent = parent,
-            DependsOn = step.After.Select(id => _byId[id]).ToList(),
+            DependsOn = plan.Scope.Waits(step.After),
             RetainOnDelete = retainOnDelete,
             DeleteBeforeReplace = deleteBeforeReplace,
         };
-        if (step is CommandStep { SecretKeys.Count: > 0 })
+        if (step is CommandStep command && TopologyPlan.CarriesSecret(command.Stdin))
         {
             // The provider echoes its inputs as outputs: the filled-in stdin stays encrypted there too.
             options.AdditionalSecretOutputs = ["stdin"];
         }
 
-        if (engine is not null)
+        // The host's engine when this tree made it; else the provider the component was given (a service made alone).
+        if (engine is not null && plan.Scope.MadeAlready(engine) is ProviderResource provider)
         {
-            options.Provider = (ProviderResource)_byId[engine];
+            options.Provider = provider;
         }
 
         return options;
     }
 
-    private CustomResource Command(CommandStep step, CustomResourceOptions options)
+    private static CustomResource Command(TopologyPlan plan, CommandStep step, CustomResourceOptions options)
     {
-        var stdin = Stdin(step);
+        var stdin = step.Stdin is { } text ? plan.Fill(text) : null;
+        var triggers = step.Triggers.Select(t => (Input<object>)plan.Trigger(t).ToOutput().Apply(v => (object)v)).ToArray();
         if (step.Ssh is not { } ssh)
         {
             var local = new LocalCommandArgs();
             if (step.Script.Length > 0)
             {
-                local.Create = step.Script;
+                local.Create = plan.Fill(step.Script);
             }
 
             if (step.Delete is not null)
             {
-                local.Delete = step.Delete;
+                local.Delete = plan.Fill(step.Delete);
             }
 
             if (step.Update is not null)
             {
-                local.Update = step.Update;
+                local.Update = plan.Fill(step.Update);
             }
 
             if (stdin is not null)
@@ -102,28 +87,31 @@ public sealed class StepResources
                 local.Stdin = stdin;
             }
 
-            local.Triggers.Add(Triggers(step));
-            return new LocalCommand(step.Id, local, options);
+            local.Triggers.Add(triggers);
+            return new LocalCommand(plan.NameOf(step.Id), local, options);
         }
 
-        var remote = new RemoteCommandArgs
+        var connection = new ConnectionArgs { Host = plan.Fill(ssh.Address), User = plan.Fill(ssh.User), Port = ssh.Port };
+        if (step.Host is { } host && plan.PrivateKeys.TryGetValue(host, out var key))
         {
-            Connection = new ConnectionArgs { Host = ssh.Address, User = ssh.User, Port = ssh.Port },
-        };
+            connection.PrivateKey = key;
+        }
+
+        var remote = new RemoteCommandArgs { Connection = connection };
         // An empty script runs nothing when created: the step is there for its delete script.
         if (step.Script.Length > 0)
         {
-            remote.Create = step.Script;
+            remote.Create = plan.Fill(step.Script);
         }
 
         if (step.Delete is not null)
         {
-            remote.Delete = step.Delete;
+            remote.Delete = plan.Fill(step.Delete);
         }
 
         if (step.Update is not null)
         {
-            remote.Update = step.Update;
+            remote.Update = plan.Fill(step.Update);
         }
 
         if (stdin is not null)
@@ -131,43 +119,22 @@ public sealed class StepResources
             remote.Stdin = stdin;
         }
 
-        remote.Triggers.Add(Triggers(step));
-        return new RemoteCommand(step.Id, remote, options);
+        remote.Triggers.Add(triggers);
+        return new RemoteCommand(plan.NameOf(step.Id), remote, options);
     }
 
-    /// <summary>The step's stdin, with each secret's placeholder filled in: a secret output when it carries one.</summary>
-    private Input<string>? Stdin(CommandStep step)
-    {
-        if (step.Stdin is not { } stdin)
-        {
-            return null;
-        }
-
-        if (step.SecretKeys.Count == 0)
-        {
-            return stdin;
-        }
-
-        var values = step.SecretKeys.Select(key => _secrets.TryGetValue(key, out var value)
-            ? value.Apply(v => new KeyValuePair<string, string>(key, v))
-            : throw new InvalidOperationException(Topology.Spec.Secrets.NotRead(step.Id, key)));
-        return Output.All(values).Apply(pairs => Output.CreateSecret(Topology.Spec.Secrets.Fill(stdin, pairs.ToDictionary(p => p.Key, p => p.Value))));
-    }
-
-    // Triggers is InputList<object>; a plain string would be ambiguous between its implicit conversions.
-    private static Input<object>[] Triggers(CommandStep step) => step.Triggers.Select(t => (Input<object>)Output.Create<object>(t)).ToArray();
-
-    private Docker.ContainerArgs Container(ContainerStep step)
+    private static Docker.ContainerArgs Container(TopologyPlan plan, ContainerStep step)
     {
         var spec = step.Spec;
         var args = new Docker.ContainerArgs
         {
             Name = spec.Name,
-            Image = ((Docker.RemoteImage)_byId[step.ImageStep]).ImageId,
-            Envs = spec.Environment.ToList(),
+            // The id of the image this tree pulled; made alone, the reference the caller's engine has.
+            Image = plan.Scope.Resource(step.ImageStep)?.Apply(image => ((Docker.RemoteImage)image).ImageId) ?? plan.Fill(spec.Image),
+            Envs = spec.Environment.Select(plan.Fill).ToList(),
             Healthcheck = new ContainerHealthcheckArgs
             {
-                Tests = spec.Health.Test.ToList(),
+                Tests = spec.Health.Test.Select(plan.Fill).ToList(),
                 Interval = spec.Health.Interval,
                 Timeout = spec.Health.Timeout,
                 Retries = spec.Health.Retries,
@@ -181,7 +148,7 @@ public sealed class StepResources
         // An empty command would override the image's own; no user keeps the image's.
         if (spec.Command.Count > 0)
         {
-            args.Command = spec.Command.ToList();
+            args.Command = spec.Command.Select(plan.Fill).ToList();
         }
 
         if (spec.User is not null)
@@ -193,7 +160,7 @@ public sealed class StepResources
         {
             args.Volumes.Add(mount.Kind switch
             {
-                MountKind.Bind => new ContainerVolumeArgs { HostPath = mount.Source, ContainerPath = mount.Target, ReadOnly = mount.ReadOnly },
+                MountKind.Bind => new ContainerVolumeArgs { HostPath = plan.Fill(mount.Source), ContainerPath = plan.Fill(mount.Target), ReadOnly = mount.ReadOnly },
                 MountKind.Volume => new ContainerVolumeArgs { VolumeName = mount.Source, ContainerPath = mount.Target, ReadOnly = mount.ReadOnly },
                 _ => throw new ArgumentOutOfRangeException(nameof(step), mount.Kind, null),
             });

@@ -12,12 +12,12 @@ public class ChangeTests
     public async Task Adding_a_host_to_two_host_keeps_every_existing_container_and_changes_only_file_writes_their_applies_and_the_checks()
     {
         var config = PulumiConfigOf.StackFile(Repo.StackFile("two-host"));
-        var before = (await Deploy.Config("two-host", config)).Inputs;
+        var before = (await Deploy.Config("two-host", config)).InputsById;
         var grown = new Dictionary<string, string>(config)
         {
             ["microblog:hosts"] = config["microblog:hosts"].TrimEnd(']') + """,{"name":"host3","address":"192.0.2.13"}]""",
         };
-        var after = (await Deploy.Config("two-host", grown)).Inputs;
+        var after = (await Deploy.Config("two-host", grown)).InputsById;
         var plan = Planner.Plan(TopologyResolver.Resolve(SpecLoader.LoadPulumiConfig(grown, "two-host").Spec!));
 
         Assert.Empty(before.Keys.Except(after.Keys));
@@ -117,7 +117,7 @@ public class ChangeTests
             "docker:index/volume:Volume host3-crate-4200-data",
             "command:remote:Command crate-app-user",
         ];
-        Assert.Equal(expected.Order(StringComparer.Ordinal), deployed.Declared.Select(d => $"{d.Type} {d.Name}").Order(StringComparer.Ordinal));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), deployed.Declared.Select(d => $"{d.Type} {(d.Name.StartsWith(Deploy.Prefix, StringComparison.Ordinal) ? d.Name[Deploy.Prefix.Length..] : d.Name)}").Order(StringComparer.Ordinal));
     }
 
     /// <summary>

@@ -34,10 +34,10 @@ public class MappingTests
         var plan = Plans.OfConfig(name);
         var deployed = await Plans.Deploy(name);
 
-        var expected = plan.Steps.Select(s => $"{TypeOf(s)} {s.Id}")
+        var expected = plan.Steps.Select(s => $"{TypeOf(s)} {Deploy.Name(s.Id)}")
             .Append($"{StackComponentType} microblog")
-            .Concat(plan.Hosts.Select(h => $"microblog:infra:HostStack {h.Host.Name}"))
-            .Concat(plan.Services.Select(s => $"microblog:infra:{Plans.ComponentOf(s.Role)} {s.Name}"))
+            .Concat(plan.Hosts.Select(h => $"microblog:infra:HostStack {Deploy.Name(h.Host.Name)}"))
+            .Concat(plan.Services.Select(s => $"microblog:infra:{Plans.ComponentOf(s.Role)} {Deploy.Name(s.Name)}"))
             .Order(StringComparer.Ordinal)
             .ToList();
         var registered = deployed.Mocks.Created.Select(c => $"{c.Type} {c.Name}").Order(StringComparer.Ordinal).ToList();
@@ -55,9 +55,9 @@ public class MappingTests
 
         foreach (var step in plan.Steps.OfType<CommandStep>())
         {
-            var resource = deployed.Get<CustomResource>(step.Id);
+            var resource = deployed.Get<CustomResource>(Deploy.Name(step.Id));
             Assert.True(step.Ssh is null ? resource is LocalCommand : resource is RemoteCommand, $"{step.Id} is a {resource.GetResourceType()}");
-            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[step.Id]));
+            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)]));
         }
     }
 
@@ -70,8 +70,8 @@ public class MappingTests
 
         foreach (var step in plan.Steps.Where(s => s is not CommandStep))
         {
-            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[step.Id]));
-            var options = Assert.IsType<CustomResourceOptions>(deployed.Of(step.Id).Options);
+            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)]));
+            var options = Assert.IsType<CustomResourceOptions>(deployed.Of(Deploy.Name(step.Id)).Options);
             Assert.Equal(step is ContainerStep { DeleteBeforeReplace: true }, options.DeleteBeforeReplace == true);
             Assert.Equal(step is VolumeStep { RetainOnDelete: true }, options.RetainOnDelete == true);
         }
@@ -89,8 +89,8 @@ public class MappingTests
 
         foreach (var step in plan.Steps)
         {
-            var declared = deployed.Of(step.Id);
-            Assert.Equal(step.After, declared.DependsOn.Select(r => r.GetResourceName()));
+            var declared = deployed.Of(Deploy.Name(step.Id));
+            Assert.Equal(step.After.Select(Deploy.Name), declared.DependsOn.Select(r => r.GetResourceName()));
             Assert.All(declared.DependsOn, r => Assert.Same(deployed.Get<Resource>(r.GetResourceName()), r));
 
             var engine = step switch
@@ -107,8 +107,8 @@ public class MappingTests
             }
 
             Assert.Equal(step.Host, ((EngineStep)plan.Step(engine)).Host);
-            Assert.Same(deployed.Get<Docker.Provider>(engine), declared.Options.Provider);
-            Assert.EndsWith($"::{engine}::{engine}-id", deployed.Mocks.Created.Single(c => c.Name == step.Id).Provider, StringComparison.Ordinal);
+            Assert.Same(deployed.Get<Docker.Provider>(Deploy.Name(engine)), declared.Options.Provider);
+            Assert.EndsWith($"::{Deploy.Name(engine)}::{Deploy.Name(engine)}-id", deployed.Mocks.Created.Single(c => c.Name == Deploy.Name(step.Id)).Provider, StringComparison.Ordinal);
         }
 
         Assert.All(deployed.Declared.Where(d => d.Resource is ComponentResource), d => Assert.Empty(d.DependsOn));
@@ -126,8 +126,8 @@ public class MappingTests
         Assert.True(stackComponent.Parent is null or Stack);
         foreach (var host in plan.Hosts)
         {
-            Assert.Same(stackComponent.Resource, deployed.Of(host.Host.Name).Parent);
-            Assert.All(host.Services, s => Assert.Same(deployed.Get<HostStack>(host.Host.Name), deployed.Of(s.Name).Parent));
+            Assert.Same(stackComponent.Resource, deployed.Of(Deploy.Name(host.Host.Name)).Parent);
+            Assert.All(host.Services, s => Assert.Same(deployed.Get<HostStack>(Deploy.Name(host.Host.Name)), deployed.Of(Deploy.Name(s.Name)).Parent));
         }
 
         var roles = plan.Services.ToDictionary(s => s.Name, s => s.Role);
@@ -136,10 +136,10 @@ public class MappingTests
             var expected = step switch
             {
                 CommandStep { Purpose: CommandPurpose.Check } or { Host: null } => $"{StackComponentType} microblog",
-                { Service: { } service } => $"microblog:infra:{Plans.ComponentOf(roles[service])} {service}",
-                _ => $"microblog:infra:HostStack {step.Host}",
+                { Service: { } service } => $"microblog:infra:{Plans.ComponentOf(roles[service])} {Deploy.Name(service)}",
+                _ => $"microblog:infra:HostStack {Deploy.Name(step.Host!)}",
             };
-            var parent = deployed.Of(step.Id).Parent!;
+            var parent = deployed.Of(Deploy.Name(step.Id)).Parent!;
             Assert.Equal(expected, $"{parent.GetResourceType()} {parent.GetResourceName()}");
         }
     }
@@ -162,12 +162,12 @@ public class MappingTests
 
         foreach (var host in plan.Hosts)
         {
-            var hostStack = deployed.Get<HostStack>(host.Host.Name);
+            var hostStack = deployed.Get<HostStack>(Deploy.Name(host.Host.Name));
             Assert.Equal(host.Host.Access.DockerEndpoint, await hostStack.DockerEndpoint.GetValueAsync());
             Assert.Equal(host.Services.Select(s => s.Name), await hostStack.Services.GetValueAsync());
             foreach (var service in host.Services)
             {
-                var component = deployed.Get<ServiceComponent>(service.Name);
+                var component = deployed.Get<ServiceComponent>(Deploy.Name(service.Name));
                 Assert.Equal(service.Container.Name, await component.ContainerName.GetValueAsync());
                 Assert.Equal(service.Ports, await component.Ports.GetValueAsync());
                 Assert.Equal(service.Files.Select(f => f.HostPath), await component.ConfigFiles.GetValueAsync());
@@ -181,14 +181,14 @@ public class MappingTests
         var plan = Plans.OfConfig(StackConfigs.TwoHostTls);
         var deployed = await Plans.Deploy(StackConfigs.TwoHostTls);
 
-        var container = deployed.Get<Docker.Container>("front-lb-container");
+        var container = deployed.Get<Docker.Container>(Deploy.Name("front-lb-container"));
         var mount = Assert.Single(await container.Volumes.ListAsync(), v => v.HostPath == StackConfigs.Certificate);
         Assert.Equal((StackConfigs.Certificate, true), (mount.ContainerPath, mount.ReadOnly));
 
-        var preflight = deployed.Get<RemoteCommand>("front-check-tls-certificate");
-        Assert.Contains(preflight, deployed.Of("front-lb-container").DependsOn);
-        Assert.Same(deployed.Get<HostStack>("front"), deployed.Of("front-check-tls-certificate").Parent);
-        Assert.Equal(CommandPurpose.Preflight, ((CommandStep)plan.Step(preflight.GetResourceName())).Purpose);
+        var preflight = deployed.Get<RemoteCommand>(Deploy.Name("front-check-tls-certificate"));
+        Assert.Contains(preflight, deployed.Of(Deploy.Name("front-lb-container")).DependsOn);
+        Assert.Same(deployed.Get<HostStack>(Deploy.Name("front")), deployed.Of(Deploy.Name("front-check-tls-certificate")).Parent);
+        Assert.Equal(CommandPurpose.Preflight, ((CommandStep)plan.Step(preflight.GetResourceName()[Deploy.Prefix.Length..])).Purpose);
         Assert.Contains(StackConfigs.Certificate, (await preflight.Create.GetValueAsync())!, StringComparison.Ordinal);
 
         // Without a certificate there is nothing to check.

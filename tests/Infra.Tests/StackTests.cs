@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
 using Infra.Tests.Support;
+using Infra.Topology.Model;
+using Infra.Topology.Plan;
+using Infra.Topology.Spec;
 using Moq;
 using Pulumi;
 using Pulumi.Testing;
@@ -30,14 +33,61 @@ public class StackTests
     }
 
     [Fact]
-    public async Task A_typo_in_the_namespace_is_an_error_not_a_silently_ignored_key()
+    public async Task A_typo_in_a_key_of_the_stack_file_is_an_error_not_a_silently_ignored_key()
     {
+        var project = Directory.CreateTempSubdirectory("microblog-project-");
+        try
+        {
+            // The project as the CLI runs it: Pulumi.yaml, and the stack file under its stackConfigDir.
+            File.WriteAllText(Path.Combine(project.FullName, "Pulumi.yaml"), File.ReadAllText(Path.Combine(Repo.Root, "Pulumi.yaml")));
+            var stackFile = Path.Combine(project.CreateSubdirectory("stacks").FullName, "Pulumi.dev.yaml");
+            File.WriteAllText(stackFile, File.ReadAllText(Repo.StackFile("dev")) + "  microblg:layout: dev\n  microblog:hostz: []\n");
+            var mocks = new Mock<IMocks>();
+
+            var error = await Assert.ThrowsAsync<RunException>(() =>
+                Deploy.Config("dev", PulumiConfigOf.StackFile(stackFile), mocks.Object, rootDirectory: project.FullName));
+
+            Assert.Contains("microblg:layout: unknown key (did you mean \"microblog:layout\"?)", error.Message, StringComparison.Ordinal);
+            Assert.Contains("microblog:hostz: unknown key (did you mean \"microblog:hosts\"?)", error.Message, StringComparison.Ordinal);
+            mocks.Verify(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()), Times.Never);
+        }
+        finally
+        {
+            project.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_project_folder_as_in_an_inline_program_every_known_key_is_read_and_the_stack_deploys()
+    {
+        // The SDK cannot list an inline program's keys: a misspelt one goes unreported, and nothing else breaks.
         var config = PulumiConfigOf.StackFile(Repo.StackFile("dev"));
         config["microblg:layout"] = "dev";
 
-        var error = await Assert.ThrowsAsync<RunException>(() => Deploy.Config("dev", config, new Mock<IMocks>().Object));
+        var deployed = await Deploy.Config("dev", config);
 
-        Assert.Contains("microblg:layout", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Plans.Of("dev").Steps.Count, deployed.Declared.Count(d => d.Resource is CustomResource));
+    }
+
+    [Fact]
+    public async Task A_stack_file_that_takes_an_address_from_another_stack_reads_it_through_a_stack_reference_and_fills_it_in()
+    {
+        var config = PulumiConfigOf.StackFile(Repo.StackFile("two-host"));
+        config["microblog:hosts"] = config["microblog:hosts"].Replace(
+            "\"192.0.2.11\"", "{\"fromStack\":\"acme/vms/prod\",\"output\":\"host1Address\",\"family\":\"ipv4\"}", StringComparison.Ordinal);
+        var mocks = new RecordingMocks();
+        mocks.StackOutputs["acme/vms/prod"] = new() { ["host1Address"] = "192.0.2.11" };
+
+        var deployed = await Deploy.Config("two-host", config, mocks);
+
+        var plan = Planner.Plan(TopologyResolver.Resolve(SpecLoader.LoadPulumiConfig(config, "two-host").Spec!));
+        Assert.Contains("{{ipv4 host1.address}}", ((CommandStep)plan.Step("host2-haproxy-config")).Stdin, StringComparison.Ordinal);
+        var values = new Dictionary<string, string> { ["host1.address"] = "192.0.2.11" };
+        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, values)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
+        var reference = Assert.Single(deployed.Mocks.Created, c => c.Type == "pulumi:pulumi:StackReference");
+        Assert.Equal("acme/vms/prod", reference.Name);
+        // The haproxy that lists host1's app gets the address the other stack holds.
+        Assert.Contains("server host1-app-9210 192.0.2.11:9210", deployed.InputsById["host2-haproxy-config"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -74,15 +124,15 @@ public class StackTests
     {
         var deployed = await Deploy.Stack("two-host");
 
-        var carrying = deployed.Inputs.Where(kv => kv.Value.Contains(Deploy.CratePassword, StringComparison.Ordinal)).Select(kv => kv.Key).Order().ToList();
+        var carrying = deployed.InputsById.Where(kv => kv.Value.Contains(Deploy.CratePassword, StringComparison.Ordinal)).Select(kv => kv.Key).Order().ToList();
         Assert.Equal(["crate-app-user", "host1-app-9210-config", "host1-app-9210-restart", "host2-app-9210-config", "host2-app-9210-restart"], carrying);
         foreach (var name in carrying)
         {
-            var options = Assert.IsType<CustomResourceOptions>(deployed.Of(name).Options);
+            var options = Assert.IsType<CustomResourceOptions>(deployed.Of(Deploy.Name(name)).Options);
             Assert.Contains("stdin", options.AdditionalSecretOutputs);
         }
 
-        var others = deployed.Declared.Where(d => !carrying.Contains(d.Name) && d.Options is CustomResourceOptions).ToList();
+        var others = deployed.Declared.Where(d => !carrying.Select(Deploy.Name).Contains(d.Name) && d.Options is CustomResourceOptions).ToList();
         Assert.All(others, d => Assert.DoesNotContain("stdin", ((CustomResourceOptions)d.Options).AdditionalSecretOutputs));
         // The placeholder is gone from what the provider gets: filled in, not sent as text.
         Assert.DoesNotContain(deployed.Inputs.Values, v => v.Contains("{{secret", StringComparison.Ordinal));

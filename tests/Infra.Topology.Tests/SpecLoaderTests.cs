@@ -94,15 +94,4 @@ public class SpecLoaderTests
 
         public int GetHashCode(EquatableArray<Diagnostic> obj) => obj.Count;
     }
-
-    [Fact]
-    public void Config_keys_in_the_legacy_project_config_form_read_as_project_key()
-    {
-        var values = PulumiConfigValues.Parse("""{"microblog:config:layout":"dev","microblog:hosts":"[{\"name\":\"a\"}]","docker:host":"x","n":3}""");
-
-        Assert.Equal(
-            new Dictionary<string, string> { ["microblog:layout"] = "dev", ["microblog:hosts"] = """[{"name":"a"}]""", ["docker:host"] = "x", ["n"] = "3" },
-            new SortedDictionary<string, string>(values.ToDictionary(), StringComparer.Ordinal));
-        Assert.Empty(PulumiConfigValues.Parse(null));
-    }
 }

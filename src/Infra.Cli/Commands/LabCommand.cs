@@ -86,6 +86,12 @@ public static class LabCommand
         {
             var loaded = context.Stacks.Load(parse.GetValue(stack)!);
             context.Warn(loaded.Warnings);
+            if (loaded.Topology.Spec.Deferred.Count > 0)
+            {
+                // The lab runs what a stack file writes; an output of another stack is known to `pulumi up` alone.
+                throw new UserError($"{loaded.Source.File}: the lab runs values a stack file writes, and this one takes {string.Join(", ", loaded.Topology.Spec.Deferred.Select(d => $"{d.Key} ({d.Source})"))} from elsewhere: write the values to run it in the lab");
+            }
+
             var file = new LabStackFile(loaded.Topology.Spec, Encoding.UTF8.GetString(loaded.Source.Bytes).TrimStart('\uFEFF'), loaded.Source.File);
             var tier = LabSession.TierOf(file.Spec);
             if (machine.Problem(tier, LabSession.ServersOf(file.Spec), $"lab {name} {parse.GetValue(stack)}") is { } problem)

@@ -90,6 +90,7 @@ public static class PlanCommand
         return command;
     }
 
+    /// <param name="topology">Its topology: the waves, and the values the stack takes from elsewhere at deploy time (their placeholders are explained).</param>
     public static void WriteText(TextWriter output, DeploymentPlan plan, StackTopology topology, bool scripts)
     {
         var waves = StepGraph.Waves(topology, plan.Hosts);
@@ -134,6 +135,11 @@ public static class PlanCommand
         foreach (var key in plan.Steps.OfType<CommandStep>().SelectMany(c => c.SecretKeys).Distinct())
         {
             output.WriteLine($"note: {Secrets.Explain(key)}");
+        }
+
+        foreach (var value in topology.Spec.Deferred)
+        {
+            output.WriteLine($"note: {Deferred.Explain(value)}");
         }
     }
 

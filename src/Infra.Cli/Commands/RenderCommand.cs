@@ -84,6 +84,11 @@ public static class RenderCommand
             context.Out.WriteLine($"note: {Secrets.Explain(key)}");
         }
 
+        foreach (var value in loaded.Topology.Spec.Deferred.Where(d => files.Any(f => f.Content.Contains(d.Placeholder, StringComparison.Ordinal))))
+        {
+            context.Out.WriteLine($"note: {Deferred.Explain(value)}");
+        }
+
         return ExitCodes.Ok;
     }
 

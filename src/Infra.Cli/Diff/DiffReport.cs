@@ -147,6 +147,11 @@ public static class DiffReport
             output.WriteLine($"note: {Secrets.Explain(key)}");
         }
 
+        foreach (var value in old.Topology.Spec.Deferred.Concat(current.Topology.Spec.Deferred).Distinct())
+        {
+            output.WriteLine($"note: {Deferred.Explain(value)}");
+        }
+
         if (change.Steps.Count > 0)
         {
             output.WriteLine();

@@ -94,8 +94,7 @@ public sealed class ConfigWriter
     public static string Endpoint(string address, int port) =>
         IsIPv6(address) ? $"[{address}]:{port}" : $"{address}:{port}";
 
-    public static bool IsIPv6(string address) =>
-        IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6;
+    public static bool IsIPv6(string address) => Endpoints.IsIPv6(address);
 
     /// <summary>A writer for lines that go <paramref name="depth"/> levels in, to be added with <see cref="Text"/>.</summary>
     public static ConfigWriter Nested(int depth) => new() { _depth = depth };

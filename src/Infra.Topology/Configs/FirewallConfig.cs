@@ -279,7 +279,9 @@ public static partial class FirewallConfig
 
     /// <summary>An address or a CIDR network.</summary>
     private static AddressFamily FamilyOf(string source) =>
-        IPAddress.TryParse(source, out var address) ? address.AddressFamily : IPNetwork.Parse(source).BaseAddress.AddressFamily;
+        IPAddress.TryParse(source, out var address) ? address.AddressFamily
+        : Deferred.Parse(source) is { } placeholder ? (placeholder.Kind == DeferredKind.IPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork)
+        : IPNetwork.Parse(source).BaseAddress.AddressFamily;
 
     private static int Required(int? port, Instance instance, string kind) =>
         port ?? throw new InvalidOperationException($"{instance.Name} has no {kind} port");

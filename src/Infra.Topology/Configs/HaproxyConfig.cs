@@ -134,7 +134,7 @@ public static class HaproxyConfig
     {
         var callers = new List<string> { "127.0.0.1", "::1" };
         // A host given by DNS name is left out: haproxy would resolve it once at start, from whatever DNS it sees then.
-        if (!TopologyResolver.IsLoopback(hostAddress) && System.Net.IPAddress.TryParse(hostAddress, out _))
+        if (!TopologyResolver.IsLoopback(hostAddress) && Endpoints.IsIP(hostAddress))
         {
             callers.Add(hostAddress);
         }

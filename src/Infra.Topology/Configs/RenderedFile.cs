@@ -54,13 +54,13 @@ public static class ChangeActions
 public sealed record RenderedFile(string Host, string Path, string Content, string? Instance, ChangeAction OnChange, bool Executable = false)
 {
     /// <summary>The content's SHA-256, hex: worked out once per file (the plan asks for it several times per file).</summary>
-    public string Sha256 => Hashes.GetValue(this, f => Hash(f.Content));
+    public string Sha256 => Hashes.GetValue(this, f => HashOf(f.Content));
 
     // Outside the record's fields, so value equality is unchanged; the content of a record instance never changes.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RenderedFile, string> Hashes = new();
 
     /// <summary>The SHA-256 of the UTF-8 text, encoded a slice at a time: a big stack's files are large, and a byte copy of each is garbage.</summary>
-    private static string Hash(string content)
+    public static string HashOf(string content)
     {
         const int Slice = 16 * 1024;
         using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);

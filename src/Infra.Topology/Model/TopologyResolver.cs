@@ -49,7 +49,7 @@ public static partial class TopologyResolver
     {
         var local = IsLoopback(address);
         // A URL: an IPv6 address goes in brackets, with or without a port.
-        var host = System.Net.IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address;
+        var host = Configs.Endpoints.IsIPv6(address) ? $"[{address}]" : address;
         var endpoint = docker ?? (local ? LocalDockerEndpoint : $"ssh://{ssh.User}@{host}" + (ssh.Port == 22 ? "" : $":{ssh.Port}"));
         return new HostAccess(local, endpoint, ssh);
     }

@@ -33,19 +33,17 @@ public sealed record ContainerSpec(
     string NetworkMode,
     EquatableArray<Label> Labels)
 {
-    /// <summary>A hash of the whole spec: what re-runs the steps that wait for a new container.</summary>
-    public string Fingerprint
-    {
-        get
-        {
-            var text = new StringBuilder()
-                .AppendJoin('\n', Name, Image, string.Join('\0', Command), string.Join('\0', Environment), User ?? "", RestartPolicy, NetworkMode)
-                .Append('\n').AppendJoin('\n', Mounts.Select(m => $"{m.Kind} {m.Source} {m.Target} {m.ReadOnly}"))
-                .Append('\n').AppendJoin('\0', Health.Test).Append($"\n{Health.Interval} {Health.Timeout} {Health.Retries} {Health.StartPeriod}")
-                .Append('\n').AppendJoin('\n', Labels.Select(l => $"{l.Key}={l.Value}"));
-            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
-        }
-    }
+    /// <summary>A hash of the whole spec (<see cref="FingerprintText"/>): what re-runs the steps that wait for a new container.</summary>
+    public string Fingerprint => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(FingerprintText)));
+
+    /// <summary>Every field of the spec, one text: what <see cref="Fingerprint"/> hashes.</summary>
+    public string FingerprintText =>
+        new StringBuilder()
+            .AppendJoin('\n', Name, Image, string.Join('\0', Command), string.Join('\0', Environment), User ?? "", RestartPolicy, NetworkMode)
+            .Append('\n').AppendJoin('\n', Mounts.Select(m => $"{m.Kind} {m.Source} {m.Target} {m.ReadOnly}"))
+            .Append('\n').AppendJoin('\0', Health.Test).Append($"\n{Health.Interval} {Health.Timeout} {Health.Retries} {Health.StartPeriod}")
+            .Append('\n').AppendJoin('\n', Labels.Select(l => $"{l.Key}={l.Value}"))
+            .ToString();
 
     /// <summary>What differs between two specs, in an operator's words (empty when nothing does).</summary>
     public IReadOnlyList<string> ChangesFrom(ContainerSpec before)

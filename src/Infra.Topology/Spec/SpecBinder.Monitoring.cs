@@ -14,10 +14,10 @@ internal sealed partial class SpecBinder
     {
         var d = MonitoringImages.Default;
         return new MonitoringImages(
-            Prometheus: String(images, "prometheus", path) ?? d.Prometheus,
-            Alertmanager: String(images, "alertmanager", path) ?? d.Alertmanager,
-            NodeExporter: String(images, "nodeExporter", path) ?? d.NodeExporter,
-            NginxExporter: String(images, "nginxExporter", path) ?? d.NginxExporter);
+            Prometheus: Value(images, "prometheus", path, "images.prometheus", DeferredKind.Image) ?? d.Prometheus,
+            Alertmanager: Value(images, "alertmanager", path, "images.alertmanager", DeferredKind.Image) ?? d.Alertmanager,
+            NodeExporter: Value(images, "nodeExporter", path, "images.nodeExporter", DeferredKind.Image) ?? d.NodeExporter,
+            NginxExporter: Value(images, "nginxExporter", path, "images.nginxExporter", DeferredKind.Image) ?? d.NginxExporter);
     }
 
     private MonitoringSpec? BindMonitoring(ConfigNode node, string path)
@@ -30,10 +30,10 @@ internal sealed partial class SpecBinder
 
         MonitoringHostSpec? own = null;
         var name = String(map, "name", path);
-        var address = String(map, "address", path);
+        var address = Value(map, "address", path, $"{name}.address", null);
         if (name is not null || address is not null || Find(map, "ssh") is not null || Find(map, "docker") is not null)
         {
-            own = new MonitoringHostSpec(name ?? "", address ?? "", BindSsh(map, path), String(map, "docker", path));
+            own = new MonitoringHostSpec(name ?? "", address ?? "", BindSsh(map, path, name ?? ""), String(map, "docker", path));
         }
 
         var ratio = MonitoringSpec.DefaultErrorRatio;

@@ -123,10 +123,10 @@ internal sealed partial class SpecBinder(string file)
         if (top.TryGetValue("images", out var imagesEntry) && Map(imagesEntry.Node, imagesEntry.Path, ImageKeys) is { } imagesMap)
         {
             images = new ImageSpec(
-                Nginx: String(imagesMap, "nginx", imagesEntry.Path) ?? images.Nginx,
-                Haproxy: String(imagesMap, "haproxy", imagesEntry.Path) ?? images.Haproxy,
-                App: String(imagesMap, "app", imagesEntry.Path) ?? images.App,
-                Crate: String(imagesMap, "crate", imagesEntry.Path) ?? images.Crate)
+                Nginx: Value(imagesMap, "nginx", imagesEntry.Path, "images.nginx", DeferredKind.Image) ?? images.Nginx,
+                Haproxy: Value(imagesMap, "haproxy", imagesEntry.Path, "images.haproxy", DeferredKind.Image) ?? images.Haproxy,
+                App: Value(imagesMap, "app", imagesEntry.Path, "images.app", DeferredKind.Image) ?? images.App,
+                Crate: Value(imagesMap, "crate", imagesEntry.Path, "images.crate", DeferredKind.Image) ?? images.Crate)
             {
                 Monitoring = BindMonitoringImages(imagesMap, imagesEntry.Path),
             };
@@ -310,10 +310,11 @@ internal sealed partial class SpecBinder(string file)
             crate = Int(instances, "crate", $"{path}.instances") ?? crate;
         }
 
+        var hostName = String(map, "name", path) ?? "";
         return new HostSpec(
-            Name: String(map, "name", path) ?? "",
-            Address: String(map, "address", path) ?? "",
-            Ssh: BindSsh(map, path),
+            Name: hostName,
+            Address: Value(map, "address", path, $"{hostName}.address", null) ?? "",
+            Ssh: BindSsh(map, path, hostName),
             DockerEndpoint: String(map, "docker", path),
             Roles: roles.ToEquatableArray(),
             AppInstances: app,
@@ -328,19 +329,20 @@ internal sealed partial class SpecBinder(string file)
             return null;
         }
 
+        var name = String(map, "name", path) ?? "lb";
         return new LoadBalancerSpec(
-            Name: String(map, "name", path) ?? "lb",
-            Address: String(map, "address", path) ?? "",
-            Ssh: BindSsh(map, path),
+            Name: name,
+            Address: Value(map, "address", path, $"{name}.address", null) ?? "",
+            Ssh: BindSsh(map, path, name),
             DockerEndpoint: String(map, "docker", path),
-            TlsCertificate: String(map, "tlsCertificate", path));
+            TlsCertificate: Value(map, "tlsCertificate", path, "loadBalancer.tlsCertificate", DeferredKind.Path));
     }
 
-    private SshSpec BindSsh(MapNode map, string path)
+    private SshSpec BindSsh(MapNode map, string path, string host)
     {
         if (Find(map, "ssh") is { } sshNode && Map(sshNode, $"{path}.ssh", SshKeys) is { } ssh)
         {
-            return new SshSpec(String(ssh, "user", $"{path}.ssh") ?? "deploy", Int(ssh, "port", $"{path}.ssh") ?? 22);
+            return new SshSpec(Value(ssh, "user", $"{path}.ssh", $"{host}.ssh.user", DeferredKind.User) ?? "deploy", Int(ssh, "port", $"{path}.ssh") ?? 22);
         }
 
         return new SshSpec("deploy", 22);

@@ -37,18 +37,23 @@ public static class SpecLoader
         return errors.Count > 0 ? new LoadResult(null, errors.ToEquatableArray()) : Bind(entries, file, stack);
     }
 
-    /// <summary>Pulumi config values (`microblog:hosts` -> JSON text) for stack <paramref name="stack"/>.</summary>
-    public static LoadResult LoadPulumiConfig(IReadOnlyDictionary<string, string> values, string stack, string? source = null)
+    /// <summary>
+    /// Pulumi config values (`microblog:hosts` -> JSON text) for stack <paramref name="stack"/>. A value may be the
+    /// placeholder of one of <paramref name="deferred"/>: a value known only at deploy time.
+    /// </summary>
+    public static LoadResult LoadPulumiConfig(IReadOnlyDictionary<string, string> values, string stack, string? source = null, IReadOnlyList<DeferredValue>? deferred = null)
     {
         var file = source ?? $"stacks/Pulumi.{stack}.yaml";
         var (entries, errors) = ConfigSources.FromPulumiConfig(values, file);
-        return errors.Count > 0 ? new LoadResult(null, errors.ToEquatableArray()) : Bind(entries, file, stack);
+        return errors.Count > 0 ? new LoadResult(null, errors.ToEquatableArray()) : Bind(entries, file, stack, deferred ?? []);
     }
 
-    private static LoadResult Bind(IReadOnlyList<KeyValuePair<string, ConfigNode>> entries, string file, string stack)
+    private static LoadResult Bind(IReadOnlyList<KeyValuePair<string, ConfigNode>> entries, string file, string stack, IReadOnlyList<DeferredValue>? deferred = null)
     {
         var binder = new SpecBinder(file);
-        var (spec, layoutKnown) = binder.Bind(stack, entries);
+        var (bound, layoutKnown) = binder.Bind(stack, entries);
+        var declared = binder.Deferred.Concat(deferred ?? []).ToList();
+        var spec = declared.Count > 0 ? bound with { Deferred = declared.ToEquatableArray() } : bound;
         var checks = SpecValidator.Check(spec, layoutKnown, binder.Explicit).Select(d => Locate(d, binder.Marks));
         var diagnostics = binder.Diagnostics.Concat(checks).Distinct().ToEquatableArray();
         return new LoadResult(diagnostics.Any(d => d.IsError) ? null : spec, diagnostics);

@@ -43,7 +43,7 @@ internal static partial class SpecValidator
         var images = spec.Images.Monitoring;
         foreach (var (key, image) in new[] { ("prometheus", images.Prometheus), ("alertmanager", images.Alertmanager), ("nodeExporter", images.NodeExporter), ("nginxExporter", images.NginxExporter) })
         {
-            if (Grammar.ImageReference(image) is { } imageProblem)
+            if (!spec.IsDeferred(image) && Grammar.ImageReference(image) is { } imageProblem)
             {
                 yield return Error($"{Ns}:images.{key}", imageProblem);
             }
@@ -142,7 +142,7 @@ internal static partial class SpecValidator
         {
             yield return error($"{Path}.address", "missing: give the monitoring host's IP address, e.g. `address: 192.0.2.20`");
         }
-        else if (AddressProblem(own.Address) is { } problem)
+        else if (!spec.IsDeferred(own.Address) && AddressProblem(own.Address) is { } problem)
         {
             yield return error($"{Path}.address", problem);
         }
@@ -156,7 +156,7 @@ internal static partial class SpecValidator
             yield return error($"{Path}.ssh.port", $"{own.Ssh.Port} is outside 1-65535");
         }
 
-        if (Grammar.SshUser(own.Ssh.User) is { } userProblem)
+        if (!spec.IsDeferred(own.Ssh.User) && Grammar.SshUser(own.Ssh.User) is { } userProblem)
         {
             yield return error($"{Path}.ssh.user", userProblem);
         }

@@ -52,7 +52,7 @@ internal static partial class SpecValidator
             {
                 yield return Error(spec, $"{Ns}:images.app", "missing: the container image of your app, e.g. `registry.example.com/microblog/app:1.0.0`");
             }
-            else if (Grammar.ImageReference(image) is { } imageProblem)
+            else if (!spec.IsDeferred(image) && Grammar.ImageReference(image) is { } imageProblem)
             {
                 yield return Error(spec, $"{Ns}:images.{key}", imageProblem);
             }
@@ -83,7 +83,7 @@ internal static partial class SpecValidator
             yield return Error(spec, $"{Ns}:hosts", "no hosts: list at least one (`- name: host1`, `address: 192.0.2.11`)");
         }
 
-        if (spec.LoadBalancer?.TlsCertificate is { } certificate && Grammar.AbsoluteFilePath(certificate, "/etc/ssl/private/front.pem") is { } certificateProblem)
+        if (spec.LoadBalancer?.TlsCertificate is { } certificate && !spec.IsDeferred(certificate) && Grammar.AbsoluteFilePath(certificate, "/etc/ssl/private/front.pem") is { } certificateProblem)
         {
             yield return Error(spec, $"{Ns}:loadBalancer.tlsCertificate", $"{certificateProblem} (the PEM file with the certificate chain and private key, on the load balancer host)");
         }
@@ -141,7 +141,7 @@ internal static partial class SpecValidator
             {
                 yield return Error(spec, $"{path}.address", "missing: give the host's IP address or DNS name, e.g. `address: 192.0.2.11`");
             }
-            else if (AddressProblem(address) is { } problem)
+            else if (!spec.IsDeferred(address) && AddressProblem(address) is { } problem)
             {
                 yield return Error(spec, $"{path}.address", problem);
             }
@@ -163,7 +163,7 @@ internal static partial class SpecValidator
             {
                 yield return Error(spec, $"{path}.ssh.user", "empty: write the SSH user, e.g. `user: deploy`");
             }
-            else if (Grammar.SshUser(ssh.User) is { } userProblem)
+            else if (!spec.IsDeferred(ssh.User) && Grammar.SshUser(ssh.User) is { } userProblem)
             {
                 yield return Error(spec, $"{path}.ssh.user", userProblem);
             }
@@ -316,7 +316,7 @@ internal static partial class SpecValidator
         }
     }
 
-    public static string LayoutName(Layout layout) => SpecBinder.Layouts.Single(kv => kv.Value == layout).Key;
+    public static string LayoutName(Layout layout) => layout.Name();
 
     private static string InstancePath(StackSpec spec, Role role)
     {

@@ -22,6 +22,12 @@ public enum Role
     NginxExporter,
 }
 
+/// <summary>A layout's name as a stack file writes it (`single-host`).</summary>
+public static class LayoutNames
+{
+    public static string Name(this Layout layout) => SpecBinder.Layouts.Single(kv => kv.Value == layout).Key;
+}
+
 public static class Roles
 {
     /// <summary>Prometheus, Alertmanager and the exporters: they watch the serving path and are not on it.</summary>
@@ -129,6 +135,12 @@ public sealed record StackSpec(
 
     /// <summary>Prometheus, Alertmanager and the exporters (`microblog:monitoring`); null: the stack is not monitored.</summary>
     public MonitoringSpec? Monitoring { get; init; }
+
+    /// <summary>Values known only at deploy time: the spec holds their placeholders (see <see cref="Spec.Deferred"/>).</summary>
+    public EquatableArray<DeferredValue> Deferred { get; init; } = EquatableArray<DeferredValue>.Empty;
+
+    /// <summary>Whether <paramref name="value"/> is the placeholder of a value this stack declares deferred: its grammar is checked when it arrives.</summary>
+    public bool IsDeferred(string? value) => value is not null && Deferred.Any(d => d.Placeholder == value);
 
     /// <summary>How much of a stateless role an update may take down at once (`microblog:rollout`).</summary>
     public RolloutSpec Rollout { get; init; } = new();

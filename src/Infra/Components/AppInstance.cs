@@ -1,5 +1,12 @@
+using Infra.Topology.Spec;
+using Pulumi;
+
 namespace Infra.Components;
 
-/// <summary>One app instance; restarted one at a time across the stack when its config changes.</summary>
-public sealed class AppInstance(string name, ServiceArgs args, Pulumi.ComponentResourceOptions? options = null)
-    : ServiceComponent("microblog:infra:AppInstance", name, args, options);
+/// <summary>One app instance (microblog:infra:AppInstance); restarted one at a time across the topology when its config changes.</summary>
+public sealed class AppInstance(string name, ServiceArgs args, ComponentResourceOptions? options = null)
+    : ServiceComponent(Type, [Role.App], name, args, options)
+{
+    /// <summary>The Pulumi type token.</summary>
+    public const string Type = "microblog:infra:AppInstance";
+}

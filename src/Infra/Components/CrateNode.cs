@@ -1,5 +1,15 @@
+using Infra.Topology.Spec;
+using Pulumi;
+
 namespace Infra.Components;
 
-/// <summary>One CrateDB node with its data volume; it reads crate.yml at its next start.</summary>
-public sealed class CrateNode(string name, ServiceArgs args, Pulumi.ComponentResourceOptions? options = null)
-    : ServiceComponent("microblog:infra:CrateNode", name, args, options);
+/// <summary>
+/// One CrateDB node on its data volume (microblog:infra:CrateNode): stopped gracefully before a replacement, restarted
+/// one node at a time for a new crate.yml, decommissioned when it leaves; the first node also creates the apps' user.
+/// </summary>
+public sealed class CrateNode(string name, ServiceArgs args, ComponentResourceOptions? options = null)
+    : ServiceComponent(Type, [Role.Crate], name, args, options)
+{
+    /// <summary>The Pulumi type token.</summary>
+    public const string Type = "microblog:infra:CrateNode";
+}

@@ -1,5 +1,12 @@
+using Infra.Topology.Spec;
+using Pulumi;
+
 namespace Infra.Components;
 
-/// <summary>A node exporter (one per host) or an nginx exporter (one per nginx), read by the stack's Prometheus.</summary>
-public sealed class MetricsExporter(string name, ServiceArgs args, Pulumi.ComponentResourceOptions? options = null)
-    : ServiceComponent("microblog:infra:MetricsExporter", name, args, options);
+/// <summary>A node exporter (one per host) or an nginx exporter (one per nginx) (microblog:infra:MetricsExporter).</summary>
+public sealed class MetricsExporter(string name, ServiceArgs args, ComponentResourceOptions? options = null)
+    : ServiceComponent(Type, [Role.NodeExporter, Role.NginxExporter], name, args, options)
+{
+    /// <summary>The Pulumi type token.</summary>
+    public const string Type = "microblog:infra:MetricsExporter";
+}

@@ -21,6 +21,18 @@ public static class Plans
         return Planner.Plan(TopologyResolver.Resolve(result.Spec));
     }
 
+    /// <summary>
+    /// The plan components make of <paramref name="args"/>, through the same args-to-config the library uses: with the
+    /// placeholder of every value not known yet, and the values those placeholders stand for.
+    /// </summary>
+    public static DeploymentPlan OfArgs(Components.TopologyArgs args, string name)
+    {
+        var config = Planning.ArgsConfig.From(args, name);
+        var result = SpecLoader.LoadPulumiConfig(config.Config, args.Stack ?? name, name, config.Deferred);
+        Assert.True(result.Spec is not null, string.Join("\n", result.Errors));
+        return Planner.Plan(TopologyResolver.Resolve(result.Spec));
+    }
+
     public static Task<Deployed> Deploy(string name)
     {
         var (stack, config) = StackConfigs.Of(name);

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Infra.Topology.Plan;
+using Infra.Topology.Spec;
 
 namespace Infra.Tests.Support;
 
@@ -17,6 +19,43 @@ public static class StepInputs
         ContainerStep container => Container(container, (ImageStep)plan.Step(container.ImageStep)),
         _ => throw new ArgumentOutOfRangeException(nameof(step), step.Kind, null),
     });
+
+    /// <summary>
+    /// A step's inputs where the plan carries placeholders of values known only at deploy time: at preview
+    /// (<paramref name="values"/> null) every input that embeds one is unknown, so the engine is not told it (and no image
+    /// has an id yet); in an update each is filled in, and each trigger is worked out from its filled text.
+    /// </summary>
+    public static string Filled(Step step, DeploymentPlan plan, IReadOnlyDictionary<string, string>? values)
+    {
+        var triggers = new PlanValues(plan);
+        var inputs = JsonNode.Parse(Of(step, plan))!.AsObject();
+        foreach (var (key, value) in inputs.ToList())
+        {
+            var text = value!.ToJsonString();
+            if (key == "triggers")
+            {
+                var list = value.AsArray().Select(t => t!.GetValue<string>()).ToList();
+                if (values is null && list.Any(t => triggers.KeysOf(t).Count > 0))
+                {
+                    inputs.Remove(key);
+                }
+                else if (values is not null)
+                {
+                    inputs[key] = new JsonArray(list.Select(t => (JsonNode?)triggers.Fill(t, values)).ToArray());
+                }
+            }
+            else if (values is null && (Deferred.KeysIn(text).Count > 0 || (key == "image" && step is ContainerStep)))
+            {
+                inputs.Remove(key);
+            }
+            else if (values is not null && Deferred.KeysIn(text).Count > 0)
+            {
+                inputs[key] = JsonNode.Parse(Deferred.Fill(text, values));
+            }
+        }
+
+        return inputs.ToJsonString();
+    }
 
     private static Dictionary<string, object?> Command(CommandStep step)
     {

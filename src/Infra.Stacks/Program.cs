@@ -1,3 +1,3 @@
-using Infra;
+using Infra.Stacks;
 
 return await Pulumi.Deployment.RunAsync<MicroblogStack>();
