@@ -79,7 +79,7 @@ public sealed class ContainerCrateTests(ITestOutputHelper output)
             .SelectMany(node =>
             {
                 // Through the volume, so a node whose container is gone is read too.
-                var read = lab.Docker(lab[node.Item1], "run", "--rm", "--entrypoint", "cat", "-v", $"{node.Item2}-data:/data", "crate:5.10", "/data/data/statements.log");
+                var read = lab.Docker(lab[node.Item1], "run", "--rm", "--entrypoint", "cat", "-v", $"{node.Item2}-data:/data", StackSpec.DefaultImages.Crate, "/data/data/statements.log");
                 Assert.True(read.Ok, read.ToString());
                 return read.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             })

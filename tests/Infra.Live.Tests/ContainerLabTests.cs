@@ -192,8 +192,8 @@ public class ContainerLabTests(ITestOutputHelper output)
             Assert.Equal("ok", health.Body.Trim());
             var crate = await lab.Net.Get(lab.Net.Outside, $"http://{host1.Address}:4200/");
             Assert.Contains("host1-crate-4200", crate.Body);
-            // The double runs as the crate image's user and keeps its data in the volume at /data.
-            var data = lab.Docker(host1, "exec", "host1-crate-4200", "sh", "-c", "id -u; ls -ld /data | cut -d' ' -f3");
+            // As crate/docker-crate: the entrypoint runs as root, chowns /data to crate and starts the double as uid 1000.
+            var data = lab.Docker(host1, "exec", "host1-crate-4200", "sh", "-c", "stat -c %u /proc/1; ls -ld /data | cut -d' ' -f3");
             Assert.Equal("1000\ncrate", data.Stdout.Trim());
         });
 
