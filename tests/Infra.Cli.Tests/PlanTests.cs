@@ -57,6 +57,7 @@ public class PlanTests
         Assert.True(result.Exit == 0, result.ToString());
         Assert.Contains("    over ssh deploy@192.0.2.12:22: docker kill --signal=USR2 -- 'host2-haproxy'\n", result.Out);
         Assert.Contains("    mount volume host1-crate-4200-data at /data\n", result.Out);
+        Assert.Contains("    docker: --name host2-app-9210 --network host --restart unless-stopped --user 10001:10001 --cap-drop NET_RAW\n", result.Out);
         Assert.Contains("    health: CMD curl -sS -o /dev/null http://192.0.2.11:4200/ (every 2s, 3 tries)\n", result.Out);
         Assert.Contains("    here: for i in $(seq 1 30); do code=$(curl", result.Out);
         // The user step reads its statements, with the password, from stdin: the plan shows where it comes from, never a value.

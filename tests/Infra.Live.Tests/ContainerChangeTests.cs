@@ -156,11 +156,12 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
     /// <summary>
     /// single-host through its life: the first deploy; a new CrateDB image keeps each node's data, and the node whose data
     /// folder is big makes the crate image's entrypoint take its time (`chown -R` of /data at every start), which the
-    /// ready step tells apart from a node that does not come up; then haproxy, the front door here, moves to port 80,
-    /// below 1024, which the haproxy image's user (uid 99) cannot bind on the host's network.
+    /// ready step sees and reports on the path users run (that a chown longer than the whole health wait is waited for,
+    /// ReadyWaitTests shows in a moment: here it would cost its minutes); then haproxy, the front door here, moves to
+    /// port 80, below 1024, which the haproxy image's user (uid 99) cannot bind on the host's network.
     /// </summary>
     [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft")]
-    public Task Single_host_comes_up_keeps_its_crate_data_through_a_new_image_and_a_long_chown_then_serves_haproxy_on_port_80()
+    public Task Single_host_comes_up_keeps_its_crate_data_through_a_new_image_and_the_chown_of_a_big_data_folder_then_serves_haproxy_on_port_80()
     {
         var spec = Stacks.Spec("single-host");
         return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), async lab =>

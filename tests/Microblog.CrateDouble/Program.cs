@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microblog.CrateDouble;
 using Microblog.Testing;
@@ -17,6 +18,10 @@ catch (Exception e) when (e is ArgumentException or IOException or FormatExcepti
     Console.Error.WriteLine("usage: Microblog.CrateDouble [-Cpath.conf=]<folder with crate.yml | crate.yml> [-Ckey=value ...]");
     return 2;
 }
+
+// As CrateDB's JVM, SIGTERM ends the node, as PID 1 of a container too: .NET's default re-raises the signal, which the
+// kernel ignores for PID 1, and Docker would wait out its whole stop timeout.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Environment.Exit(143));
 
 var users = new Users(settings);
 var cluster = new Cluster(settings, users);

@@ -45,7 +45,7 @@ public sealed class LabDeployTarget(ContainerLab lab) : IDeployTarget
     public ShellResult Docker(EngineStep engine, IReadOnlyList<string> args) =>
         engine.Endpoint.StartsWith("ssh://", StringComparison.Ordinal)
             ? lab.DockerOverSsh(HostAt(engine.Endpoint[(engine.Endpoint.IndexOf('@', StringComparison.Ordinal) + 1)..]), args, null, StepLimit)
-            : lab.Docker(lab[engine.Host!], [.. args]);
+            : LabDocker.Run(lab[engine.Host!].DockerSocket, args, null, StepLimit);
 
     /// <summary>
     /// The Engine API's create call, as Pulumi's Docker provider makes it: over `docker system dial-stdio` (through SSH

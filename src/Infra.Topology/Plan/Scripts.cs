@@ -106,11 +106,12 @@ public static class Scripts
         var polls = (int)Math.Ceiling(HealthWaitSeconds / DockerPollSeconds);
         var chownPolls = (int)Math.Ceiling(ChownWaitSeconds / DockerPollSeconds);
         var name = Quote(container);
+        // `docker top` refuses ps columns without PID ("Couldn't find PID field"): pid,comm, then the command's name.
         return
             $"n=0; chown=0; while [ $n -lt {polls} ]; do " +
             $"if [ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' -- {name})\" = healthy ]; then " +
             $"[ $chown = 0 ] || echo {Quote($"{container}: healthy once its entrypoint's chown of /data was done (")}\"$((chown / 2))\"{Quote(" s)")}; exit 0; fi; " +
-            $"if docker top -- {name} -o comm 2>/dev/null | grep -qx chown; then " +
+            $"if docker top -- {name} -o pid,comm 2>/dev/null | grep -q '[[:space:]]chown$'; then " +
             $"[ $chown = 0 ] && echo {Quote($"{container}: its entrypoint is changing the owner of everything in /data (chown -R, at every start of the crate image): waiting for it, up to {ChownWaitSeconds} s, before CrateDB's {HealthWaitSeconds} s to answer begin")}; " +
             $"chown=$((chown + 1)); [ $chown -lt {chownPolls} ] || {{ echo {Quote($"{container}: its entrypoint's chown of /data has not finished in {ChownWaitSeconds} s")} >&2; exit 1; }}; " +
             $"else n=$((n + 1)); fi; {Pause(DockerPollSeconds)}done; " +

@@ -150,7 +150,7 @@ public class PlanDefectTests
         var ready = (CommandStep)after.Step("host2-crate-4200-ready");
         // Healthy first (the crate image's chown of /data does not count), then listed in sys.nodes, asked through itself
         // at its host's admin gateway, from the admin network, where the superuser is trusted.
-        Assert.Contains("docker top -- 'host2-crate-4200' -o comm 2>/dev/null | grep -qx chown", ready.Script, StringComparison.Ordinal);
+        Assert.Contains("docker top -- 'host2-crate-4200' -o pid,comm 2>/dev/null | grep -q '[[:space:]]chown$'", ready.Script, StringComparison.Ordinal);
         Assert.Contains("docker run --rm --network microblog-admin --cap-drop NET_RAW --entrypoint sh \"$image\" -c", ready.Script, StringComparison.Ordinal);
         Assert.Contains("select name from sys.nodes", ready.Script, StringComparison.Ordinal);
         Assert.Contains("*'\\''\"host2-crate-4200\"'\\''*) exit 0", ready.Script, StringComparison.Ordinal);
