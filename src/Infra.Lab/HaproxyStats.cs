@@ -1,7 +1,10 @@
 namespace Infra.Lab;
 
-/// <summary>One row of haproxy's stats CSV: a frontend, a backend, or one server of a backend.</summary>
-public sealed record HaproxyRow(string Proxy, string Server, string Status)
+/// <summary>
+/// One row of haproxy's stats CSV: a frontend, a backend, or one server of a backend; with its count of retried
+/// connections (`wretr`) and of requests sent to another server instead (`wredis`) since it started.
+/// </summary>
+public sealed record HaproxyRow(string Proxy, string Server, string Status, long Retries = 0, long Redispatches = 0)
 {
     public bool IsServer => Server is not ("FRONTEND" or "BACKEND");
 
@@ -18,11 +21,12 @@ public static class HaproxyStats
             ?? throw new FormatException("no CSV header in haproxy stats: " + csv[..Math.Min(200, csv.Length)]);
         var columns = header[2..].Split(',');
         int Column(string name) => Array.IndexOf(columns, name) is var i and >= 0 ? i : throw new FormatException($"no `{name}` column in haproxy stats");
-        int px = Column("pxname"), sv = Column("svname"), status = Column("status");
+        int px = Column("pxname"), sv = Column("svname"), status = Column("status"), retries = Column("wretr"), redispatches = Column("wredis");
+        static long Count(string field) => long.TryParse(field, out var n) ? n : 0;
         return lines.Where(l => !l.StartsWith('#'))
             .Select(l => l.Split(','))
-            .Where(f => f.Length > status)
-            .Select(f => new HaproxyRow(f[px], f[sv], f[status]))
+            .Where(f => f.Length > Math.Max(status, redispatches))
+            .Select(f => new HaproxyRow(f[px], f[sv], f[status], Count(f[retries]), Count(f[redispatches])))
             .ToList();
     }
 

@@ -49,7 +49,7 @@ public class DiffTests
             Assert.DoesNotContain("cluster.name", crate);
 
             var firewall = Section(output, $"{host}/nftables.conf");
-            Assert.StartsWith($"{host}/nftables.conf: changed -> apply the firewall rules on {host} (nft -f swaps the ruleset atomically)\n", firewall);
+            Assert.StartsWith($"{host}/nftables.conf: changed -> open on {host} what the rules newly admit at once (nft add element), withdraw what they no longer admit at the end of the update, once what used it is gone (nft -f swaps the ruleset atomically)\n", firewall);
             Assert.Contains("192.0.2.13", firewall);
 
             Assert.DoesNotContain($"{host}/nginx/nginx.conf", output);

@@ -77,7 +77,7 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             var inodes = before.Hosts.SelectMany(h => h.Files.Select(f => (Host: h.Host.Name, f.HostPath))).ToDictionary(f => f, f => Inode(lab, f.Host, f.HostPath));
             await lab.AddHosts(["host3"]);
             var grown = TwoHostWithTls(yaml => yaml + Host3);
-            var (runs, load) = await UnderLoad(lab, stack, "gain-host3", () => stack.Apply(grown));
+            var (runs, load) = await Changes.UnderLoad(stack, "gain-host3", () => stack.Apply(grown), output);
             output.WriteLine($"two-host gains host3: {runs.Count} steps; {load}");
             Assert.Equal(0, load.Failed);
             // Nothing goes: the firewalls alone are replaced (host3 admitted at once; the old rulesets retired at the end, withdrawing nothing).
@@ -114,7 +114,7 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             var down = 0;
             using (var watch = Watch(stack, apps, n => down = Math.Max(down, n)))
             {
-                (runs, load) = await UnderLoad(lab, stack, "app-release", () => stack.Apply(released));
+                (runs, load) = await Changes.UnderLoad(stack, "app-release", () => stack.Apply(released), output);
             }
 
             output.WriteLine($"new app image: {string.Join(", ", runs.Where(r => r.Change == StepChangeKind.Replace).Select(r => r.Id))}; at most {down} app(s) down at once; {load}");
@@ -202,20 +202,6 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
 
     /// <summary>Enough files that the crate image's `chown -R /data` takes seconds, as on a node that holds data.</summary>
     private const int FillerFiles = 300_000;
-
-    /// <summary>Steady GETs through the front door while <paramref name="change"/> runs; the load ends a little after it.</summary>
-    private async Task<(IReadOnlyList<StepRun> Runs, Infra.Lab.LoadResult Load)> UnderLoad(ContainerLab lab, ContainerStack stack, string name, Func<IReadOnlyList<StepRun>> change)
-    {
-        var load = lab.Net.StartLoad(stack.Client, stack.FrontDoorUrl(), count: 1_000_000, rate: 200, seconds: 90, name: name);
-        await Task.Delay(1000);
-        var clock = Stopwatch.StartNew();
-        var runs = await Task.Run(change);
-        output.WriteLine($"{name}: the change took {clock.Elapsed.TotalSeconds:F1} s");
-        await Task.Delay(2000);
-        load.Process.Signal(15);
-        var result = await load.Result(TimeSpan.FromSeconds(30));
-        return (runs, result);
-    }
 
     /// <summary>Samples the apps' health every 100 ms and reports how many were not healthy at once.</summary>
     private static IDisposable Watch(ContainerStack stack, IReadOnlyList<string> apps, Action<int> seen)

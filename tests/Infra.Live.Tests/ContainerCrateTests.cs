@@ -1,4 +1,3 @@
-using System.Globalization;
 using Infra.Live.Tests.Harness;
 using Infra.Live.Tests.Harness.Containers;
 using Infra.Topology.Plan;
@@ -42,7 +41,7 @@ public sealed class ContainerCrateTests(ITestOutputHelper output)
             // Restarted through their restart policy, not replaced: the same containers, on the same volumes.
             Assert.All(staying, n => Assert.Equal(ids[n], stack.Inspect(n).Id));
 
-            var statements = Statements(lab, since);
+            var statements = Changes.Statements(lab, [("host1", "host1-crate-4200"), ("host2", "host2-crate-4200"), ("host2", "host2-crate-4201")], since);
             output.WriteLine(string.Join('\n', statements.Select(s => $"{s.Time:HH:mm:ss.fff} {s.Text}")));
             var key = statements.Select(s => s.Text).Where(s => !s.Contains(" select ", StringComparison.Ordinal)).ToList();
             Assert.Equal(
@@ -72,20 +71,4 @@ public sealed class ContainerCrateTests(ITestOutputHelper output)
             return Task.CompletedTask;
         });
     }
-
-    /// <summary>Every statement the doubles on two-host's volumes logged since <paramref name="since"/>, in the order they arrived.</summary>
-    private static List<(DateTime Time, string Text)> Statements(ContainerLab lab, DateTime since) =>
-        new[] { ("host1", "host1-crate-4200"), ("host2", "host2-crate-4200"), ("host2", "host2-crate-4201") }
-            .SelectMany(node =>
-            {
-                // Through the volume, so a node whose container is gone is read too.
-                var read = lab.Docker(lab[node.Item1], "run", "--rm", "--entrypoint", "cat", "-v", $"{node.Item2}-data:/data", StackSpec.DefaultImages.Crate, "/data/data/statements.log");
-                Assert.True(read.Ok, read.ToString());
-                return read.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            })
-            .Select(line => line.Split(' ', 2))
-            .Select(parts => (Time: DateTime.Parse(parts[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), Text: parts[1]))
-            .Where(s => s.Time >= since)
-            .OrderBy(s => s.Time)
-            .ToList();
 }

@@ -42,7 +42,7 @@ public static class ChangeActions
         ChangeAction.CrateRollingRestart => $"rolling restart of {target} (one CrateDB node at a time: allocation limited to new primaries, graceful stop, back in its cluster and every table green before the next)",
         ChangeAction.SupervisorUpdate => $"bin/supervisorctl resize, then update, on {host} (a new process count starts or stops only those processes; any other program change restarts its group whole)",
         ChangeAction.SupervisordRestart => $"bin/supervisorctl reload on {host} (supervisord loads its extension at start; restarts every process on the host)",
-        ChangeAction.ApplyFirewall => $"apply the firewall rules on {host} (nft -f swaps the ruleset atomically)",
+        ChangeAction.ApplyFirewall => $"open on {host} what the rules newly admit at once (nft add element), withdraw what they no longer admit at the end of the update, once what used it is gone (nft -f swaps the ruleset atomically)",
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 }

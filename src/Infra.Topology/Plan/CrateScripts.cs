@@ -12,9 +12,9 @@ namespace Infra.Topology.Plan;
 /// https://cratedb.com/docs/crate/reference/en/latest/sql/statements/set.html and .../reset.html (SET/RESET GLOBAL),
 /// https://cratedb.com/docs/crate/reference/en/latest/admin/system-information.html (sys.nodes, sys.health),
 /// https://cratedb.com/docs/crate/reference/en/latest/interfaces/http.html (the /_sql endpoint).
-/// Every statement is asked of the node itself, on its own host, as the superuser from the admin network
-/// (<see cref="Scripts.AsSuperuser"/>): only the superuser may decommission a node, and the remaining hosts' new firewall
-/// rules no longer admit a host that leaves. Names reach the shell quoted and SQL as string literals, whatever they hold.
+/// Every statement is asked of the node itself, never of another node (a node answers for itself whether it is in its
+/// cluster), on its own host, as the superuser from the admin network (<see cref="Scripts.AsSuperuser"/>): only the
+/// superuser may decommission a node. Names reach the shell quoted and SQL as string literals, whatever they hold.
 /// </summary>
 public static class CrateScripts
 {
@@ -97,8 +97,9 @@ public static class CrateScripts
     /// every table is green (a node decommissioned just before has been made up for); then, with
     /// `cluster.graceful_stop.min_availability` = 'full', the node moves every shard it holds, primaries and replicas, to
     /// the other nodes before its crate process ends (and refuses to end when they cannot hold them), so the cluster stays
-    /// green; Docker is kept from starting it again. Everything is asked of the node itself, from its own host: the
-    /// remaining hosts' new firewall rules no longer admit new connections from a host that leaves.
+    /// green; Docker is kept from starting it again. Everything is asked of the node itself, from its own host. The other
+    /// nodes' hosts still admit it while this runs: their old rulesets are withdrawn only after it (Pulumi deletes a
+    /// resource before those it waited for, and the node's steps wait, through its container, for the rulesets' gate).
     /// </summary>
     public static string DecommissionOnDelete(Instance node, IReadOnlyList<Instance> masters, string restartPolicy)
     {
