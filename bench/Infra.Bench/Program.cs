@@ -9,7 +9,7 @@ public static class Program
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: Infra.Bench growth|datapath|failover|probe [--out DIR] [--hosts 1,10,100,1000,3000]");
+            Console.Error.WriteLine("usage: Infra.Bench growth|datapath|failover|rollout|probe [--out DIR] [--hosts 1,10,100,1000,3000]");
             return 2;
         }
 
@@ -37,8 +37,10 @@ public static class Program
                 return Live(() => DataPath.DataPathPart.Run(outDir));
             case "failover":
                 return Live(() => Failover.FailoverPart.Run(outDir));
+            case "rollout":
+                return Live(() => Rollout.RolloutPart.Run(outDir));
             default:
-                Console.Error.WriteLine($"unknown part \"{args[0]}\": use growth, datapath, failover or probe");
+                Console.Error.WriteLine($"unknown part \"{args[0]}\": use growth, datapath, failover, rollout or probe");
                 return 2;
         }
     }

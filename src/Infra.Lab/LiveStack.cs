@@ -227,10 +227,13 @@ public sealed class LiveStack
         var kept = Topology.Hosts.Except(added).ToList();
         bool Changed(Host host, string path) => changed[host.Name].Any(f => f.Path == path);
 
+        // Access follows what it admits, as under pulumi up: what the new rules add first, the whole ruleset last.
         foreach (var host in kept.Where(h => Firewall && Changed(h, FilePaths.Firewall)))
         {
-            Lab.ApplyNftables(Lab[host.Name], Path.Combine(HostDir(host.Name), FilePaths.Firewall));
-            Step($"nft -f on {host.Name}");
+            var additions = Path.Combine(HostDir(host.Name), "nftables.additions");
+            File.WriteAllLines(additions, FirewallConfig.Additions(File.ReadAllText(Path.Combine(HostDir(host.Name), FilePaths.Firewall))));
+            Lab.ApplyNftables(Lab[host.Name], additions);
+            Step($"nft: {host.Name} admits what the new rules add");
         }
 
         foreach (var host in added)
@@ -318,6 +321,12 @@ public sealed class LiveStack
                 await WaitProxiesUp(Left());
                 Step($"apps on {host.Name} restarted for their new config ({string.Join(", ", restarted)}), UP again everywhere");
             }
+        }
+
+        foreach (var host in kept.Where(h => Firewall && Changed(h, FilePaths.Firewall)))
+        {
+            Lab.ApplyNftables(Lab[host.Name], Path.Combine(HostDir(host.Name), FilePaths.Firewall));
+            Step($"nft -f on {host.Name}: what the new rules no longer admit is withdrawn");
         }
 
         var pending = kept.SelectMany(h => changed[h.Name]).Where(f => f.OnChange == ChangeAction.NextRestart).Select(f => $"{f.Host}/{f.Path}").ToList();

@@ -103,25 +103,40 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             Assert.Contains(runs, r => r.Id == "front-lb-reload");
             Assert.True(load.ServedBy.GetValueOrDefault("host3-app-9210") > 0, "host3's app served nothing");
 
-            // A new app image: the apps are replaced one at a time, each healthy before the next.
-            foreach (var host in lab.Hosts)
-            {
-                Check(lab.Docker(host, "tag", "registry.example.com/microblog/app:1.0.0", "registry.example.com/microblog/app:1.1.0"));
-            }
-
-            var released = TwoHostWithTls(yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.1.0", StringComparison.Ordinal) + Host3);
+            // A new app image, four apps: one at a time, then again in waves of two (microblog:rollout.maxUnavailable 50%):
+            // each wave healthy before the next, never more apps down than the wave, the wall time of each printed.
             var apps = stack.Plan.Services.Where(s => s.Role == Role.App).Select(s => s.Name).ToList();
-            var down = 0;
-            using (var watch = Watch(stack, apps, n => down = Math.Max(down, n)))
+            Assert.Equal(4, apps.Count);
+            var took = new Dictionary<string, TimeSpan>();
+            foreach (var (version, maxUnavailable, wave) in new[] { ("1.1.0", "1", 1), ("1.2.0", "50%", 2) })
             {
-                (runs, load) = await Changes.UnderLoad(stack, "app-release", () => stack.Apply(released), output);
+                foreach (var host in lab.Hosts)
+                {
+                    Check(lab.Docker(host, "tag", "registry.example.com/microblog/app:1.0.0", $"registry.example.com/microblog/app:{version}"));
+                }
+
+                var released = TwoHostWithTls(yaml => yaml.Replace("microblog/app:1.0.0", $"microblog/app:{version}", StringComparison.Ordinal) + Host3 + Rollout(maxUnavailable));
+                var down = 0;
+                using (var watch = Watch(stack, apps, n => down = Math.Max(down, n)))
+                {
+                    (runs, load) = await Changes.UnderLoad(stack, $"app-release-{version}", () =>
+                    {
+                        var clock = Stopwatch.StartNew();
+                        var applied = stack.Apply(released);
+                        took[maxUnavailable] = clock.Elapsed;
+                        return applied;
+                    }, output);
+                }
+
+                var replaced = runs.Where(r => r.Change == StepChangeKind.Replace && r.Id.EndsWith("-container", StringComparison.Ordinal)).Select(r => r.Id).ToList();
+                output.WriteLine($"app {version}, at most {maxUnavailable} down at once: {string.Join(", ", replaced)}; at most {down} app(s) seen down at once; {load}");
+                Assert.Equal(0, load.Failed);
+                Assert.Equal(wave, down);
+                Assert.Equal(apps.Select(a => $"{a}-container").Order(), replaced.Order());
+                Assert.All(apps, a => Assert.Equal($"registry.example.com/microblog/app:{version}", stack.Inspect(a).Image));
             }
 
-            output.WriteLine($"new app image: {string.Join(", ", runs.Where(r => r.Change == StepChangeKind.Replace).Select(r => r.Id))}; at most {down} app(s) down at once; {load}");
-            Assert.Equal(0, load.Failed);
-            Assert.Equal(1, down);
-            Assert.Equal(apps.Select(a => $"{a}-container"), runs.Where(r => r.Change == StepChangeKind.Replace && r.Id.EndsWith("-container", StringComparison.Ordinal)).Select(r => r.Id));
-            Assert.All(apps, a => Assert.Equal("registry.example.com/microblog/app:1.1.0", stack.Inspect(a).Image));
+            output.WriteLine($"a release of {apps.Count} apps: {took["1"].TotalSeconds:F1} s one at a time, {took["50%"].TotalSeconds:F1} s in waves of two");
 
             // A new CrateDB image: each node is replaced on its volume, back in the cluster before the next; its data stays.
             var nodes = stack.Plan.Services.Where(s => s.Role == Role.Crate).Select(s => s.Name).ToList();
@@ -132,7 +147,7 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
                 Check(lab.Docker(host, "tag", spec.Images.Crate, nextCrate));
             }
 
-            var upgraded = TwoHostWithTls(yaml => yaml.Replace("microblog/app:1.0.0", $"microblog/app:1.1.0\n    crate: {nextCrate}", StringComparison.Ordinal) + Host3);
+            var upgraded = TwoHostWithTls(yaml => yaml.Replace("microblog/app:1.0.0", $"microblog/app:1.2.0\n    crate: {nextCrate}", StringComparison.Ordinal) + Host3 + Rollout("50%"));
             var nodeIds = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
             runs = stack.Apply(upgraded);
             output.WriteLine($"new crate image: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
@@ -147,7 +162,10 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
         });
     }
 
-    private const string Host3 = "    - name: host3\n      address: 192.0.2.13\n";
+    /// <summary>A third host with two apps: the stack's four apps roll in waves.</summary>
+    private const string Host3 = "    - name: host3\n      address: 192.0.2.13\n      instances:\n        app: 2\n";
+
+    private static string Rollout(string maxUnavailable) => $"  microblog:rollout:\n    maxUnavailable: \"{maxUnavailable}\"\n";
 
     /// <summary>two-host with a TLS certificate on its load balancer, and <paramref name="edit"/>.</summary>
     private static StackSpec TwoHostWithTls(Func<string, string> edit) =>

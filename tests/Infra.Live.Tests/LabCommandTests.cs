@@ -42,6 +42,13 @@ public sealed partial class LabCommandTests(ITestOutputHelper output)
             Assert.True(int.Parse(traffic.Groups["sent"].Value, CultureInfo.InvariantCulture) >= 200, "too few GETs to have spanned the change");
             Assert.Equal("0", traffic.Groups["failed"].Value);
 
+            // The front door moved under load: every GET still sent to the old port fails, and apply says so last and exits 4.
+            File.WriteAllText(file, File.ReadAllText(file) + "  microblog:ports:\n    haproxy: 9101\n");
+            var moved = Infra("lab", "apply", file, "--load");
+            Assert.Equal(4, moved.Exit);
+            Assert.Matches(@"^infra lab: [1-9]\d* of \d+ GETs failed during the change \(worst latency \d+ ms\): the change was applied, but not without an outage$", moved.Error.TrimEnd('\n').Split('\n')[^1]);
+            Assert.NotEqual("0", Traffic().Match(moved.Out).Groups["failed"].Value);
+
             var status = Infra("lab", "status");
             Assert.Equal(0, status.Exit);
             Assert.Contains("single-host in the lab (processes under supervisord): up", status.Out);
@@ -50,7 +57,7 @@ public sealed partial class LabCommandTests(ITestOutputHelper output)
                 Assert.Matches($@"localhost\s+10\.232\.0\.11\s+localhost-app-{app}\s+{app}\s+RUNNING pid \d+", status.Out);
             }
 
-            Assert.Contains("front door: http://10.232.0.11:9100/ (GET /health from this machine: 200", status.Out);
+            Assert.Contains("front door: http://10.232.0.11:9101/ (GET /health from this machine: 200", status.Out);
         }
         finally
         {

@@ -62,6 +62,8 @@ Console.WriteLine($"crate double {settings.NodeName} (cluster {settings.ClusterN
     $"{string.Join(",", settings.BindAddresses)} http {settings.HttpPort} transport {settings.TransportPort} psql {settings.PsqlPort?.ToString() ?? "off"}, " +
     $"ready {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after start");
 tasks.Add(cluster.Gossip());
+// SIGTERM ends the node at once, as CrateDB's own shutdown does (Docker stops a container it replaces or removes with it).
+using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => Environment.Exit(0));
 await Task.WhenAll(tasks);
 return 0;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Infra.Topology.Configs;
+using Infra.Topology.Model;
 using Infra.Topology.Spec;
 
 namespace Infra.Bench.Growth;
@@ -20,7 +21,8 @@ public sealed record Footprint(
     long RetainedBytes,
     TimeSpan ColdTotal,
     IReadOnlyDictionary<string, TimeSpan> RenderByKind,
-    string? RenderMissing)
+    string? RenderMissing,
+    CheckLoad Checks)
 {
     public static Footprint Measure(int hosts)
     {
@@ -64,7 +66,8 @@ public sealed record Footprint(
             retained,
             cold,
             byKind,
-            missing);
+            missing,
+            CheckLoad.Of(topology));
         GC.KeepAlive(files);
         GC.KeepAlive(topology);
         return result;
@@ -77,6 +80,10 @@ public sealed record Footprint(
         var indexed = Stopwatch.GetTimestamp();
         _ = topology.Targets(topology.Instances[0]).Count();
         byKind["(index)"] = Stopwatch.GetElapsedTime(indexed);
+        // Which apps each haproxy lists is worked out once per stack, on the first haproxy's question: time it apart too.
+        var subsets = Stopwatch.GetTimestamp();
+        _ = AppSubsets.PlanFor(topology);
+        byKind["(subsets)"] = Stopwatch.GetElapsedTime(subsets);
 
         var files = new List<RenderedFile>();
         foreach (var host in topology.Hosts)
@@ -105,4 +112,24 @@ public sealed record Footprint(
 
     private static int CountServerLines(string haproxyCfg) =>
         haproxyCfg.Split('\n').Count(line => line.TrimStart().StartsWith("server ", StringComparison.Ordinal));
+}
+
+/// <summary>
+/// Health checks a second: what every haproxy checking every app would cost each app, and what the rendered stack costs
+/// (each haproxy's list, the checkers each app has, counted from the topology). The load balancer's checks of the nginx
+/// reach an app through its haproxy: their share is added to each app's.
+/// </summary>
+public sealed record CheckLoad(int Haproxies, int Apps, double EveryAppPerApp, bool Subsetted, int ListMin, int ListMax, int CheckersMin, int CheckersMax, double PerAppMax, double PerHaproxyMax)
+{
+    public static CheckLoad Of(StackTopology topology)
+    {
+        var rate = ProxyTimeouts.ChecksPerSecond;
+        var haproxies = topology.Of(Role.Haproxy);
+        var apps = topology.Of(Role.App);
+        var share = apps.Count == 0 ? 0 : topology.Of(Role.Nginx).Count * rate / apps.Count;
+        var lists = haproxies.Select(h => topology.Targets(h).Count(t => t.Role == Role.App)).DefaultIfEmpty(0).ToList();
+        var checkers = apps.Select(a => topology.Sources(a).Count(s => s.Role == Role.Haproxy)).DefaultIfEmpty(0).ToList();
+        return new CheckLoad(haproxies.Count, apps.Count, (haproxies.Count * rate) + share, AppSubsets.PlanFor(topology).Subsetted,
+            lists.Min(), lists.Max(), checkers.Min(), checkers.Max(), (checkers.Max() * rate) + share, lists.Max() * rate);
+    }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using BenchmarkDotNet.Running;
+using Infra.Topology.Configs;
+using Infra.Topology.Model;
 
 namespace Infra.Bench.Growth;
 
@@ -112,11 +114,26 @@ public static class GrowthPart
             sb.AppendLine();
             sb.AppendLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"Each haproxy.cfg lists every app instance of the stack, so with one app per host it grows linearly with the host count ({last.HaproxyServerLines:N0} server lines at {last.Hosts:N0} hosts) and the stack's haproxy configs together grow with its square ({last.HaproxyServerLinesTotal:N0} server lines)."));
+                $"Each haproxy.cfg lists every app instance of the stack up to the subsetting threshold, so with one app per host it grows linearly with the host count until then; above it each lists a subset ({last.HaproxyServerLines:N0} server lines at {last.Hosts:N0} hosts, {last.HaproxyServerLinesTotal:N0} in the stack's haproxy configs together)."));
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"Health checks a second (each checker checks each server {ProxyTimeouts.ChecksPerSecond:F0} times a second; the load balancer's checks of the nginx reach an app through its haproxy and are counted in; budget {AppSubsets.CheckBudgetPerApp:F0} per app, `src/Infra.Topology/Model/AppSubsets.cs`):"));
+        sb.AppendLine();
+        sb.AppendLine("| hosts | haproxy | apps | per app, every haproxy checking every app | subsets | apps per haproxy.cfg | checkers per app (fewest-most) | per app, as rendered (most) | per haproxy, as rendered (most) |");
+        sb.AppendLine("|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+        foreach (var c in footprints.Select(f => (f.Hosts, f.Checks)))
+        {
+            sb.AppendLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {c.Hosts:N0} | {c.Checks.Haproxies:N0} | {c.Checks.Apps:N0} | {c.Checks.EveryAppPerApp:N0} | {(c.Checks.Subsetted ? "yes" : "no")} | {Range(c.Checks.ListMin, c.Checks.ListMax)} | {Range(c.Checks.CheckersMin, c.Checks.CheckersMax)} | {c.Checks.PerAppMax:N0} | {c.Checks.PerHaproxyMax:N0} |"));
         }
 
         return sb.ToString();
     }
+
+    private static string Range(int min, int max) => min == max ? $"{min:N0}" : $"{min:N0}-{max:N0}";
 
     private static string Time(double ns) => ns switch
     {

@@ -124,6 +124,14 @@ public sealed class ChainLab : IDisposable
         _lab.KillEverythingIn(Host(host)).GetAwaiter().GetResult();
     }
 
+    /// <summary>Bytes the host's cable has carried, both ways, as its switch port counts them.</summary>
+    public long LinkBytes(string host)
+    {
+        var port = Host(host).SwitchPort;
+        long Read(string counter) => long.Parse(Shell.Check("ip", "netns", "exec", _lab.Switch.Namespace, "cat", $"/sys/class/net/{port}/statistics/{counter}").Stdout.Trim(), CultureInfo.InvariantCulture);
+        return Read("rx_bytes") + Read("tx_bytes");
+    }
+
     /// <summary>Waits until the load balancer and every haproxy report all their servers UP (haproxy starts them DOWN until `rise` checks pass).</summary>
     public void WaitUntilUp(TimeSpan limit)
     {

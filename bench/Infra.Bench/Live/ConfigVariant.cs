@@ -57,6 +57,37 @@ public sealed record ConfigVariant(string Name, string Label, string What, Func<
         "every haproxy.cfg's `default-server` line without `on-marked-down shutdown-sessions`",
         f => IsHaproxy(f) ? StripSuffix(f, "default-server ", " on-marked-down shutdown-sessions") : f.Content);
 
+    /// <summary>The detection and retry timings as they were before the failover tuning (issue 25): what the tuning buys.</summary>
+    public static readonly ConfigVariant BeforeTuning = new(
+        "before-tuning", "before the tuning",
+        "every haproxy.cfg with `default-server inter 500 fall 2 rise 2 on-marked-down shutdown-sessions`, `timeout connect 1s`, `timeout check 2s` (the settings before the tuning)",
+        f => IsHaproxy(f) ? BeforeTuningEdit(f) : f.Content);
+
+    private static string BeforeTuningEdit(RenderedFile f)
+    {
+        var text = ReplacePrefixed(f.Content, f, "default-server ", "default-server inter 500 fall 2 rise 2 on-marked-down shutdown-sessions");
+        text = ReplacePrefixed(text, f, "timeout connect ", "timeout connect 1s");
+        return ReplacePrefixed(text, f, "timeout check ", "timeout check 2s");
+    }
+
+    /// <summary>Every line that starts with <paramref name="prefix"/> (after its indent) becomes <paramref name="with"/>, indent kept.</summary>
+    private static string ReplacePrefixed(string text, RenderedFile f, string prefix, string with)
+    {
+        var lines = text.Split('\n');
+        var hits = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var trimmed = lines[i].TrimStart();
+            if (trimmed.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                lines[i] = lines[i][..(lines[i].Length - trimmed.Length)] + with;
+                hits++;
+            }
+        }
+
+        return hits > 0 ? string.Join('\n', lines) : throw new InvalidOperationException($"{f.Host}/{f.Path} has no line starting `{prefix}`: the variant no longer matches the renderer");
+    }
+
     private static string StripSuffix(RenderedFile f, string prefix, string suffix)
     {
         var lines = f.Content.Split('\n');

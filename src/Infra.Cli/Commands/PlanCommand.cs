@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Infra.Cli.Output;
 using Infra.Cli.Stacks;
+using Infra.Topology.Model;
 using Infra.Topology.Plan;
 using Infra.Topology.Spec;
 
@@ -73,11 +74,15 @@ public static class PlanCommand
 
             if (parse.GetValue(json))
             {
-                Json.Write(context.Out, new Report(plan.Stack, loaded.Source.File, plan.Steps.Select(JsonStep.Of).ToList(), plan.Outputs));
+                var path = CriticalPath.Of(plan.Steps);
+                Json.Write(context.Out, new Report(plan.Stack, loaded.Source.File, plan.Steps.Select(JsonStep.Of).ToList(), plan.Outputs,
+                    loaded.Topology.Spec.Rollout.MaxUnavailable,
+                    StepGraph.Waves(loaded.Topology, plan.Hosts).Select(w => new JsonWave(Describe.Role(w.Role), w.Number, w.Members.Select(m => m.Service.Name).ToList())).ToList(),
+                    new JsonPath(path.Steps.Count, path.ReadyWaits, path.Steps.Select(s => s.Id).ToList())));
             }
             else
             {
-                WriteText(context.Out, plan, parse.GetValue(scripts));
+                WriteText(context.Out, plan, loaded.Topology, parse.GetValue(scripts));
             }
 
             return ExitCodes.Ok;
@@ -85,9 +90,15 @@ public static class PlanCommand
         return command;
     }
 
-    public static void WriteText(TextWriter output, DeploymentPlan plan, bool scripts)
+    public static void WriteText(TextWriter output, DeploymentPlan plan, StackTopology topology, bool scripts)
     {
+        var waves = StepGraph.Waves(topology, plan.Hosts);
         output.WriteLine($"{plan.Stack}: {CliContext.Count(plan.Steps.Count, "step")}, in the order `pulumi up` takes them");
+        output.WriteLine($"rollout (at most {topology.Spec.Rollout.MaxUnavailable} of a role down at once, microblog:rollout.maxUnavailable): {string.Join("; ", Rollout(waves))}");
+        var path = CriticalPath.Of(plan.Steps);
+        var data = plan.Services.Where(s => s.Role == Role.Crate).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        output.WriteLine($"critical path of a first deploy: {CliContext.Count(path.Steps.Count, "step")}, {CliContext.Count(path.ReadyWaits, "ready wait")} in series, " +
+            $"{path.StatelessReadyWaits(s => s.Service is { } service && data.Contains(service))} of them in the stateless tiers (steps on separate branches run side by side)");
         var number = 0;
         var width = plan.Steps.Count.ToString(CultureInfo.InvariantCulture).Length;
         foreach (var step in plan.Steps)
@@ -125,6 +136,17 @@ public static class PlanCommand
             output.WriteLine($"note: {Secrets.Explain(key)}");
         }
     }
+
+    /// <summary>Each role's waves in an operator's words: how many go at once, in how many waves.</summary>
+    private static IEnumerable<string> Rollout(IReadOnlyList<StepGraph.Wave> waves) =>
+        waves.GroupBy(w => w.Role).Select(role =>
+        {
+            var first = role.First();
+            var name = TopologyResolver.RoleName(role.Key);
+            return first.Of == 1 ? $"{name} 1"
+                : role.Key == Role.Crate ? $"{name} {first.Of}, one node at a time"
+                : $"{name} {first.Of} in {CliContext.Count(role.Count(), "wave")} of {first.Size}";
+        });
 
     private static string KindOf(Step step) => step switch
     {
@@ -201,7 +223,11 @@ public static class PlanCommand
     /// <summary>Hashes are long; the first 12 hex digits tell changes apart, as git's short ids do.</summary>
     private static string Short(string trigger) => trigger.Length == 64 && trigger.All(char.IsAsciiHexDigitLower) ? trigger[..12] : trigger;
 
-    public sealed record Report(string Stack, string File, IReadOnlyList<JsonStep> Steps, StackOutputs Outputs);
+    public sealed record Report(string Stack, string File, IReadOnlyList<JsonStep> Steps, StackOutputs Outputs, string MaxUnavailable, IReadOnlyList<JsonWave> Waves, JsonPath CriticalPath);
+
+    public sealed record JsonWave(string Role, int Number, IReadOnlyList<string> Services);
+
+    public sealed record JsonPath(int Steps, int ReadyWaits, IReadOnlyList<string> Ids);
 
     public sealed record JsonStep(
         string Id,

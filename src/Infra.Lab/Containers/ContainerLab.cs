@@ -262,6 +262,9 @@ public sealed class ContainerLab : IAsyncDisposable
             UsePAM yes
             AuthorizedKeysFile .ssh/authorized_keys
             PrintMotd no
+            # the plan runner runs steps side by side, as pulumi up does: each a session on the one connection to the host
+            MaxSessions 64
+            MaxStartups 64:30:128
             Subsystem sftp /usr/lib/openssh/sftp-server
 
             """);

@@ -56,9 +56,18 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
         Applied = applied;
     }
 
+    /// <summary>How many steps run at once: Pulumi's default for `pulumi up --parallel`, four per CPU.</summary>
+    public int Parallel { get; init; } = Environment.ProcessorCount * 4;
+
+    /// <summary>
+    /// Runs what changed, as `pulumi up` does: every step as soon as each step it depends on is done (up to
+    /// <see cref="Parallel"/> at once), then the deletions one by one in Pulumi's order. On a failure no new step starts,
+    /// the running ones finish, and <see cref="State"/> keeps what succeeded.
+    /// </summary>
     public IReadOnlyList<StepRun> Apply(DeploymentPlan plan)
     {
         var changes = PlanChanges.Compare(State.Steps, State.Pending, plan.Steps);
+        var before = State.Steps.ToDictionary(s => s.Id);
         var applied = State.Steps.ToDictionary(s => s.Id);
         var order = State.Steps.Select(s => s.Id).ToList();
         var pending = State.Pending.ToList();
@@ -67,53 +76,120 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
         var engines = State.Steps.Concat(plan.Steps).OfType<EngineStep>().GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.Last());
         var runs = new List<StepRun>();
         var clock = Stopwatch.StartNew();
-        foreach (var change in changes)
+        var gate = new object();
+
+        void Record(StepChange change, TimeSpan took, string output)
+        {
+            lock (gate)
+            {
+                var step = change.Step;
+                switch (change.Change)
+                {
+                    case StepChangeKind.Delete:
+                        applied.Remove(step.Id);
+                        break;
+                    case StepChangeKind.Retire:
+                        pending.Remove(step);
+                        break;
+                    default:
+                        if (!applied.ContainsKey(step.Id))
+                        {
+                            order.Add(step.Id);
+                        }
+
+                        if (retiring.Remove(step.Id, out var old))
+                        {
+                            pending.Add(old);
+                        }
+
+                        applied[step.Id] = step;
+                        break;
+                }
+
+                State = new RunnerState(order.Where(applied.ContainsKey).Select(id => applied[id]).ToList(), pending.ToList());
+                var run = new StepRun(step.Id, change.Change, step.Host, took) { Output = output };
+                runs.Add(run);
+                note($"{change.Change.ToString().ToLowerInvariant(),-7} {run.Id} on {run.Host ?? "the operator's machine"}: {run.Took.TotalSeconds:F1} s (at {clock.Elapsed.TotalSeconds:F1} s)");
+            }
+        }
+
+        void Run(StepChange change)
         {
             var started = clock.Elapsed;
-            var output = "";
-            try
-            {
-                output = Take(change, engines, applied);
-            }
-            finally
-            {
-                State = new RunnerState(order.Where(applied.ContainsKey).Select(id => applied[id]).ToList(), pending.ToList());
-            }
+            var output = Take(change, engines, before);
+            Record(change, clock.Elapsed - started, output);
+        }
 
-            var step = change.Step;
-            switch (change.Change)
-            {
-                case StepChangeKind.Delete:
-                    applied.Remove(step.Id);
-                    break;
-                case StepChangeKind.Retire:
-                    pending.Remove(step);
-                    break;
-                default:
-                    if (!applied.ContainsKey(step.Id))
-                    {
-                        order.Add(step.Id);
-                    }
-
-                    if (retiring.Remove(step.Id, out var old))
-                    {
-                        pending.Add(old);
-                    }
-
-                    applied[step.Id] = step;
-                    break;
-            }
-
-            State = new RunnerState(order.Where(applied.ContainsKey).Select(id => applied[id]).ToList(), pending.ToList());
-            var run = new StepRun(step.Id, change.Change, step.Host, clock.Elapsed - started) { Output = output };
-            runs.Add(run);
-            note($"{change.Change.ToString().ToLowerInvariant(),-7} {run.Id} on {run.Host ?? "the operator's machine"}: {run.Took.TotalSeconds:F1} s");
+        RunSideBySide(plan.Steps, changes.Where(c => c.Change is not (StepChangeKind.Delete or StepChangeKind.Retire)).ToDictionary(c => c.Step.Id), Run);
+        foreach (var change in changes.Where(c => c.Change is StepChangeKind.Delete or StepChangeKind.Retire))
+        {
+            Run(change);
         }
 
         // Steps the plan keeps unchanged are recorded as the plan has them (Pulumi writes every registered resource anew).
         State = new RunnerState(plan.Steps.ToList(), pending.ToList());
         Applied = plan;
         return runs;
+    }
+
+    /// <summary>
+    /// Each step of the plan once every step it depends on is done, up to <see cref="Parallel"/> changes at once; the first
+    /// failure stops new ones. A step that does not change is done as soon as what it depends on is, as Pulumi's
+    /// registration of an unchanged resource waits for its dependencies: so a chain orders what it links even where
+    /// a link in it does not change.
+    /// </summary>
+    private void RunSideBySide(IReadOnlyList<Step> steps, IReadOnlyDictionary<string, StepChange> changes, Action<StepChange> run)
+    {
+        var ids = steps.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var waiting = steps.ToDictionary(s => s.Id, s => s.DependsOn.Where(ids.Contains).ToHashSet(StringComparer.Ordinal));
+        var dependents = steps.SelectMany(s => waiting[s.Id].Select(d => (Dependency: d, Dependent: s.Id)))
+            .ToLookup(x => x.Dependency, x => x.Dependent);
+        var ready = new List<string>(steps.Where(s => waiting[s.Id].Count == 0).Select(s => s.Id));
+        var running = new List<(Task Task, string Id)>();
+        Exception? failure = null;
+        var position = steps.Select((s, i) => (s.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        while (running.Count > 0 || (ready.Count > 0 && failure is null))
+        {
+            // In the plan's order among those free to start, as Pulumi registers them; an unchanged step takes no slot.
+            foreach (var id in failure is null ? ready.OrderBy(id => position[id]).ToList() : [])
+            {
+                var changing = changes.TryGetValue(id, out var change);
+                if (changing && running.Count(r => r.Task != Task.CompletedTask) >= Parallel)
+                {
+                    continue;
+                }
+
+                ready.Remove(id);
+                running.Add((changing ? Task.Run(() => run(change!)) : Task.CompletedTask, id));
+            }
+
+            var finished = Task.WaitAny([.. running.Select(r => r.Task)]);
+            var (task, done) = running[finished];
+            running.RemoveAt(finished);
+            if (task.Exception is { } error)
+            {
+                failure ??= error.InnerException ?? error;
+                continue;
+            }
+
+            foreach (var dependent in dependents[done])
+            {
+                if (waiting[dependent].Remove(done) && waiting[dependent].Count == 0)
+                {
+                    ready.Add(dependent);
+                }
+            }
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        if (waiting.Values.Any(w => w.Count > 0))
+        {
+            throw new InvalidOperationException($"steps wait for each other in a cycle: {string.Join(", ", waiting.Where(w => w.Value.Count > 0).Select(w => w.Key))}");
+        }
     }
 
     /// <summary>Takes one step; returns what a command printed.</summary>

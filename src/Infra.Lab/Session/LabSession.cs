@@ -212,7 +212,7 @@ public sealed class LabSession(Action<string> output)
                 }
             }
 
-            var deployed = ContainerStack.Attach(lab, before, state.Abandoned ? null : Restore(lab, state));
+            var deployed = ContainerStack.Attach(lab, before, state.Abandoned || state.Unfinished is null ? null : state.Unfinished.Restore(PlansOn(lab, state.StackFile, state.Stack)));
             traffic = load ? await StartLoad(net, deployed.Client, deployed.FrontDoorUrl(), started) : null;
             Say("the change, step by step as `pulumi up` orders it (create, run, replace; then delete and retire; step, host, time):");
             IReadOnlyList<StepRun> runs;
@@ -224,7 +224,7 @@ public sealed class LabSession(Action<string> output)
             {
                 // As Pulumi's state after a failed update: what succeeded is recorded, and the next apply takes up from it.
                 var yamls = new[] { state.AppliedYaml, stack.Yaml }.Concat(state.Unfinished?.Yamls ?? []).Distinct().ToList();
-                (state with { Phase = LabState.Up, Pid = Environment.ProcessId, Unfinished = Save(lab, deployed.State, yamls, stack, e.Message) }).Write();
+                (state with { Phase = LabState.Up, Pid = Environment.ProcessId, Unfinished = UnfinishedApply.Of(deployed.State, yamls, PlansOn(lab, state.StackFile, state.Stack), e.Message) }).Write();
                 Say($"the apply failed part way: {e.Message}");
                 Say($"what succeeded is kept: fix the cause, then `infra lab apply {spec.Stack}` again takes up where it stopped");
                 throw;
@@ -272,27 +272,9 @@ public sealed class LabSession(Action<string> output)
         await Status(applied);
     }
 
-    /// <summary>A failed apply's state in a form the next process reads: each step by id and the stack file whose plan has it.</summary>
-    private static UnfinishedApply Save(ContainerLab lab, RunnerState runner, IReadOnlyList<string> yamls, LabStackFile stack, string failure)
-    {
-        var plans = yamls.Select(yaml => ContainerStack.PlanOn(lab, SpecLoader.LoadYaml(yaml, stack.File, stack.Spec.Stack).Spec!)).ToList();
-        StepFrom From(Step step) =>
-            new(step.Id, plans.FindIndex(p => p.Steps.Any(s => s == step)) is var at and >= 0 ? at : throw new InvalidOperationException($"{step.Id}: no stack file's plan has the version the hosts run"));
-        return new UnfinishedApply(yamls, runner.Steps.Select(From).ToList(), runner.Pending.Select(From).ToList(), failure);
-    }
-
-    /// <summary>The state a failed apply left, each step planned again from its stack file.</summary>
-    private static RunnerState? Restore(ContainerLab lab, LabState state)
-    {
-        if (state.Unfinished is not { } unfinished)
-        {
-            return null;
-        }
-
-        var plans = unfinished.Yamls.Select(yaml => ContainerStack.PlanOn(lab, SpecLoader.LoadYaml(yaml, state.StackFile, state.Stack).Spec!)).ToList();
-        Step Of(StepFrom step) => plans[step.From].Step(step.Id);
-        return new RunnerState(unfinished.Steps.Select(Of).ToList(), unfinished.Pending.Select(Of).ToList());
-    }
+    /// <summary>A stack file's plan on this lab, as the runner runs it.</summary>
+    private static Func<string, DeploymentPlan> PlansOn(ContainerLab lab, string file, string stack) =>
+        yaml => ContainerStack.PlanOn(lab, SpecLoader.LoadYaml(yaml, file, stack).Spec ?? throw new InvalidOperationException($"{file} as it was applied no longer loads"));
 
     /// <summary>What runs, per host and service, with each one's health, and whether the front door answers this machine.</summary>
     public async Task Status(LabState? known = null)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Infra.Lab.Containers;
+using Infra.Topology.Plan;
 
 namespace Infra.Lab.Session;
 
@@ -86,7 +87,25 @@ public sealed record LabState(
 /// whose plan it came from (<see cref="Yamls"/>: plans are deterministic, so a step is its stack file's and its id); the
 /// old versions of replaced steps not deleted yet; and what failed.
 /// </summary>
-public sealed record UnfinishedApply(IReadOnlyList<string> Yamls, IReadOnlyList<StepFrom> Steps, IReadOnlyList<StepFrom> Pending, string Failure);
+public sealed record UnfinishedApply(IReadOnlyList<string> Yamls, IReadOnlyList<StepFrom> Steps, IReadOnlyList<StepFrom> Pending, string Failure)
+{
+    /// <summary>The runner's state after a failure, each step by id and the first stack file whose plan has that very version.</summary>
+    public static UnfinishedApply Of(RunnerState state, IReadOnlyList<string> yamls, Func<string, DeploymentPlan> planOf, string failure)
+    {
+        var plans = yamls.Select(planOf).ToList();
+        StepFrom From(Step step) =>
+            new(step.Id, plans.FindIndex(p => p.Steps.Any(s => s == step)) is var at and >= 0 ? at : throw new InvalidOperationException($"{step.Id}: no stack file's plan has the version the hosts run"));
+        return new UnfinishedApply(yamls, state.Steps.Select(From).ToList(), state.Pending.Select(From).ToList(), failure);
+    }
+
+    /// <summary>The state again, each step planned anew from its stack file (plans are deterministic).</summary>
+    public RunnerState Restore(Func<string, DeploymentPlan> planOf)
+    {
+        var plans = Yamls.Select(planOf).ToList();
+        Step Of(StepFrom step) => plans[step.From].Step(step.Id);
+        return new RunnerState(Steps.Select(Of).ToList(), Pending.Select(Of).ToList());
+    }
+}
 
 /// <summary>A step of the plan of stack file number <paramref name="From"/>.</summary>
 public sealed record StepFrom(string Id, int From);

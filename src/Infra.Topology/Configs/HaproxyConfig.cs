@@ -5,9 +5,9 @@ using static Infra.Topology.Configs.ProxyTimeouts;
 namespace Infra.Topology.Configs;
 
 /// <summary>
-/// haproxy.cfg for one haproxy instance: every app instance of the topology as a checked server, the stats
-/// page for this host only. The sections the front load balancer shares (global, defaults, stats,
-/// failover) live here too, so both haproxy files behave alike.
+/// haproxy.cfg for one haproxy instance: the apps it lists as checked servers (every app, or in a large stack a subset:
+/// <see cref="Model.AppSubsets"/>), the stats page for this host only. The sections the front load balancer shares
+/// (global, defaults, stats, failover) live here too, so both haproxy files behave alike.
 /// </summary>
 public static class HaproxyConfig
 {
@@ -51,7 +51,7 @@ public static class HaproxyConfig
             // The default (a tenth of the frontend's maxconn) held each app near minconn, so a retry found the
             // other app full and went back to the dead one; live test: 1-3 of 2,000 GETs lost on a host kill.
             b.Line($"fullconn {apps.Count * AppMinConn}");
-            HealthCheck(b, topology.Spec.HealthCheckPath);
+            HealthCheck(b, topology.Spec.HealthCheckPath, AppCheckMs);
             Failover(b);
             b.Text(SharedText.For(topology, "haproxy servers", apps, ServerLines));
         });
@@ -110,13 +110,13 @@ public static class HaproxyConfig
         d.Comment("keep-alive on both sides: server connections are reused across requests, never for a client's first request");
         d.Line("option http-keep-alive");
         d.Line("http-reuse safe");
-        d.Line($"timeout connect {Seconds(Connect)}");
+        d.Comment("servers are on the LAN: a connection not made by then is a dead host, and the request is retried elsewhere");
+        d.Line($"timeout connect {Millis(ConnectMs)}");
         d.Line($"timeout client {Seconds(Client)}");
         d.Line($"timeout server {Seconds(serverTimeout)}");
         d.Line($"timeout http-request {Seconds(HttpRequest)}");
         d.Line($"timeout http-keep-alive {Seconds(HttpKeepAlive)}");
         d.Line($"timeout queue {Seconds(Queue)}");
-        d.Line($"timeout check {Seconds(Check)}");
     });
 
     internal static void Bind(ConfigWriter w, string hostAddress, int port, string options = "")
@@ -175,13 +175,18 @@ public static class HaproxyConfig
         w.Line("option forwardfor");
     }
 
-    internal static void HealthCheck(ConfigWriter w, string path)
+    internal static void HealthCheck(ConfigWriter w, string path, int checkTimeoutMs)
     {
         w.Line("option httpchk");
         w.Line($"http-check send meth GET uri {path}");
         w.Line("http-check expect status 200");
-        // a powered-off host sends no resets: without this, requests on its reused connections wait out `timeout server`
-        w.Line($"default-server inter {CheckIntervalMs} fall {CheckFall} rise {CheckRise} on-marked-down shutdown-sessions");
+        w.Line($"timeout check {Millis(checkTimeoutMs)}");
+        // A silent host is DOWN within inter + 2 x (timeout connect) + fastinter of its loss (ProxyTimeouts.DownWorstMs).
+        w.Comment($"a lost server is DOWN within a second: checks every {CheckIntervalMs} ms, and every {CheckFastIntervalMs} ms once one failed; {CheckFall} failures in a row mark it DOWN");
+        w.Comment($"observe layer4: {ObservedErrorLimit} connections in a row that traffic could not make count as a failed check, and the next check comes at once");
+        w.Comment("shutdown-sessions: a dead host sends no resets, so a request on a connection reused from before waits until its server is DOWN");
+        w.Line($"default-server inter {Millis(CheckIntervalMs)} fastinter {Millis(CheckFastIntervalMs)} fall {CheckFall} rise {CheckRise} " +
+            $"observe layer4 error-limit {ObservedErrorLimit} on-error fail-check on-marked-down shutdown-sessions");
     }
 
     internal static void Failover(ConfigWriter w)

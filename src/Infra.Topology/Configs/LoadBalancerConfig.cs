@@ -40,7 +40,7 @@ public static class LoadBalancerConfig
         w.Section("backend nginx", b =>
         {
             b.Line("balance roundrobin");
-            HaproxyConfig.HealthCheck(b, topology.Spec.HealthCheckPath);
+            HaproxyConfig.HealthCheck(b, topology.Spec.HealthCheckPath, NginxCheckMs);
             HaproxyConfig.Failover(b);
             foreach (var nginx in proxies)
             {

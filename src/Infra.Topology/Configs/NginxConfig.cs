@@ -131,7 +131,7 @@ public static class NginxConfig
                     l.Comment("an empty value drops the header: RFC 7239 Forwarded is not ours to pass on, X-Forwarded-Host only from the load balancer");
                     l.Line("proxy_set_header Forwarded \"\";");
                     l.Line("proxy_set_header X-Forwarded-Host $forwarded_host;");
-                    l.Line($"proxy_connect_timeout {Seconds(Connect)};");
+                    l.Line($"proxy_connect_timeout {Seconds(NginxConnect)};");
                     l.Comment("haproxy retries across apps itself; wait out its worst case so its answer arrives");
                     l.Line($"proxy_read_timeout {Seconds(NginxRead)};");
                     l.Comment("one upstream: retry only a reused keep-alive connection that turned out closed, never a timeout");

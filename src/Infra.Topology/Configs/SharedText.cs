@@ -5,7 +5,8 @@ namespace Infra.Topology.Configs;
 
 /// <summary>
 /// Text made from a list of instances, kept per topology and kind: a role-level wire gives every instance of a role
-/// the same list (every haproxy lists every app), so a stack of N hosts formats it once, not once per file (N^2).
+/// the same list (every haproxy lists every app, below the subsetting threshold), so a stack of N hosts formats it once,
+/// not once per file (N^2).
 /// </summary>
 internal static class SharedText
 {

@@ -89,6 +89,9 @@ public enum WireScope
 
     /// <summary>Every one in the stack but itself (peers of one role).</summary>
     Others,
+
+    /// <summary>Every one, or in a large stack a stable, balanced subset of them (haproxy to apps: <see cref="AppSubsets"/>).</summary>
+    Subset,
 }
 
 /// <summary>
@@ -151,6 +154,7 @@ public sealed record StackTopology(StackSpec Spec, EquatableArray<Host> Hosts, E
         WireScope.All => Of(role),
         WireScope.SameHost => On(end.Host, role),
         WireScope.Others => Of(role).Where(i => i != end),
+        WireScope.Subset => role == wire.To ? AppSubsets.AppsOf(this, end) : AppSubsets.CheckersOf(this, end),
         _ => throw new ArgumentOutOfRangeException(nameof(wire), wire.Scope, null),
     };
 

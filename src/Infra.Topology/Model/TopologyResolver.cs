@@ -90,7 +90,7 @@ public static partial class TopologyResolver
         new(Role.LoadBalancer, Role.Nginx, EdgeKind.Http, WireScope.All),
         // nginx proxies to the haproxy on its own host only.
         new(Role.Nginx, Role.Haproxy, EdgeKind.Http, WireScope.SameHost),
-        new(Role.Haproxy, Role.App, EdgeKind.Http, WireScope.All),
+        new(Role.Haproxy, Role.App, EdgeKind.Http, WireScope.Subset),
         new(Role.App, Role.Crate, EdgeKind.Sql, WireScope.All),
         new(Role.Crate, Role.Crate, EdgeKind.Discovery, WireScope.Others),
     ];

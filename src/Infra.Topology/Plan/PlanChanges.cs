@@ -102,7 +102,7 @@ public static class PlanChanges
         while (left.Count > 0)
         {
             var ids = left.Select(c => c.Step.Id).ToHashSet(StringComparer.Ordinal);
-            var free = left.Where(c => !DependsOn(c.Step).Any(ids.Contains)).ToList();
+            var free = left.Where(c => !c.Step.DependsOn.Any(ids.Contains)).ToList();
             if (free.Count == 0)
             {
                 throw new InvalidOperationException($"the steps to delete wait for each other in a cycle: {string.Join(", ", left.Select(c => c.Step.Id))}");
@@ -115,15 +115,6 @@ public static class PlanChanges
         rounds.Reverse();
         return rounds.SelectMany(round => round.OrderBy(c => position(c.Step.Id)));
     }
-
-    /// <summary>What a resource depends on directly: the steps it waits for, and its Docker engine (its provider).</summary>
-    private static IEnumerable<string> DependsOn(Step step) => step switch
-    {
-        ImageStep image => step.After.Append(image.Engine),
-        VolumeStep volume => step.After.Append(volume.Engine),
-        ContainerStep container => step.After.Append(container.Engine).Append(container.ImageStep),
-        _ => step.After,
-    };
 
     /// <summary>
     /// Whether Pulumi replaces the step by creating the new version first and deleting the old one at the end: every

@@ -81,7 +81,7 @@ public static class Scripts
     /// </summary>
     public static string RestartUntilHealthy(string container, IEnumerable<string> files) =>
         $"if [ \"$(stat -c %Y {string.Join(' ', files.Select(Quote))} | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{{{.State.StartedAt}}}}' -- {Quote(container)})\" +%s)\" ]; " +
-        $"then docker restart -- {Quote(container)} && ( {WaitHealthy(container)} ); else echo {Quote($"{container} started after its config was written: no restart needed")}; fi";
+        $"then docker restart -- {Quote(container)} && {WaitSeenUp(container)}; else echo {Quote($"{container} started after its config was written: no restart needed")}; fi";
 
     /// <summary>
     /// Docker's own health status: the same check, on the same schedule, the container reports to operators; asked
@@ -94,6 +94,13 @@ public static class Scripts
 
     /// <summary>How long the crate image's entrypoint may take to `chown -R` the data folder before CrateDB starts (millions of files on a slow disk).</summary>
     public const int ChownWaitSeconds = 7200;
+
+    /// <summary>
+    /// Healthy by Docker's check, and then long enough for every proxy that checks the service to have seen it UP
+    /// (<see cref="ProxyTimeouts.SeenUpWithinMs"/>): only then may the rollout take the next ones down.
+    /// </summary>
+    public static string WaitSeenUp(string container) =>
+        $"( {WaitHealthy(container)} ) && sleep {(ProxyTimeouts.SeenUpWithinMs / 1000.0).ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>
     /// <see cref="WaitHealthy"/> for a CrateDB node: the crate image's entrypoint changes the owner of everything in /data

@@ -147,16 +147,12 @@ public static class StepGraph
         // them runs, a new cluster has no master yet.
         var crateNodes = topology.Of(Role.Crate).ToList();
         var quorum = CrateConfig.MasterEligible(topology).Count / 2 + 1;
-        var rollout = hosts
-            .SelectMany((plan, hostIndex) => plan.Services.Select((service, index) => (plan, service, hostIndex, index)))
-            .OrderBy(s => RolloutRank(s.service.Role)).ThenBy(s => s.hostIndex).ThenBy(s => s.index)
-            .ToList();
         string? previous = null;
         string? decommissioned = null;
         var settled = steps.OfType<CommandStep>().Where(s => s.Purpose is CommandPurpose.ApplyFirewall or CommandPurpose.Gate).Select(s => s.Id).ToList();
-        foreach (var (plan, service, _, _) in rollout)
+        foreach (var wave in Waves(topology, hosts))
         {
-            if (service.Role != Role.Crate && crateNodes.Count > 0 && !steps.Any(s => s.Id == AppUserStep))
+            if (wave.Role != Role.Crate && crateNodes.Count > 0 && !steps.Any(s => s.Id == AppUserStep))
             {
                 // Between the data tier and the apps: the cluster has formed, and no app starts before its user exists.
                 var user = AppUser(topology, hosts, previous!);
@@ -165,80 +161,107 @@ public static class StepGraph
                 previous = user.Id;
             }
 
-            var host = plan.Host;
-            var ssh = Ssh(host);
-            var writes = service.Files
-                .Select(file => Write(
-                    service.Files.Count == 1 ? $"{service.Name}-config" : $"{service.Name}-config-{Path.GetFileName(file.HostPath)}",
-                    host, service.Name, file, $"{host.Name}-prepare-config-dir"))
-                .ToList();
-            steps.AddRange(writes);
-
-            var waitsFor = new List<string> { images[(host.Name, service.Container.Image)] };
-            waitsFor.AddRange(writes.Select(w => w.Id));
-            waitsFor.AddRange(gates[host.Name]);
-            if (service.Role == Role.LoadBalancer && certificateCheck is not null)
+            // Every service of a wave waits for the wave before it; the next wave waits for each of this one to be settled.
+            var waveSettled = new List<string>();
+            foreach (var (plan, service) in wave.Members)
             {
-                waitsFor.Add(certificateCheck);
+                var host = plan.Host;
+                var ssh = Ssh(host);
+                var writes = service.Files
+                    .Select(file => Write(
+                        service.Files.Count == 1 ? $"{service.Name}-config" : $"{service.Name}-config-{Path.GetFileName(file.HostPath)}",
+                        host, service.Name, file, $"{host.Name}-prepare-config-dir"))
+                    .ToList();
+                steps.AddRange(writes);
+
+                var waitsFor = new List<string> { images[(host.Name, service.Container.Image)] };
+                waitsFor.AddRange(writes.Select(w => w.Id));
+                waitsFor.AddRange(gates[host.Name]);
+                if (service.Role == Role.LoadBalancer && certificateCheck is not null)
+                {
+                    waitsFor.Add(certificateCheck);
+                }
+
+                foreach (var volume in service.Container.Mounts.Where(m => m.Kind == MountKind.Volume))
+                {
+                    var step = new VolumeStep($"{service.Name}-data", host.Name, service.Name, engines[host.Name], volume.Source);
+                    steps.Add(step);
+                    waitsFor.Add(step.Id);
+                }
+
+                if (previous is not null)
+                {
+                    waitsFor.Add(previous);
+                }
+
+                if (service.Role == Role.Crate)
+                {
+                    var stop = StopNode(topology, service, ssh, previous);
+                    steps.Add(stop);
+                    waitsFor.Add(stop.Id);
+                }
+
+                var container = new ContainerStep($"{service.Name}-container", host.Name, service.Name,
+                    $"{Describe(service.Role)}; {(wave.Size == 1 ? "replaced one at a time" : $"replaced {wave.Size} at a time")} when its image or spec changes",
+                    engines[host.Name], images[(host.Name, service.Container.Image)], service.Container)
+                {
+                    After = waitsFor.ToEquatableArray(),
+                };
+                steps.Add(container);
+
+                var readyScript = service.Role switch
+                {
+                    Role.Crate => ReadyNode(topology, service, crateNodes, quorum),
+                    // Servers the proxies check (the apps by every haproxy, nginx by the load balancer): seen UP by them too.
+                    Role.App or Role.Nginx => Scripts.WaitSeenUp(service.Name),
+                    _ => Scripts.WaitHealthy(service.Name),
+                };
+                var ready = new CommandStep($"{service.Name}-ready", host.Name, service.Name,
+                    service.Role == Role.Crate
+                        ? "a new or replaced node is healthy and back in its cluster before the rollout goes on"
+                        : "a new or replaced container is healthy before the rollout goes on",
+                    CommandPurpose.Ready, ssh, readyScript)
+                {
+                    Triggers = [service.Container.Fingerprint],
+                    After = [container.Id],
+                };
+                steps.Add(ready);
+                settled.Add(container.Id);
+                settled.Add(ready.Id);
+                var last = ready.Id;
+
+                if ((Apply(service, ssh, writes, ready) ?? RestartNode(topology, service, ssh, writes, ready)) is { } apply)
+                {
+                    steps.Add(apply);
+                    settled.Add(apply.Id);
+                    last = apply.Id;
+                }
+
+                if (service.Role == Role.Crate)
+                {
+                    var decommission = DecommissionNode(topology, service, ssh, last, decommissioned);
+                    steps.Add(decommission);
+                    decommissioned = decommission.Id;
+                }
+
+                waveSettled.Add(last);
             }
 
-            foreach (var volume in service.Container.Mounts.Where(m => m.Kind == MountKind.Volume))
+            if (waveSettled.Count == 1)
             {
-                var step = new VolumeStep($"{service.Name}-data", host.Name, service.Name, engines[host.Name], volume.Source);
-                steps.Add(step);
-                waitsFor.Add(step.Id);
+                previous = waveSettled[0];
+                continue;
             }
 
-            if (previous is not null)
+            var done = new CommandStep(wave.Id, null, null,
+                $"{wave.Members.Count} of {wave.Of} {TopologyResolver.RoleName(wave.Role)} instances, taken down together at most: each is ready (and has taken its config change) before the next wave starts",
+                CommandPurpose.Gate, null, "")
             {
-                waitsFor.Add(previous);
-            }
-
-            if (service.Role == Role.Crate)
-            {
-                var stop = StopNode(topology, service, ssh, previous);
-                steps.Add(stop);
-                waitsFor.Add(stop.Id);
-            }
-
-            var container = new ContainerStep($"{service.Name}-container", host.Name, service.Name,
-                $"{Describe(service.Role)}; replaced one at a time when its image or spec changes",
-                engines[host.Name], images[(host.Name, service.Container.Image)], service.Container)
-            {
-                After = waitsFor.ToEquatableArray(),
+                After = waveSettled.ToEquatableArray(),
             };
-            steps.Add(container);
-
-            var readyScript = service.Role == Role.Crate
-                ? ReadyNode(topology, service, crateNodes, quorum)
-                : Scripts.WaitHealthy(service.Name);
-            var ready = new CommandStep($"{service.Name}-ready", host.Name, service.Name,
-                service.Role == Role.Crate
-                    ? "a new or replaced node is healthy and back in its cluster before the rollout goes on"
-                    : "a new or replaced container is healthy before the rollout goes on",
-                CommandPurpose.Ready, ssh, readyScript)
-            {
-                Triggers = [service.Container.Fingerprint],
-                After = [container.Id],
-            };
-            steps.Add(ready);
-            settled.Add(container.Id);
-            settled.Add(ready.Id);
-            previous = ready.Id;
-
-            if ((Apply(service, ssh, writes, ready) ?? RestartNode(topology, service, ssh, writes, ready)) is { } apply)
-            {
-                steps.Add(apply);
-                settled.Add(apply.Id);
-                previous = apply.Id;
-            }
-
-            if (service.Role == Role.Crate)
-            {
-                var decommission = DecommissionNode(topology, service, ssh, previous, decommissioned);
-                steps.Add(decommission);
-                decommissioned = decommission.Id;
-            }
+            steps.Add(done);
+            settled.Add(done.Id);
+            previous = done.Id;
         }
 
         var triggers = hosts.SelectMany(h => h.Files).Select(f => f.Sha256)
@@ -246,6 +269,34 @@ public static class StepGraph
             .ToEquatableArray();
         steps.AddRange(Checks(topology, hosts).Select(check => check with { Triggers = triggers, After = settled.ToEquatableArray() }));
         return steps;
+    }
+
+    /// <summary>
+    /// Instances of one role created, replaced or restarted together: the tiers in order (data, apps, haproxy, nginx,
+    /// the front door, monitoring), each stateless role in waves of its rollout's size, CrateDB one node at a time.
+    /// </summary>
+    public sealed record Wave(Role Role, int Number, int Size, int Of, IReadOnlyList<(HostPlan Plan, ServicePlan Service)> Members)
+    {
+        /// <summary>The gate after a wave of more than one: stable while the wave's number is (a host added to the end joins the last wave).</summary>
+        public string Id => $"{TopologyResolver.RoleName(Role)}-wave-{Number}";
+    }
+
+    public static IReadOnlyList<Wave> Waves(StackTopology topology, IReadOnlyList<HostPlan> hosts)
+    {
+        var services = hosts
+            .SelectMany((plan, hostIndex) => plan.Services.Select((service, index) => (plan, service, hostIndex, index)))
+            .OrderBy(s => RolloutRank(s.service.Role)).ThenBy(s => s.service.Role).ThenBy(s => s.hostIndex).ThenBy(s => s.index)
+            .ToList();
+        var waves = new List<Wave>();
+        foreach (var role in services.GroupBy(s => s.service.Role))
+        {
+            var members = role.Select(s => (s.plan, s.service)).ToList();
+            // CrateDB keeps its own procedure: a node stops, restarts or is replaced only once the one before is back.
+            var size = role.Key == Role.Crate ? 1 : topology.Spec.Rollout.WaveSize(members.Count);
+            waves.AddRange(members.Chunk(size).Select((chunk, i) => new Wave(role.Key, i + 1, size, members.Count, chunk)));
+        }
+
+        return waves;
     }
 
     public const string AppUserStep = "crate-app-user";

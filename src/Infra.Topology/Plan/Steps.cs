@@ -77,6 +77,9 @@ public abstract record Step(string Id, string? Host, string? Service, string Why
     public abstract StepKind Kind { get; }
 
     public EquatableArray<string> After { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>What the step's resource depends on under Pulumi: the steps it waits for, and for a Docker resource its engine (its provider) and image (an input).</summary>
+    public virtual IEnumerable<string> DependsOn => After;
 }
 
 /// <summary>The host's Docker engine at <paramref name="Endpoint"/> (ssh://user@host, or the local socket).</summary>
@@ -127,6 +130,8 @@ public sealed record ImageStep(string Id, string Host, string Engine, string Ima
 {
     public override StepKind Kind => StepKind.Image;
 
+    public override IEnumerable<string> DependsOn => After.Append(Engine);
+
     public bool KeepLocally => true;
 }
 
@@ -136,6 +141,8 @@ public sealed record VolumeStep(string Id, string Host, string Service, string E
 {
     public override StepKind Kind => StepKind.Volume;
 
+    public override IEnumerable<string> DependsOn => After.Append(Engine);
+
     public bool RetainOnDelete => true;
 }
 
@@ -144,6 +151,8 @@ public sealed record ContainerStep(string Id, string Host, string Service, strin
     : Step(Id, Host, Service, Why)
 {
     public override StepKind Kind => StepKind.Container;
+
+    public override IEnumerable<string> DependsOn => After.Append(Engine).Append(ImageStep);
 
     /// <summary>Host networking and a fixed name: the old container must be gone before its replacement binds the same ports.</summary>
     public bool DeleteBeforeReplace => true;

@@ -55,6 +55,13 @@ public static partial class Grammar
     private const ulong MaxId = 4294967294;
 
     /// <summary>A JVM heap size: a number with k, m or g.</summary>
+    /// <summary>A count of instances (1 or more) or a share of a role (1% to 100%).</summary>
+    public static string? MaxUnavailable(string value) =>
+        (value.EndsWith('%') ? value[..^1] : value) is var number && int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            && n >= 1 && (!value.EndsWith('%') || n <= 100)
+            ? null
+            : $"\"{value}\" is not how much of a role may be down at once: write a count of instances (1 or more) or a share of the role, from 1% to 100% (e.g. 25%)";
+
     public static string? HeapSize(string value) =>
         HeapPattern().IsMatch(value) ? null : $"\"{value}\" is not a heap size: write a number with k, m or g, e.g. 2g";
 

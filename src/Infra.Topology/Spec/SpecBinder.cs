@@ -22,7 +22,7 @@ internal sealed partial class SpecBinder(string file)
     }
 
     internal static readonly string[] TopKeys =
-        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources", "cratePassword", "appUser", "monitoring"];
+        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources", "cratePassword", "appUser", "monitoring", "rollout"];
 
     private static readonly string[] HostKeys = ["name", "address", "ssh", "docker", "roles", "instances"];
     private static readonly string[] LoadBalancerKeys = ["name", "address", "ssh", "docker", "tlsCertificate"];
@@ -32,6 +32,7 @@ internal sealed partial class SpecBinder(string file)
     private static readonly string[] CommandKeys = ["app", "crate", "haproxy"];
     private static readonly string[] PortKeys = PortSpec.Keys.Select(k => k.Name).ToArray();
     private static readonly string[] CrateKeys = ["heapSize", "masterNodes", "discovery"];
+    private static readonly string[] RolloutKeys = ["maxUnavailable"];
 
     internal static readonly IReadOnlyDictionary<string, Layout> Layouts = new Dictionary<string, Layout>
     {
@@ -177,6 +178,12 @@ internal sealed partial class SpecBinder(string file)
             }
         }
 
+        var rollout = new RolloutSpec();
+        if (top.TryGetValue("rollout", out var rolloutEntry) && Map(rolloutEntry.Node, rolloutEntry.Path, RolloutKeys) is { } rolloutMap)
+        {
+            rollout = new RolloutSpec(String(rolloutMap, "maxUnavailable", rolloutEntry.Path) ?? rollout.MaxUnavailable);
+        }
+
         var healthCheckPath = TopScalar(top, "healthCheckPath", StackSpec.DefaultHealthCheckPath);
         var adminSources = TopList(top, "adminSources", Scalar,
             notAList: "must be a list of addresses or networks the operators connect from (`- 203.0.113.0/24`)",
@@ -203,6 +210,7 @@ internal sealed partial class SpecBinder(string file)
             AdminSources = adminSources.ToEquatableArray(),
             CratePasswordSet = cratePasswordSet,
             AppUser = top.ContainsKey("appUser") ? TopScalar(top, "appUser", "") : null,
+            Rollout = rollout,
             Monitoring = top.TryGetValue("monitoring", out var monitoringEntry) ? BindMonitoring(monitoringEntry.Node, monitoringEntry.Path) : null,
         };
         return (spec, layoutKnown);

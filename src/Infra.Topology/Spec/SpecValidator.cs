@@ -41,6 +41,11 @@ internal static partial class SpecValidator
             yield return Error(spec, $"{Ns}:appUser", userProblem);
         }
 
+        if (Grammar.MaxUnavailable(spec.Rollout.MaxUnavailable) is { } rolloutProblem)
+        {
+            yield return Error(spec, $"{Ns}:rollout.maxUnavailable", rolloutProblem);
+        }
+
         if (Grammar.HeapSize(spec.Crate.HeapSize) is { } heapProblem)
         {
             yield return Error(spec, $"{Ns}:crate.heapSize", heapProblem);

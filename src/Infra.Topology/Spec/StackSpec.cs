@@ -79,6 +79,25 @@ public sealed record PortSpec(int Nginx, int Haproxy, int App, int CrateHttp, in
     ];
 }
 
+/// <summary>
+/// `microblog:rollout`: how many of a stateless role's instances an update may take down at once (create, replace or
+/// restart): a count (`2`) or a share of the role (`25%`, rounded down), at least 1, and never every instance of a
+/// role that has two or more. The next wave starts when every instance of the one before is ready.
+/// </summary>
+public sealed record RolloutSpec(string MaxUnavailable = RolloutSpec.DefaultMaxUnavailable)
+{
+    public const string DefaultMaxUnavailable = "25%";
+
+    /// <summary>How many of <paramref name="instances"/> instances of a role go at once.</summary>
+    public int WaveSize(int instances)
+    {
+        var allowed = MaxUnavailable.EndsWith('%')
+            ? instances * int.Parse(MaxUnavailable[..^1], System.Globalization.CultureInfo.InvariantCulture) / 100
+            : int.Parse(MaxUnavailable, System.Globalization.CultureInfo.InvariantCulture);
+        return Math.Max(1, instances >= 2 ? Math.Min(allowed, instances - 1) : allowed);
+    }
+}
+
 /// <summary>CrateDB settings: the heap, and how many nodes (the first in host order) are master-eligible.</summary>
 public sealed record CrateSpec(string HeapSize, int MasterNodes = CrateSpec.DefaultMasterNodes)
 {
@@ -117,6 +136,9 @@ public sealed record StackSpec(
 
     /// <summary>Prometheus, Alertmanager and the exporters (`microblog:monitoring`); null: the stack is not monitored.</summary>
     public MonitoringSpec? Monitoring { get; init; }
+
+    /// <summary>How much of a stateless role an update may take down at once (`microblog:rollout`).</summary>
+    public RolloutSpec Rollout { get; init; } = new();
 
     public static readonly PortSpec DefaultPorts = new(
         Nginx: 80, Haproxy: 9100, App: 9210, CrateHttp: 4200, CrateTransport: 4300, CratePsql: 5432, LoadBalancerHttp: 80, LoadBalancerHttps: 443);

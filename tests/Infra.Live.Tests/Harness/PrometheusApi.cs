@@ -41,6 +41,13 @@ public sealed class PrometheusApi(NetnsLab lab, LabHost from, Instance prometheu
         var last = "";
         return Bounded.Until($"all {count} targets up in Prometheus", limit, async () =>
         {
+            // Prometheus answers 503 until its storage is open; the lab starts it without waiting for /-/ready.
+            var ready = await lab.Get(from, Url("/-/ready"));
+            if (ready.Status != 200)
+            {
+                last = $"/-/ready: {ready.Status}";
+                return false;
+            }
             var targets = await Targets();
             last = string.Join(", ", targets.Select(t => $"{t.Instance} {t.Health}"));
             return targets.Count == count && targets.All(t => t.Health == "up");

@@ -109,7 +109,8 @@ public class HaproxyConfigTests
 
         Assert.Contains("http-check send meth GET uri /status", lines);
         Assert.Contains("http-check expect status 200", lines);
-        Assert.Contains("default-server inter 500 fall 2 rise 2 on-marked-down shutdown-sessions", lines);
+        Assert.Contains("default-server inter 200ms fastinter 50ms fall 2 rise 2 observe layer4 error-limit 2 on-error fail-check on-marked-down shutdown-sessions", lines);
+        Assert.Contains("timeout check 500ms", lines);
         Assert.Contains("retries 3", lines);
         Assert.Contains("retry-on conn-failure empty-response", lines);
         Assert.Contains("acl retry_safe method GET HEAD OPTIONS", lines);

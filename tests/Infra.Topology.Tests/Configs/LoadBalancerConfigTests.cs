@@ -29,6 +29,8 @@ public class LoadBalancerConfigTests
         string[] binds = stack == "monitored" ? ["bind *:80", "bind *:8405"] : ["bind *:80"];
         Assert.Equal(binds, lines.Where(l => l.StartsWith("bind ", StringComparison.Ordinal)));
         Assert.Contains("http-check send meth GET uri /health", lines);
+        Assert.Contains("timeout check 1s", lines);
+        Assert.Contains("default-server inter 200ms fastinter 50ms fall 2 rise 2 observe layer4 error-limit 2 on-error fail-check on-marked-down shutdown-sessions", lines);
         Assert.Contains("retry-on conn-failure empty-response", lines);
         Assert.Contains("http-request disable-l7-retry unless retry_safe", lines);
     }

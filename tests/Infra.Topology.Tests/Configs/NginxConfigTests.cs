@@ -83,5 +83,16 @@ public class NginxConfigTests
         Assert.True(ProxyTimeouts.ReloadDrain > ProxyTimeouts.LoadBalancerResponse);
     }
 
+    [Fact]
+    public void A_lost_host_is_down_within_a_second_and_the_load_balancers_check_outlasts_the_app_tiers_detection()
+    {
+        // The check's connect timeout is min(inter, timeout connect): the connect timeout must be the smaller one.
+        Assert.True(ProxyTimeouts.ConnectMs <= ProxyTimeouts.CheckIntervalMs);
+        Assert.InRange(ProxyTimeouts.DownWorstMs, 1, 999);
+        Assert.InRange(ProxyTimeouts.AppDownTailMs, 1, 999);
+        // Else an LB check through a live nginx could time out on a dead app twice in a row, and mark that nginx DOWN too.
+        Assert.True(ProxyTimeouts.NginxCheckMs > Math.Max(ProxyTimeouts.DownWorstMs, ProxyTimeouts.AppDownTailMs) + ProxyTimeouts.ConnectMs);
+    }
+
     private static List<string> Lines(string config) => config.Split('\n').Select(l => l.Trim()).ToList();
 }
