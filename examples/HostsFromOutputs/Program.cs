@@ -43,6 +43,8 @@ public sealed class HostsFromOutputsStack : Stack
         LoadBalancer = new LoadBalancerArgs { Name = "front", Address = front, Family = IpFamily.IPv4 },
         Images = new ImagesArgs { App = "registry.example.com/microblog/app:1.0.0" },
         AdminSources = ["203.0.113.0/24"],
+        // The uid:gid the app image runs as: app.conf, which holds the password, is its alone.
+        AppUser = "10001:10001",
         CratePassword = cratePassword,
     };
 }

@@ -19,6 +19,8 @@ public sealed class SingleHostStack : Stack
             },
             Images = new ImagesArgs { App = "registry.example.com/microblog/app:1.0.0" },
             // pulumi config set --secret microblog:cratePassword "$(openssl rand -base64 24)"
+            // The uid:gid the app image runs as: app.conf, which holds the password, is its alone.
+            AppUser = "10001:10001",
             CratePassword = new Config("microblog").RequireSecret("cratePassword"),
         });
         FrontDoorUrls = topology.FrontDoorUrls;

@@ -19,6 +19,8 @@ public sealed class ThreeHostStack : Stack
             Images = new ImagesArgs { App = "registry.example.com/microblog/app:1.0.0" },
             Crate = new CrateArgs { HeapSize = "2g" },
             AdminSources = ["203.0.113.0/24"],
+            // The uid:gid the app image runs as: app.conf, which holds the password, is its alone.
+            AppUser = "10001:10001",
             CratePassword = new Config("microblog").RequireSecret("cratePassword"),
         });
         FrontDoorUrls = topology.FrontDoorUrls;

@@ -23,6 +23,8 @@ public sealed class TwoHostStack : Stack
             Crate = new CrateArgs { HeapSize = "2g" },
             // Where operators connect from: SSH on every host is open to these only (an example network: write yours).
             AdminSources = ["203.0.113.0/24"],
+            // The uid:gid the app image runs as: app.conf, which holds the password, is its alone.
+            AppUser = "10001:10001",
             CratePassword = new Config("microblog").RequireSecret("cratePassword"),
         });
         FrontDoorUrls = topology.FrontDoorUrls;

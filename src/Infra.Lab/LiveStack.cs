@@ -153,6 +153,12 @@ public sealed class LiveStack
         var host = HostOf(instance);
         var dir = HostDir(instance.Host);
         var commands = Topology.Spec.Commands;
+        if (instance.Role == Role.Crate)
+        {
+            // Its crate.yml has it listen on the admin network's gateway too, which the plan has Docker make.
+            Lab.AddAdminBridge(host);
+        }
+
         var process = instance.Role switch
         {
             // crate.yml's path.data is the container's volume; a process keeps its data in the lab's folder instead.

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text.RegularExpressions;
+using Infra.Topology.Configs;
 
 namespace Infra.Lab;
 
@@ -151,6 +153,47 @@ public sealed partial class NetnsLab : IAsyncDisposable
         _hosts[name] = host;
         return host;
     }
+
+    /// <summary>
+    /// A CrateDB host's admin network (<see cref="Infra.Topology.Configs.CrateAccess"/>), as the plan has Docker make it:
+    /// its bridge on the host, with the gateway address each node also listens on. Made once per host.
+    /// </summary>
+    public void AddAdminBridge(LabHost host)
+    {
+        if (Shell.In(host.NsPath, "ip", "link", "show", CrateAccess.AdminBridge).Ok)
+        {
+            return;
+        }
+
+        var prefix = CrateAccess.AdminSubnet.Split('/')[1];
+        Shell.Check("ip", ["-n", host.Namespace, "-batch", "-"],
+            $"link add {CrateAccess.AdminBridge} type bridge\naddr add {CrateAccess.AdminGateway}/{prefix} dev {CrateAccess.AdminBridge}\nlink set {CrateAccess.AdminBridge} up\n");
+    }
+
+    /// <summary>
+    /// Where the process tier runs what the plan runs in a container on a host's admin network: a namespace of its own,
+    /// cabled to the host's admin bridge at the first client address (as Docker would give the container).
+    /// </summary>
+    public LabHost AdminClient(LabHost host)
+    {
+        var name = host.Name + "-admin";
+        if (_adminClients.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        AddAdminBridge(host);
+        var prefix = CrateAccess.AdminSubnet.Split('/')[1];
+        var address = IPNetwork.Parse(CrateAccess.AdminClients).BaseAddress.ToString();
+        var client = CreateNamespace(name, SafeName(name), address);
+        Shell.Check("ip", ["-n", host.Namespace, "-batch", "-"],
+            $"link add {client.SwitchPort} type veth peer name eth0 netns {client.Namespace}\nlink set {client.SwitchPort} master {CrateAccess.AdminBridge} up\n");
+        Shell.Check("ip", ["-n", client.Namespace, "-batch", "-"], $"addr add {address}/{prefix} dev eth0\nlink set eth0 up\nlink set lo up\n");
+        _adminClients[name] = client;
+        return client;
+    }
+
+    private readonly Dictionary<string, LabHost> _adminClients = new(StringComparer.Ordinal);
 
     /// <summary>The host's own folder for its configs and state; each process's log goes to logs/.</summary>
     public string HostDir(LabHost host)

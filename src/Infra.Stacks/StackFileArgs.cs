@@ -65,6 +65,8 @@ internal sealed class StackFileArgs
         },
         HealthCheckPath = _spec.HealthCheckPath,
         AdminSources = _spec.AdminSources.Count == 0 ? null : [.. _spec.AdminSources],
+        AppUser = _spec.AppUser,
+        Rollout = _spec.Rollout == new RolloutSpec() ? null : new RolloutArgs { MaxUnavailable = _spec.Rollout.MaxUnavailable },
         Monitoring = _spec.Monitoring is { } monitoring ? Monitoring(monitoring) : null,
         CratePassword = cratePassword,
     };

@@ -156,8 +156,32 @@ internal static class StepResources
             args.User = spec.User;
         }
 
+        if (spec.PidMode is not null)
+        {
+            args.PidMode = spec.PidMode;
+        }
+
+        if (spec.CapDrop.Count > 0)
+        {
+            args.Capabilities = new ContainerCapabilitiesArgs { Drops = spec.CapDrop.ToList() };
+        }
+
         foreach (var mount in spec.Mounts)
         {
+            // A bind with a propagation needs the provider's mounts (its volumes have no propagation).
+            if (mount is { Kind: MountKind.Bind, Propagation: { } propagation })
+            {
+                args.Mounts.Add(new ContainerMountArgs
+                {
+                    Type = "bind",
+                    Source = mount.Source,
+                    Target = mount.Target,
+                    ReadOnly = mount.ReadOnly,
+                    BindOptions = new ContainerMountBindOptionsArgs { Propagation = propagation },
+                });
+                continue;
+            }
+
             args.Volumes.Add(mount.Kind switch
             {
                 MountKind.Bind => new ContainerVolumeArgs { HostPath = plan.Fill(mount.Source), ContainerPath = plan.Fill(mount.Target), ReadOnly = mount.ReadOnly },

@@ -23,7 +23,7 @@ public sealed class GitRevisionTests : IDisposable
         var result = _project.Run("validate", "prod@HEAD~1", "prod@main");
 
         Assert.True(result.Exit == 0, result.ToString());
-        Assert.Contains("stacks/Pulumi.prod.yaml@HEAD~1:15:5: warning: microblog:hosts: 2 master-eligible CrateDB nodes cannot survive", result.Out);
+        Assert.Contains("stacks/Pulumi.prod.yaml@HEAD~1:18:5: warning: microblog:hosts: 2 master-eligible CrateDB nodes cannot survive", result.Out);
         Assert.Contains("prod: ok (1 warning)\nprod: ok\n", result.Out);
     }
 

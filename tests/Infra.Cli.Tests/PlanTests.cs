@@ -14,14 +14,14 @@ public class PlanTests
         Assert.True(result.Exit == 0, result.ToString());
         var output = result.Out;
         Assert.StartsWith(
-            "two-host: 69 steps, in the order `pulumi up` takes them\n" +
+            "two-host: 71 steps, in the order `pulumi up` takes them\n" +
             "rollout (at most 25% of a role down at once, microblog:rollout.maxUnavailable): crate 2, one node at a time; app 2 in 2 waves of 1; haproxy 2 in 2 waves of 1; nginx 2 in 2 waves of 1; lb 1\n" +
             "critical path of a first deploy: 34 steps, 9 ready waits in series, 7 of them in the stateless tiers (steps on separate branches run side by side)\n",
             output);
         Assert.Contains("\n 1. host1-docker (Docker engine on host1): ssh://deploy@192.0.2.11\n", output);
-        Assert.Contains("\n 5. host1-nftables-apply (command on host1): opens what the plan wires before any container waits on it; what it no longer wires is withdrawn at the end of the update", output);
+        Assert.Contains("\n 6. host1-nftables-apply (command on host1): opens what the plan wires before any container waits on it; what it no longer wires is withdrawn at the end of the update", output);
         Assert.Contains(". firewalls-opened (command on this machine): every host admits what the plan wires before any container starts; what leaves is gone before anything is withdrawn\n    after: host1-nftables-apply, host2-nftables-apply, front-nftables-apply\n", output);
-        Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, firewalls-opened, crate-app-user\n", output);
+        Assert.Contains("\n    after: host1-image-app, host1-app-9210-config, host1-prepare-config-dir, host1-prepare-max-map-count, host1-prepare-crate-admin-network, firewalls-opened, crate-app-user\n", output);
         Assert.Contains(". crate-app-user (command on host1): the apps connect as CrateDB user microblog (DQL, DML, DDL on schema doc); its password is the stack's secret microblog:cratePassword\n    after: host2-crate-4200-restart\n", output);
         Assert.Contains("(command on this machine): the front door answers its health path\n", output);
         Assert.EndsWith("\noutputs: front door http://192.0.2.10:80/\nnote: {{secret microblog:cratePassword}} stands for the stack's secret microblog:cratePassword (pulumi config set --secret microblog:cratePassword <value>): `pulumi up` fills it in and keeps it encrypted in the state; it is never printed\n", output);
@@ -59,15 +59,15 @@ public class PlanTests
         var result = InfraCli.Run("plan", "two-host", "--scripts");
 
         Assert.True(result.Exit == 0, result.ToString());
-        Assert.Contains("    over ssh deploy@192.0.2.12:22: docker kill --signal=USR2 host2-haproxy\n", result.Out);
+        Assert.Contains("    over ssh deploy@192.0.2.12:22: docker kill --signal=USR2 -- 'host2-haproxy'\n", result.Out);
         Assert.Contains("    mount volume host1-crate-4200-data at /data\n", result.Out);
+        Assert.Contains("    docker: --name host2-app-9210 --network host --restart unless-stopped --user 10001:10001 --cap-drop NET_RAW\n", result.Out);
         Assert.Contains("    health: CMD curl -sS -o /dev/null http://192.0.2.11:4200/ (every 2s, 3 tries)\n", result.Out);
         Assert.Contains("    here: for i in $(seq 1 30); do code=$(curl", result.Out);
-        // The user step reads the password from stdin: the plan shows where it comes from, never a value.
-        Assert.Contains("    over ssh deploy@192.0.2.11:22: docker exec -i host1-crate-4200 sh -c 'IFS= read -r password", result.Out);
+        // The user step reads its statements, with the password, from stdin: the plan shows where it comes from, never a value.
+        Assert.Contains("docker run --rm -i --network microblog-admin --cap-drop NET_RAW --entrypoint sh \"$image\" -c 'IFS= read -r create && IFS= read -r alter", result.Out);
         Assert.Contains("    stdin: {{secret microblog:cratePassword}} (pulumi up fills it in from the stack's secret config; never printed)\n", result.Out);
-        Assert.Contains("CREATE USER microblog WITH (password = ?)", result.Out);
-        Assert.Contains("    over ssh deploy@192.0.2.12:22, when the step is deleted (it leaves the stack, or a new version replaced it; at the end of the update): [ \"$(docker inspect -f '{{.State.Running}}' host2-crate-4200 2>/dev/null)\" = true ]", result.Out);
+        Assert.Contains("    over ssh deploy@192.0.2.12:22, when the step is deleted (it leaves the stack, or a new version replaced it; at the end of the update): [ \"$(docker inspect -f '{{.State.Running}}' -- 'host2-crate-4200' 2>/dev/null)\" = true ]", result.Out);
         Assert.DoesNotContain("    over ssh deploy@192.0.2.12:22: \n", result.Out);
     }
 

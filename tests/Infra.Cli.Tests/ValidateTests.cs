@@ -11,7 +11,7 @@ public class ValidateTests
         var result = InfraCli.Run("validate");
 
         Assert.True(result.Exit == 0, result.ToString());
-        Assert.Contains("stacks/Pulumi.two-host.yaml:15:5: warning: microblog:hosts: 2 master-eligible CrateDB nodes cannot survive", result.Out);
+        Assert.Contains("stacks/Pulumi.two-host.yaml:18:5: warning: microblog:hosts: 2 master-eligible CrateDB nodes cannot survive", result.Out);
         Assert.Contains("two-host: ok (1 warning)\n", result.Out);
         Assert.Contains("three-host: ok\n", result.Out);
         Assert.Contains("monitored: ok (1 warning)\n", result.Out);

@@ -141,12 +141,13 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             // A new CrateDB image: each node is replaced on its volume, back in the cluster before the next; its data stays.
             var nodes = stack.Plan.Services.Where(s => s.Role == Role.Crate).Select(s => s.Name).ToList();
             var marks = nodes.ToDictionary(n => n, n => Marker(lab, stack, n));
+            var nextCrate = spec.Images.Crate + "-next";
             foreach (var host in lab.Hosts)
             {
-                Check(lab.Docker(host, "tag", "crate:5.10", "crate:5.11"));
+                Check(lab.Docker(host, "tag", spec.Images.Crate, nextCrate));
             }
 
-            var upgraded = TwoHostWithTls(yaml => yaml.Replace("microblog/app:1.0.0", "microblog/app:1.2.0\n    crate: crate:5.11", StringComparison.Ordinal) + Host3 + Rollout("50%"));
+            var upgraded = TwoHostWithTls(yaml => yaml.Replace("microblog/app:1.0.0", $"microblog/app:1.2.0\n    crate: {nextCrate}", StringComparison.Ordinal) + Host3 + Rollout("50%"));
             var nodeIds = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
             runs = stack.Apply(upgraded);
             output.WriteLine($"new crate image: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
@@ -170,8 +171,15 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
     private static StackSpec TwoHostWithTls(Func<string, string> edit) =>
         Stacks.Edited("two-host", yaml => edit(yaml.Replace("  microblog:loadBalancer:\n", $"  microblog:loadBalancer:\n    tlsCertificate: {Certificate}\n", StringComparison.Ordinal)));
 
+    /// <summary>
+    /// single-host through its life: the first deploy; a new CrateDB image keeps each node's data, and the node whose data
+    /// folder is big makes the crate image's entrypoint take its time (`chown -R` of /data at every start), which the
+    /// ready step sees and reports on the path users run (that a chown longer than the whole health wait is waited for,
+    /// ReadyWaitTests shows in a moment: here it would cost its minutes); then haproxy, the front door here, moves to
+    /// port 80, below 1024, which the haproxy image's user (uid 99) cannot bind on the host's network.
+    /// </summary>
     [LiveFact("dockerd", "sshd", "ssh", "ssh-agent", "ssh-keygen", "sudo", "useradd", "unshare", "debootstrap", "nft")]
-    public Task Single_host_comes_up_then_its_crate_data_survives_a_new_image()
+    public Task Single_host_comes_up_keeps_its_crate_data_through_a_new_image_and_the_chown_of_a_big_data_folder_then_serves_haproxy_on_port_80()
     {
         var spec = Stacks.Spec("single-host");
         return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), async lab =>
@@ -181,18 +189,37 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             var nodes = stack.Plan.Services.Where(s => s.Role == Role.Crate).Select(s => s.Name).ToList();
             var marks = nodes.ToDictionary(n => n, n => Marker(lab, stack, n));
             var ids = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
-            Check(lab.Docker(lab.Hosts[0], "tag", "crate:5.10", "crate:5.11"));
+            // Many small files on the first node's volume, as a node with data has: its next start chowns every one.
+            var big = nodes[0];
+            var fill = lab.Docker(lab.Hosts[0], "exec", big, "sh", "-c", $"mkdir -p /data/data/filler && cd /data/data/filler && seq 1 {FillerFiles} | xargs touch && ls | wc -l");
+            Check(fill);
+            var next = spec.Images.Crate + "-next";
+            Check(lab.Docker(lab.Hosts[0], "tag", spec.Images.Crate, next));
 
-            var runs = stack.Apply(Stacks.Edited("single-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:5.11\n", StringComparison.Ordinal)));
+            var runs = stack.Apply(Stacks.Edited("single-host", yaml => yaml.Replace("  microblog:images:\n", $"  microblog:images:\n    crate: {next}\n", StringComparison.Ordinal)));
 
-            output.WriteLine($"single-host, new crate image: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}; markers {string.Join(", ", marks.Values)}");
+            output.WriteLine($"single-host, new crate image: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id} ({r.Took.TotalSeconds:F1} s)"))}; markers {string.Join(", ", marks.Values)}");
             Assert.All(nodes, n =>
             {
                 Assert.NotEqual(ids[n], stack.Inspect(n).Id);
                 Assert.Equal(marks[n], Marker(lab, stack, n));
             });
+            var ready = runs.Single(r => r.Id == $"{big}-ready");
+            output.WriteLine($"{big}-ready ({fill.Stdout.Trim()} files on its volume): {ready.Output.Trim()}");
+            Assert.Contains("chown", ready.Output, StringComparison.Ordinal);
+
+            runs = stack.Apply(Stacks.Edited("single-host", yaml => yaml.Replace("  microblog:images:\n", $"  microblog:images:\n    crate: {next}\n", StringComparison.Ordinal) + "  microblog:ports:\n    haproxy: 80\n"));
+
+            output.WriteLine($"single-host, haproxy on port 80: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
+            Assert.Equal(80, stack.Topology.FrontDoor[0].Port);
+            var load = await lab.Net.StartLoad(stack.Client, stack.FrontDoorUrl(), count: 200, name: "port-80").Result(TimeSpan.FromSeconds(60));
+            output.WriteLine(load.ToString());
+            Assert.Equal(200, load.Ok);
         });
     }
+
+    /// <summary>Enough files that the crate image's `chown -R /data` takes seconds, as on a node that holds data.</summary>
+    private const int FillerFiles = 300_000;
 
     /// <summary>Samples the apps' health every 100 ms and reports how many were not healthy at once.</summary>
     private static IDisposable Watch(ContainerStack stack, IReadOnlyList<string> apps, Action<int> seen)

@@ -171,6 +171,10 @@ public class ContainerLabTests(ITestOutputHelper output)
                 file.File.WriteTo(path);
             }
 
+            // The plan's admin network first: the node binds its gateway address, as its crate.yml says.
+            var admin = lab.Ssh(host1, ((CommandStep)plan.Step($"{host1.Name}-prepare-crate-admin-network")).Script);
+            Assert.True(admin.Ok, admin.ToString());
+
             // As the plan's containers, in its rollout order (data tier first), created over SSH.
             foreach (var service in placed.Services.OrderBy(s => s.Role switch { Role.Crate => 0, Role.App => 1, Role.Haproxy => 2, _ => 3 }))
             {
@@ -190,10 +194,11 @@ public class ContainerLabTests(ITestOutputHelper output)
             output.WriteLine($"nginx -> haproxy -> app answered {clock.ElapsedMilliseconds} ms after the last container started");
             var health = await lab.Net.Get(lab.Net.Outside, $"http://{host1.Address}/health");
             Assert.Equal("ok", health.Body.Trim());
+            // Host-based auth admits nobody from outside without credentials, the superuser least of all.
             var crate = await lab.Net.Get(lab.Net.Outside, $"http://{host1.Address}:4200/");
-            Assert.Contains("host1-crate-4200", crate.Body);
-            // The double runs as the crate image's user and keeps its data in the volume at /data.
-            var data = lab.Docker(host1, "exec", "host1-crate-4200", "sh", "-c", "id -u; ls -ld /data | cut -d' ' -f3");
+            Assert.Equal(401, crate.Status);
+            // As crate/docker-crate: the entrypoint runs as root, chowns /data to crate and starts the double as uid 1000.
+            var data = lab.Docker(host1, "exec", "host1-crate-4200", "sh", "-c", "stat -c %u /proc/1; ls -ld /data | cut -d' ' -f3");
             Assert.Equal("1000\ncrate", data.Stdout.Trim());
         });
 

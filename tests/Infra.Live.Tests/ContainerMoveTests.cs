@@ -1,5 +1,6 @@
 using Infra.Live.Tests.Harness;
 using Infra.Live.Tests.Harness.Containers;
+using Infra.Topology.Configs;
 using Infra.Topology.Plan;
 using Infra.Topology.Spec;
 
@@ -120,9 +121,11 @@ public sealed class ContainerMoveTests(ITestOutputHelper output)
     {
         const string CrateHost1 = "    - name: crate-host1\n      address: 192.0.2.41\n      roles: [crate]\n";
         const string CrateHost3 = "    - name: crate-host3\n      address: 192.0.2.43\n      roles: [crate]\n";
-        var spec = Stacks.Spec("split-role");
-        var added = Stacks.Edited("split-role", yaml => yaml + CrateHost3);
-        var replaced = Stacks.Edited("split-role", yaml => yaml.Replace(CrateHost1, "", StringComparison.Ordinal) + CrateHost3);
+        // Monitored: a node exporter on every host is the only neighbour a CrateDB node has on split-role (FirstDeploy asks it).
+        const string Monitoring = "  microblog:monitoring:\n    name: monitor\n    address: 192.0.2.50\n    webhook: http://192.0.2.99:9999/hook\n";
+        var spec = Stacks.Edited("split-role", yaml => yaml + Monitoring);
+        var added = Stacks.Edited("split-role", yaml => yaml + CrateHost3 + Monitoring);
+        var replaced = Stacks.Edited("split-role", yaml => yaml.Replace(CrateHost1, "", StringComparison.Ordinal) + CrateHost3 + Monitoring);
         return ContainerLab.Run(output, ContainerStack.HostNames(spec), ImageNames.Of(spec), async lab =>
         {
             var stack = ContainerStack.Deploy(lab, spec, out var firstRuns);
@@ -183,12 +186,12 @@ public sealed class ContainerMoveTests(ITestOutputHelper output)
     private static Task Green(ContainerLab lab, ContainerStack stack, string node) =>
         Bounded.Until($"{node}'s cluster green", TimeSpan.FromSeconds(30), () => Ask(lab, stack, node, "select count(*) from sys.health where health <> 'GREEN'") == "0", pollMs: 500);
 
-    /// <summary>A count CrateDB answers, asked of a node from inside its container (where the plan's own steps ask).</summary>
+    /// <summary>A count CrateDB answers, asked of a node as the plan's own steps ask: as the superuser, from the admin network on its host.</summary>
     private static string Ask(ContainerLab lab, ContainerStack stack, string node, string statement)
     {
         var instance = stack.Topology.Instance(node);
-        var result = lab.Docker(stack.HostOf(node), "exec", node, "curl", "-fsS", "-H", "Content-Type: application/json", "-X", "POST",
-            $"http://127.0.0.1:{instance.Port}/_sql", "-d", $"{{\"stmt\":\"{statement}\"}}");
+        var result = lab.Docker(stack.HostOf(node), "run", "--rm", "--network", CrateAccess.AdminNetwork, "--entrypoint", "curl", stack.Inspect(node).Image,
+            "-fsS", "-H", "Content-Type: application/json", "-X", "POST", CrateConfig.AdminSqlUrl(instance), "-d", $"{{\"stmt\":\"{statement}\"}}");
         Assert.True(result.Ok, result.ToString());
         return System.Text.RegularExpressions.Regex.Match(result.Stdout, @"""rows"":\[\[(\d+)\]\]").Groups[1].Value;
     }

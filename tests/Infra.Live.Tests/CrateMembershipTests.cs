@@ -1,4 +1,5 @@
 using Infra.Live.Tests.Harness;
+using Infra.Topology.Configs;
 using Infra.Topology.Plan;
 using Infra.Topology.Spec;
 
@@ -6,8 +7,9 @@ namespace Infra.Live.Tests;
 
 /// <summary>
 /// The plan's CrateDB scripts run against CrateDB doubles running as processes: a node's decommission, and the guard
-/// that refuses the next one. A small `docker` stand-in maps what the scripts ask Docker (exec in the node's container,
-/// is it running, its restart policy) to the node's process and its host's namespace; the
+/// that refuses the next one. A small `docker` stand-in maps what the scripts ask Docker (a container on the admin
+/// network, a command in the node's container, is it running, its restart policy) to a namespace on the host's admin
+/// bridge, the host's namespace and the node's process; the
 /// statements each double received, and their order, are what is asserted.
 /// </summary>
 public sealed class CrateMembershipTests(ITestOutputHelper output)
@@ -44,14 +46,14 @@ public sealed class CrateMembershipTests(ITestOutputHelper output)
         for (var i = 0; i < 20 && remaining != "host1-crate-4200,host2-crate-4200"; i++)
         {
             await Task.Delay(500);
-            // On host1's loopback: the superuser is trusted nowhere else.
-            var answer = Shell.Run("nsenter", ["--net=" + lab["host1"].NsPath, "--", "curl", "-fsS", "-H", "Content-Type: application/json", "-X", "POST",
-                $"http://127.0.0.1:{nodes[0].Port}/_sql", "-d", "{\"stmt\":\"select name from sys.nodes\"}"]);
+            // From host1's admin network: the superuser is trusted nowhere else.
+            var answer = Shell.Run("nsenter", ["--net=" + lab.AdminClient(lab["host1"]).NsPath, "--", "curl", "-fsS", "-H", "Content-Type: application/json", "-X", "POST",
+                CrateConfig.AdminSqlUrl(nodes[0]), "-d", "{\"stmt\":\"select name from sys.nodes\"}"]);
             remaining = string.Join(",", System.Text.Json.JsonDocument.Parse(answer.Stdout).RootElement.GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()));
         }
 
         Assert.Equal("host1-crate-4200,host2-crate-4200", remaining);
-        Assert.Equal(["update --restart=no host3-crate-4200"], File.ReadAllLines(Path.Combine(shim, "updates.log")));
+        Assert.Equal(["update --restart=no -- host3-crate-4200"], File.ReadAllLines(Path.Combine(shim, "updates.log")));
 
         // host2 next would leave one of the three master-eligible nodes: refused, nothing sent but the questions.
         since = DateTime.UtcNow;
@@ -79,12 +81,18 @@ public sealed class CrateMembershipTests(ITestOutputHelper output)
         }
 
         var docker = Path.Combine(dir, "docker");
+        // `docker run ... --network microblog-admin ... sh -c SCRIPT` runs the script in the calling host's admin client
+        // namespace ($MICROBLOG_ADMIN_NS), as a container on that network.
         File.WriteAllText(docker, """
             #!/bin/sh
             d=$(dirname "$0")
             case "$1" in
-              exec) shift 2; exec "$@" ;;
-              inspect) pid=$(cat "$d/$4.pid"); state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null); if [ -n "$state" ] && [ "$state" != Z ]; then echo true; else echo false; fi ;;
+              exec) shift 3; exec "$@" ;;
+              inspect) case "$3" in
+                  *.Image*) echo crate-double-image ;;
+                  *) pid=$(cat "$d/$5.pid"); state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null); if [ -n "$state" ] && [ "$state" != Z ]; then echo true; else echo false; fi ;;
+                esac ;;
+              run) while [ "$1" != -c ]; do shift; done; exec nsenter --net="$MICROBLOG_ADMIN_NS" -- sh -c "$2" ;;
               update) echo "$*" >> "$d/updates.log" ;;
               *) echo "docker stand-in: $*: not in the process tier" >&2; exit 1 ;;
             esac
@@ -96,7 +104,8 @@ public sealed class CrateMembershipTests(ITestOutputHelper output)
     }
 
     private static ShellResult Run(NetnsLab lab, string host, string shim, string script) =>
-        Shell.Run("nsenter", ["--net=" + lab[host].NsPath, "--", "env", $"PATH={shim}:{Environment.GetEnvironmentVariable("PATH")}", "sh", "-c", script], "", TimeSpan.FromMinutes(2));
+        Shell.Run("nsenter", ["--net=" + lab[host].NsPath, "--", "env", $"PATH={shim}:{Environment.GetEnvironmentVariable("PATH")}",
+            "MICROBLOG_ADMIN_NS=" + lab.AdminClient(lab[host]).NsPath, "sh", "-c", script], "", TimeSpan.FromMinutes(2));
 
     /// <summary>Every statement the doubles logged since <paramref name="since"/>, in the order they arrived: `NODE STATEMENT`.</summary>
     private static List<string> Statements(LiveStack stack, DateTime since) =>

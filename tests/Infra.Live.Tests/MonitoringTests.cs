@@ -76,6 +76,17 @@ public sealed class MonitoringTests(ITestOutputHelper output)
             Assert.Equal(["host1-nginx-exporter", "host2-nginx-exporter"], (await api.Query("nginx_up == 1")).Select(r => r.Instance).Order());
             Assert.Equal(4, (await api.Query("node_uname_info")).Count);
 
+            // As node_exporter's README runs it (--pid=host, / at /host with rslave, --path.rootfs=/host): each reports the
+            // host's own root file system, not the container's root or the files Docker mounts into it.
+            var roots = await api.Query("node_filesystem_size_bytes{mountpoint=\"/\"}");
+            var dockerFiles = await api.Query("node_filesystem_size_bytes{mountpoint=~\"/etc/(hosts|hostname|resolv.conf)|/host.*\"}");
+            output.WriteLine($"node exporters: / reported by {string.Join(", ", roots.Select(r => r.Instance))}; container mounts reported: {string.Join(", ", dockerFiles.Select(r => r.Instance))}");
+            Assert.Equal(["front-node-exporter", "host1-node-exporter", "host2-node-exporter", "monitor-node-exporter"], roots.Select(r => r.Instance).Order());
+            Assert.Empty(dockerFiles);
+
+            // The exporters share their hosts with CrateDB nodes: like every neighbour, they get nothing without credentials.
+            CrateNeighbours.AskWithoutCredentials(stack, output);
+
             var app = topology.Instance("host2-app-9210");
             var host = stack.HostOf(app.Name);
             await AlertFiresAndResolves(api, hookLog, app,

@@ -23,12 +23,10 @@ public sealed class PlanRunnerTests
 
         public ShellResult Run(CommandStep step) => Act(step.Id, step.Script);
 
-        public ShellResult Docker(EngineStep engine, IReadOnlyList<string> args)
-        {
-            // The container's name is the docker command's last argument but for `create` (--name).
-            var name = args[0] == "create" ? args[args.ToList().IndexOf("--name") + 1] : args[^1];
-            return Act(name + "-container", string.Join(' ', args));
-        }
+        // The container's name is the docker command's last argument (stop, rm, start).
+        public ShellResult Docker(EngineStep engine, IReadOnlyList<string> args) => Act(args[^1] + "-container", string.Join(' ', args));
+
+        public ShellResult CreateContainer(EngineStep engine, ContainerSpec spec) => Act(spec.Name + "-container", $"create {spec.Name}");
 
         private ShellResult Act(string step, string what)
         {

@@ -105,6 +105,7 @@ public class ChangeTests
             "command:remote:Command host3-prepare-config-dir",
             "command:remote:Command host3-nftables-config",
             "command:remote:Command host3-nftables-apply",
+            "command:remote:Command host3-prepare-crate-admin-network",
             "command:remote:Command host3-prepare-max-map-count",
             "docker:index/remoteImage:RemoteImage host3-image-crate",
             "microblog:infra:CrateNode host3-crate-4200",

@@ -70,6 +70,28 @@ public class StackTests
     }
 
     [Fact]
+    public async Task Every_key_a_stack_file_sets_reaches_the_plan_through_the_components()
+    {
+        // Keys whose default the committed stacks keep: written here, each must change what is deployed as the core plans it.
+        var config = PulumiConfigOf.StackFile(Repo.StackFile("three-host"));
+        config["microblog:appUser"] = "20002:20002";
+        config["microblog:rollout"] = "{\"maxUnavailable\":\"2\"}";
+        config["microblog:crate"] = "{\"heapSize\":\"2g\",\"masterNodes\":1}";
+        config["microblog:healthCheckPath"] = "/up";
+        config["microblog:clusterName"] = "acme-prod";
+
+        var deployed = await Deploy.Config("three-host", config);
+
+        var plan = Planner.Plan(TopologyResolver.Resolve(SpecLoader.LoadPulumiConfig(config, "three-host").Spec!));
+        Assert.Equal(plan.Steps.Select(s => Deploy.Name(s.Id)).Order(), deployed.Declared.Where(d => d.Resource is CustomResource).Select(d => d.Name).Order());
+        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
+        Assert.Contains("\"user\":\"20002:20002\"", deployed.InputsById["host1-app-9210-container"], StringComparison.Ordinal);
+        // Three apps two at a time: a wave of two has its gate, where the default (25%: one at a time) has none.
+        Assert.DoesNotContain(Plans.Of("three-host").Steps, s => s.Id == "app-wave-1");
+        Assert.Contains(deployed.Declared, d => d.Name == Deploy.Name("app-wave-1"));
+    }
+
+    [Fact]
     public async Task A_stack_file_that_takes_an_address_from_another_stack_reads_it_through_a_stack_reference_and_fills_it_in()
     {
         var config = PulumiConfigOf.StackFile(Repo.StackFile("two-host"));

@@ -64,13 +64,16 @@ public class SecretTests
     public void A_password_in_the_grammar_is_accepted(string password) => Assert.Null(Secrets.CheckPassword(password));
 
     [Fact]
-    public void The_app_config_carries_the_placeholder_readable_by_root_only()
+    public void The_app_config_carries_the_placeholder_readable_by_the_apps_user_only()
     {
         var plan = Planner.Plan(Repo.Topology("two-host"));
 
         var file = plan.Hosts.SelectMany(h => h.Files).Single(f => f.HostPath == "/etc/microblog/two-host/app-9210/app.conf" && f.File.Host == "host1");
         Assert.Contains($"crate.user = microblog\ncrate.password = {Placeholder}\n", file.File.Content, StringComparison.Ordinal);
         Assert.Equal("0600", file.Mode);
+        Assert.Equal("10001:10001", file.Owner);
+        // The container that reads it runs as that user.
+        Assert.Equal("10001:10001", plan.Services.Single(s => s.Name == "host1-app-9210").Container.User);
         Assert.All(plan.Hosts.SelectMany(h => h.Files).Where(f => !f.HostPath.EndsWith("/app.conf", StringComparison.Ordinal)), f =>
         {
             Assert.Equal("0644", f.Mode);
@@ -79,21 +82,50 @@ public class SecretTests
     }
 
     [Fact]
-    public void The_user_step_reads_the_password_on_stdin_and_sends_it_as_a_statement_parameter()
+    public void The_user_step_reads_its_statements_on_stdin_with_the_password_as_a_statement_parameter()
     {
         var step = (CommandStep)Planner.Plan(Repo.Topology("two-host")).Step(StepGraph.AppUserStep);
 
         Assert.Equal(CommandPurpose.Credentials, step.Purpose);
-        Assert.Equal(Placeholder + "\n", step.Stdin);
+        Assert.Equal(
+            """
+            {"stmt":"CREATE USER microblog WITH (password = ?)","args":[{{secret-json microblog:cratePassword}}]}
+            {"stmt":"ALTER USER microblog SET (password = ?)","args":[{{secret-json microblog:cratePassword}}]}
+
+            """,
+            step.Stdin);
         Assert.Equal(["microblog:cratePassword"], step.SecretKeys);
         Assert.DoesNotContain("{{secret", step.Script, StringComparison.Ordinal);
-        Assert.StartsWith("docker exec -i host1-crate-4200 sh -c 'IFS= read -r password", step.Script, StringComparison.Ordinal);
-        Assert.Contains("http://127.0.0.1:4200/_sql", step.Script, StringComparison.Ordinal);
-        Assert.Contains("CREATE USER microblog WITH (password = ?)", step.Script, StringComparison.Ordinal);
-        Assert.Contains("ALTER USER microblog SET (password = ?)", step.Script, StringComparison.Ordinal);
+        // As the superuser, from a container on the admin network that reads the step's stdin.
+        Assert.Contains("docker run --rm -i --network microblog-admin --cap-drop NET_RAW --entrypoint sh \"$image\" -c 'IFS= read -r create && IFS= read -r alter", step.Script, StringComparison.Ordinal);
+        Assert.Contains("http://169.254.77.1:4200/_sql", step.Script, StringComparison.Ordinal);
         Assert.Contains("GRANT DQL, DML, DDL ON SCHEMA doc TO microblog", step.Script, StringComparison.Ordinal);
         // The statement's answer, which could repeat what was sent, is thrown away.
         Assert.Contains("curl -sS -o /dev/null -w", step.Script, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Filled in, each line is one request body whose parameter is the password, whatever it holds: a JSON encoder
+    /// escaped it, not the shell or printf.
+    /// </summary>
+    [Theory]
+    [InlineData("0123456789abcdef")]
+    [InlineData("quote\"backslash\\dollar$(id)`id`")]
+    [InlineData("line\nbreak\tand\u0001control")]
+    [InlineData("ünïcødé and 'single' quotes")]
+    public void The_filled_user_statements_carry_any_password_as_one_json_string(string password)
+    {
+        var step = (CommandStep)Planner.Plan(Repo.Topology("two-host")).Step(StepGraph.AppUserStep);
+
+        var filled = Secrets.Fill(step.Stdin!, new Dictionary<string, string> { ["microblog:cratePassword"] = password });
+
+        var lines = filled.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, line =>
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            Assert.Equal(password, Assert.Single(json.RootElement.GetProperty("args").EnumerateArray()).GetString());
+        });
     }
 
     [Fact]
@@ -120,17 +152,32 @@ public class SecretTests
     }
 
     [Fact]
-    public void CrateDB_trusts_the_superuser_on_loopback_only_and_wants_the_apps_password_and_no_x_real_ip()
+    public void CrateDB_trusts_the_superuser_from_the_admin_network_only_and_wants_the_apps_password_and_no_x_real_ip()
     {
         var topology = Repo.Topology("three-host");
 
         var settings = CrateConfig.Settings(topology, topology.Instance("host1-crate-4200"));
 
         Assert.Equal(true, settings["auth.host_based.enabled"]);
-        Assert.Equal(("crate", "_local_", "trust"), ((string)settings["auth.host_based.config.0.user"], (string)settings["auth.host_based.config.0.address"], (string)settings["auth.host_based.config.0.method"]));
+        Assert.Equal(("crate", "169.254.77.8/29", "trust", "http"), ((string)settings["auth.host_based.config.0.user"], (string)settings["auth.host_based.config.0.address"],
+            (string)settings["auth.host_based.config.0.method"], (string)settings["auth.host_based.config.0.protocol"]));
         Assert.Equal(("microblog", "password"), ((string)settings["auth.host_based.config.1.user"], (string)settings["auth.host_based.config.1.method"]));
         Assert.False(settings.ContainsKey("auth.host_based.config.1.address"));
+        // No entry for the superuser from loopback or the host's address: a neighbour on the host matches none.
+        Assert.DoesNotContain(settings, s => s.Key.StartsWith("auth.host_based.config.", StringComparison.Ordinal) && s.Value is "_local_");
         Assert.Equal(false, settings["auth.trust.http_support_x_real_ip"]);
-        Assert.Equal(new List<string> { "192.0.2.11", "_local_" }, settings["network.bind_host"]);
+        // Loopback still listens (a neighbour gets 401 there, not a refused connection), and so does the admin network's gateway.
+        Assert.Equal(new List<string> { "192.0.2.11", "_local_", "169.254.77.1" }, settings["network.bind_host"]);
+    }
+
+    [Fact]
+    public void The_process_managed_layouts_have_no_admin_network_and_trust_the_superuser_on_loopback_as_crate_does_by_default()
+    {
+        var topology = Repo.Topology("single-host");
+
+        var settings = CrateConfig.Settings(topology, topology.Instance("localhost-crate-4200"), Model.RunMode.Supervisord);
+
+        Assert.Equal(("crate", "_local_", "trust"), ((string)settings["auth.host_based.config.0.user"], (string)settings["auth.host_based.config.0.address"], (string)settings["auth.host_based.config.0.method"]));
+        Assert.False(settings.ContainsKey("network.bind_host"));
     }
 }

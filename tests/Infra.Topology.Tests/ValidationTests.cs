@@ -59,7 +59,7 @@ public class ValidationTests
         var error = ErrorAt("two-host", "microblog:hosts[1].name", t => t.Replace("name: host2", "name: host1"));
 
         Assert.Contains("already the name of microblog:hosts[0]", error.Message);
-        Assert.Equal((17, 13), (error.Line, error.Column));
+        Assert.Equal((20, 13), (error.Line, error.Column));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class Cluster(CrateSettings settings, Users users)
     private string _members = "";
     private DateTime _changed = DateTime.UtcNow;
 
-    /// <summary>The line each side of a transport connection sends first: `{"node":..,"cluster":..,"users":{name:[hash,stamp]}}`.</summary>
+    /// <summary>The line each side of a transport connection sends first: `{"node":..,"cluster":..,"users":{name:[hash,stamp,grants]}}`.</summary>
     public byte[] Hello() => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { node = settings.NodeName, cluster = settings.ClusterName, users = users.Snapshot() }) + "\n");
 
     public IReadOnlyList<string> Members()
@@ -124,7 +124,8 @@ public sealed class Cluster(CrateSettings settings, Users users)
                 _seen[node] = DateTime.UtcNow;
                 if (json.RootElement.TryGetProperty("users", out var known))
                 {
-                    users.Merge(known.EnumerateObject().Select(u => (u.Name, u.Value[0].GetString()!, u.Value[1].GetInt64())));
+                    users.Merge(known.EnumerateObject().Select(u => (u.Name, u.Value[0].GetString()!, u.Value[1].GetInt64(),
+                        (IReadOnlyList<string>)u.Value[2].EnumerateArray().Select(g => g.GetString()!).ToList())));
                 }
             }
         }

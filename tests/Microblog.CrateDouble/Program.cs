@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microblog.CrateDouble;
 using Microblog.Testing;
@@ -18,8 +19,13 @@ catch (Exception e) when (e is ArgumentException or IOException or FormatExcepti
     return 2;
 }
 
+// As CrateDB's JVM, SIGTERM ends the node, as PID 1 of a container too: .NET's default re-raises the signal, which the
+// kernel ignores for PID 1, and Docker would wait out its whole stop timeout.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Environment.Exit(143));
+
 var users = new Users(settings);
 var cluster = new Cluster(settings, users);
+var tables = new Tables();
 StatementLog? log = null;
 if (settings.DataPath is { } dataPath)
 {
@@ -68,18 +74,30 @@ async Task<HttpResponse> Handle(HttpRequest request)
         return await Sql(request);
     }
 
-    object body = request.Path == "/__seeds"
-        ? await Seeds()
-        : new Dictionary<string, object?>
-        {
-            ["name"] = settings.NodeName,
-            ["cluster_name"] = settings.ClusterName,
-            ["double"] = true,
-            ["http_port"] = settings.HttpPort,
-            ["transport_port"] = settings.TransportPort,
-            ["psql_port"] = settings.PsqlPort,
-            ["seed_hosts"] = settings.SeedHosts,
-        };
+    // The double's own test hook, not CrateDB's: who its seed hosts are and whether it reaches them.
+    if (request.Path == "/__seeds")
+    {
+        return new HttpResponse(200, JsonSerializer.Serialize(await Seeds()) + "\n", "application/json");
+    }
+
+    // Every other path of CrateDB's HTTP port needs an authenticated user too (host-based authentication applies to
+    // the whole port, the admin UI's pages as well).
+    var (_, refusal) = users.Authenticate(request);
+    if (refusal is not null)
+    {
+        return Error(401, 4011, refusal);
+    }
+
+    object body = new Dictionary<string, object?>
+    {
+        ["name"] = settings.NodeName,
+        ["cluster_name"] = settings.ClusterName,
+        ["double"] = true,
+        ["http_port"] = settings.HttpPort,
+        ["transport_port"] = settings.TransportPort,
+        ["psql_port"] = settings.PsqlPort,
+        ["seed_hosts"] = settings.SeedHosts,
+    };
     return new HttpResponse(200, JsonSerializer.Serialize(body) + "\n", "application/json");
 }
 
@@ -102,9 +120,11 @@ async Task<object> Seeds() => await Task.WhenAll(settings.SeedHosts.Select(async
     }
 }));
 
-// The statements a deployment sends: its checks, its credentials, a rolling restart's and a decommission's. Every
-// statement is logged (stdout, and with its time under the node's data path, which outlives the container), never its
-// arguments (as in CrateDB's job log), so a test can assert what was asked, by whom and in which order.
+// The statements a deployment sends: its checks, its credentials, a rolling restart's and a decommission's; and an
+// app's, on its own tables. Every statement is logged (stdout with its user and peer, and with its time under the node's
+// data path, which outlives the container), never its arguments (as in CrateDB's job log), so a test can assert what
+// was asked, by whom, from where and in which order. Each needs the privileges CrateDB's access control asks for
+// (<see cref="Privileges"/>); a user without them is refused as CrateDB refuses, HTTP 401.
 async Task<HttpResponse> Sql(HttpRequest request)
 {
     string? statement = null;
@@ -143,14 +163,22 @@ async Task<HttpResponse> Sql(HttpRequest request)
         return Rows(["current_user"], [[user!]]);
     }
 
+    var (needs, superuserOnly) = Privileges.Of(collapsed, user!);
     if (user != Users.Superuser)
     {
-        return Error(403, 4031, $"Missing privilege for user '{user}': the double answers {user} only `select current_user`");
+        if (superuserOnly)
+        {
+            return Error(401, 4010, $"User \"{user}\" is not authorized to execute the statement. Superuser permissions are required");
+        }
+
+        if (needs is not null && !Privileges.Covers(users.GrantsOf(user!), needs))
+        {
+            return Error(401, 4011, $"Missing '{needs.Type}' privilege for user '{user}'");
+        }
     }
 
-    if (Statements.Decommission.Match(collapsed) is { Success: true } decommission)
+    if (Privileges.DecommissionTarget(collapsed) is { } node)
     {
-        var node = decommission.Groups[1].Value;
         if (node != settings.NodeName)
         {
             return Error(400, 4000, $"the CrateDB double decommissions only the node that receives the statement ({settings.NodeName}), not {node}");
@@ -171,7 +199,7 @@ async Task<HttpResponse> Sql(HttpRequest request)
     {
         "select name from sys.nodes" => Rows(["name"], members.Select(m => new object[] { m })),
         "select count(*) from sys.nodes" => Rows(["count(*)"], [[members.Count]]),
-        // No tables, so nothing to allocate but the moment after a node came or went, when the double says "not green"
+        // No shards, so nothing to allocate but the moment after a node came or went, when the double says "not green"
         // for a while, as a cluster does while it recovers replicas: a script that waits for green must wait.
         "select count(*) from sys.health where health <> 'green'" => Rows(["count(*)"], [[cluster.Settling() ? 1 : 0]]),
         "set global transient \"cluster.routing.allocation.enable\" = 'new_primaries'" => Rows([], []),
@@ -185,8 +213,10 @@ async Task<HttpResponse> Sql(HttpRequest request)
             userStatement.Groups["verb"].Value == "create" == users.Exists(userStatement.Groups["name"].Value)
                 ? Error(409, 4091, $"user {userStatement.Groups["name"].Value} {(users.Exists(userStatement.Groups["name"].Value) ? "already exists" : "does not exist")}")
                 : SetUser(userStatement.Groups["name"].Value, password.GetString()!),
-        _ when normalized.StartsWith("grant ", StringComparison.Ordinal) => Rows([], []),
-        _ => Error(400, 4000, $"the CrateDB double does not know `{statement}`: it knows the node list, the node count, sys.health's non-green count, limiting and restoring shard allocation and the graceful stop's availability, decommissioning itself, and users (sys.users, CREATE/ALTER USER, GRANT)"),
+        _ when Privileges.ParseGrant(collapsed) is { } grant =>
+            users.Add(grant.User, grant.Grants) ? Rows([], []) : Error(404, 4043, $"Role '{grant.User}' does not exist"),
+        _ when tables.Run(collapsed) is { } answer => answer,
+        _ => Error(400, 4000, $"the CrateDB double does not know `{statement}`: it knows the node list, the node count, sys.health's non-green count, limiting and restoring shard allocation and the graceful stop's availability, decommissioning itself, users (sys.users, CREATE/ALTER USER, GRANT), and tables of one integer column (CREATE TABLE, INSERT, SELECT count(*))"),
     };
 }
 

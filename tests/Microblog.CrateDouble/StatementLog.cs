@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Microblog.CrateDouble;
 
 /// <summary>
@@ -20,13 +18,4 @@ public sealed class StatementLog(string path)
             File.AppendAllText(path, line);
         }
     }
-}
-
-/// <summary>The statements the double parses beyond a fixed text.</summary>
-public static partial class Statements
-{
-    [GeneratedRegex(@"^alter cluster decommission '([^']+)'$", RegexOptions.IgnoreCase)]
-    private static partial Regex DecommissionPattern();
-
-    public static Regex Decommission => DecommissionPattern();
 }

@@ -17,21 +17,41 @@ public sealed class Users(CrateSettings settings)
 {
     public const string Superuser = "crate";
 
-    private readonly ConcurrentDictionary<string, (string Hash, long Stamp)> _users = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Hash, long Stamp, Grant[] Grants)> _users = new(StringComparer.Ordinal);
 
     public bool Exists(string name) => name == Superuser || _users.ContainsKey(name);
 
-    public void Set(string name, string password) => _users[name] = (Hash(password), DateTime.UtcNow.Ticks);
+    /// <summary>A new user, or a new password for one: its grants stay.</summary>
+    public void Set(string name, string password) =>
+        _users.AddOrUpdate(name, _ => (Hash(password), DateTime.UtcNow.Ticks, []), (_, was) => (Hash(password), DateTime.UtcNow.Ticks, was.Grants));
 
-    /// <summary>For the greeting: name -> [hash, stamp].</summary>
-    public Dictionary<string, object[]> Snapshot() => _users.ToDictionary(kv => kv.Key, kv => new object[] { kv.Value.Hash, kv.Value.Stamp });
+    /// <summary>GRANT: the user's privileges gain <paramref name="grants"/> (false when the user does not exist).</summary>
+    public bool Add(string name, IEnumerable<Grant> grants)
+    {
+        if (!_users.TryGetValue(name, out var was))
+        {
+            return false;
+        }
+
+        _users[name] = (was.Hash, DateTime.UtcNow.Ticks, was.Grants.Union(grants).ToArray());
+        return true;
+    }
+
+    public IReadOnlyList<Grant> GrantsOf(string name) => _users.TryGetValue(name, out var user) ? user.Grants : [];
+
+    /// <summary>For the greeting: name -> [hash, stamp, grants as "TYPE CLASS IDENT"].</summary>
+    public Dictionary<string, object[]> Snapshot() => _users.ToDictionary(kv => kv.Key, kv => new object[]
+    {
+        kv.Value.Hash, kv.Value.Stamp, kv.Value.Grants.Select(g => $"{g.Type} {g.Class} {g.Ident ?? "-"}").ToArray(),
+    });
 
     /// <summary>A peer's users: the newer entry of each wins.</summary>
-    public void Merge(IEnumerable<(string Name, string Hash, long Stamp)> users)
+    public void Merge(IEnumerable<(string Name, string Hash, long Stamp, IReadOnlyList<string> Grants)> users)
     {
-        foreach (var (name, hash, stamp) in users)
+        foreach (var (name, hash, stamp, grants) in users)
         {
-            _users.AddOrUpdate(name, (hash, stamp), (_, mine) => stamp > mine.Stamp ? (hash, stamp) : mine);
+            var parsed = grants.Select(g => g.Split(' ')).Select(p => new Grant(p[0], p[1], p[2] == "-" ? null : p[2])).ToArray();
+            _users.AddOrUpdate(name, (hash, stamp, parsed), (_, mine) => stamp > mine.Stamp ? (hash, stamp, parsed) : mine);
         }
     }
 

@@ -204,10 +204,11 @@ public static class PlanCommand
                 break;
             case ContainerStep container:
                 var spec = container.Spec;
-                yield return $"docker: --name {spec.Name} --network {spec.NetworkMode} --restart {spec.RestartPolicy}" + (spec.User is { } user ? $" --user {user}" : "");
+                yield return $"docker: --name {spec.Name} --network {spec.NetworkMode} --restart {spec.RestartPolicy}" + (spec.User is { } user ? $" --user {user}" : "")
+                    + (spec.PidMode is { } pid ? $" --pid {pid}" : "") + string.Concat(spec.CapDrop.Select(c => $" --cap-drop {c}"));
                 foreach (var mount in spec.Mounts)
                 {
-                    yield return $"mount {(mount.Kind == MountKind.Volume ? "volume " : "")}{mount.Source} at {mount.Target}{(mount.ReadOnly ? " (read-only)" : "")}";
+                    yield return $"mount {(mount.Kind == MountKind.Volume ? "volume " : "")}{mount.Source} at {mount.Target}{(mount.ReadOnly ? " (read-only)" : "")}{(mount.Propagation is { } propagation ? $" ({propagation})" : "")}";
                 }
 
                 foreach (var variable in spec.Environment)

@@ -8,9 +8,10 @@ namespace Infra.Lab.Containers;
 /// The stand-in images' shared root filesystem: Debian 13 with nginx, haproxy, curl and bash, the official
 /// images' users and folders, and this machine's .NET and ASP.NET Core runtimes. Cached under <see cref="CacheDir"/> twice, as a
 /// tarball for `docker import` and unpacked for <see cref="Chroot"/>, both named by a hash of the recipe: a
-/// changed recipe (or runtime) builds anew, anything else reuses it. Prometheus and its exporters, more than half
-/// of the tree, are split off into a layer of their own (<see cref="MonitoringContext"/>) that only a monitored
-/// stack's hosts build on, so every other lab host imports the smaller base. All are renamed into place when
+/// changed recipe (or runtime) builds anew, anything else reuses it. Prometheus, Alertmanager and the exporters
+/// are taken out of the tree into one small root filesystem each (<see cref="MonitoringLayer"/>), laid out as their
+/// official images are: busybox and glibc with the program for the prom/* images, the program alone (no shell) for
+/// the nginx exporter's; only a monitored stack's hosts build them. All are renamed into place when
 /// complete, so a crashed or concurrent build never leaves half of one where a later run would find it.
 /// </summary>
 public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, string RuntimeVersion)
@@ -18,12 +19,12 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
     public const string CacheDir = "/var/cache/microblog-lab";
 
     /// <summary>Bump when the C# side of the recipe changes in a way the texts below do not show.</summary>
-    public const string RecipeVersion = "1";
+    public const string RecipeVersion = "2";
 
     public const string Suite = "trixie";
 
     public static readonly IReadOnlyList<string> Packages =
-        ["nginx-light", "haproxy", "curl", "bash", "ca-certificates", "wget", "prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "prometheus-nginx-exporter"];
+        ["nginx-light", "haproxy", "curl", "bash", "ca-certificates", "wget", "busybox-static", "prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "prometheus-nginx-exporter"];
 
     /// <summary>Run on the fresh debootstrap tree: $1 the tree, $2 this machine's dotnet root, $3 the runtime version (both runtimes').</summary>
     public const string LayoutScript = """
@@ -32,23 +33,21 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         # what no container reads: package caches and lists, docs, manuals, translations, install logs
         rm -rf "$R"/var/cache/apt/* "$R"/var/lib/apt/lists/* "$R"/usr/share/doc/* "$R"/usr/share/man/* \
           "$R"/usr/share/info/* "$R"/usr/share/locale/* "$R"/var/cache/debconf/*-old "$R"/var/log/*.log "$R"/var/log/apt/*
-        # the official images' users: haproxy 99 (its image runs as it), crate 1000 (owns /data)
+        # the official images' users: haproxy 99 (its image runs as it), crate 1000 (owns /data); and an app image's
+        # usual unprivileged user, which the stand-in app runs as
         chroot "$R" groupmod -g 99 haproxy
         chroot "$R" usermod -u 99 -g 99 haproxy
         chroot "$R" groupadd -g 1000 crate
         chroot "$R" useradd -u 1000 -g crate -d /crate -M -s /usr/sbin/nologin crate
+        chroot "$R" groupadd -g 10001 app
+        chroot "$R" useradd -u 10001 -g app -d /app -M -s /usr/sbin/nologin app
         # where each image's config is mounted, and where its programs write
-        mkdir -p "$R"/usr/local/etc/haproxy "$R"/var/lib/haproxy "$R"/crate/config "$R"/data "$R"/etc/microblog \
+        mkdir -p "$R"/usr/local/etc/haproxy "$R"/var/lib/haproxy "$R"/crate/config "$R"/data/data "$R"/data/log "$R"/etc/microblog \
           "$R"/var/lib/nginx "$R"/var/log/nginx "$R"/run
         chown 99:99 "$R"/var/lib/haproxy
-        chown 1000:1000 "$R"/data
         # as in the official nginx image: its default log files are the container's output
         ln -sf /dev/stdout "$R"/var/log/nginx/access.log
         ln -sf /dev/stderr "$R"/var/log/nginx/error.log
-        # the prom/* images' folders, owned by nobody, which they run as; the nginx exporter's image path
-        mkdir -p "$R"/prometheus "$R"/alertmanager "$R"/etc/prometheus "$R"/etc/alertmanager
-        chown 65534:65534 "$R"/prometheus "$R"/alertmanager
-        ln -sf prometheus-nginx-exporter "$R"/usr/bin/nginx-prometheus-exporter
         # the runtimes only: the programs are published framework-dependent and added per run; the test app is
         # served by Kestrel, from ASP.NET Core's shared framework, released with the runtime under the same version
         [ -d "$dotnet"/shared/Microsoft.AspNetCore.App/"$runtime" ] || {
@@ -63,21 +62,68 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         """;
 
     /// <summary>
-    /// Run on the laid-out tree: $1 the tree, $2 the monitoring layer's folder. Moves the files of Prometheus, its tools
-    /// and exporters, and the javascript of its console pages into $2/layer.tar; folders stay in the base.
+    /// Run on the laid-out tree: $1 the tree, $2 the folder for the monitoring images' root filesystems. Each becomes
+    /// $2/&lt;kind&gt;.tar, laid out like its official image: prom/prometheus, prom/alertmanager and prom/node-exporter
+    /// are busybox with glibc (quay.io/prometheus/busybox) and the program in /bin, user nobody; the nginx exporter's is
+    /// `FROM scratch`, the program alone (no shell, no tools). Then every file of those packages leaves the base.
     /// </summary>
-    public const string SplitScript = """
+    public const string MonitoringScript = """
         set -eu
         R=$1 M=$2
         mkdir -p "$M"
+        # the program at the official image's path, with the loader and libraries it links (the same glibc the busybox images carry)
+        program() {
+          L=$1 from=$2 to=$3
+          mkdir -p "$L$(dirname "$to")"
+          cp -L "$R$from" "$L$to"
+          chroot "$R" ldd "$from" | awk '/=>/ { print $3 } /^[[:space:]]*\// { print $1 }' | while read -r lib; do
+            mkdir -p "$L$(dirname "$lib")"
+            cp -L "$R$lib" "$L$lib"
+          done
+        }
+        busybox() {
+          L=$1
+          mkdir -p "$L/bin" "$L/etc" "$L/tmp"
+          chmod 1777 "$L/tmp"
+          cp "$R/bin/busybox" "$L/bin/busybox"
+          for applet in $(chroot "$R" /bin/busybox --list); do [ -e "$L/bin/$applet" ] || ln -s busybox "$L/bin/$applet"; done
+          printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' > "$L/etc/passwd"
+          printf 'root:x:0:\nnobody:x:65534:\n' > "$L/etc/group"
+        }
+        pack() { tar --numeric-owner -C "$1" -cf "$M/$2.tar" . && rm -rf "$1"; }
+
+        L="$M/prometheus"; busybox "$L"
+        program "$L" /usr/bin/prometheus /bin/prometheus
+        program "$L" /usr/bin/promtool /bin/promtool
+        mkdir -p "$L/prometheus" "$L/etc/prometheus"; chown 65534:65534 "$L/prometheus"
+        pack "$L" prometheus
+
+        L="$M/alertmanager"; busybox "$L"
+        program "$L" /usr/bin/prometheus-alertmanager /bin/alertmanager
+        program "$L" /usr/bin/amtool /bin/amtool
+        mkdir -p "$L/alertmanager" "$L/etc/alertmanager" "$L/usr/share"; chown 65534:65534 "$L/alertmanager"
+        cp -a "$R/usr/share/prometheus" "$L/usr/share/"
+        pack "$L" alertmanager
+
+        L="$M/node-exporter"; busybox "$L"
+        program "$L" /usr/bin/prometheus-node-exporter /bin/node_exporter
+        pack "$L" node-exporter
+
+        L="$M/nginx-exporter"
+        program "$L" /usr/bin/prometheus-nginx-exporter /usr/bin/nginx-prometheus-exporter
+        mkdir -p "$L/etc/ssl/certs"; cp -L "$R/etc/ssl/certs/ca-certificates.crt" "$L/etc/ssl/certs/"
+        pack "$L" nginx-exporter
+
+        # the base keeps none of it: folders stay, files of the monitoring packages go
         chroot "$R" dpkg-query -W -f '${Package}\n' | grep -E '^(prometheus|promtool|libjs-)' > "$M/packages"
         chroot "$R" dpkg -L $(cat "$M/packages") | sort -u | while IFS= read -r f; do
-          if [ -L "$R$f" ] || [ -f "$R$f" ]; then printf '.%s\n' "$f"; fi
-        done > "$M/files"
-        tar --numeric-owner -C "$R" -cf "$M/layer.tar" -T "$M/files"
-        (cd "$R" && xargs -d '\n' rm -f < "$M/files")
-        rm "$M/files"
+          if [ -L "$R$f" ] || [ -f "$R$f" ]; then printf '%s\n' "$R$f"; fi
+        done | xargs -d '\n' rm -f
+        rm "$M/packages"
         """;
+
+    /// <summary>The monitoring images' kinds, as <see cref="MonitoringScript"/> names their root filesystems.</summary>
+    public static readonly IReadOnlyList<string> MonitoringKinds = ["prometheus", "alertmanager", "node-exporter", "nginx-exporter"];
 
     private static readonly Lock Gate = new();
     private static BaseRootfs? _ensured;
@@ -85,11 +131,11 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
     /// <summary>The tag `docker import` gives it in each daemon; the stand-in images are built FROM it.</summary>
     public string ImageTag => $"microblog-lab/base:{Hash}";
 
-    /// <summary>A build context: `layer.tar` (the monitoring files) and a Dockerfile that adds it onto <see cref="ImageTag"/>.</summary>
-    public string MonitoringContext => Path.Combine(CacheDir, $"base-{Hash}.monitoring");
+    /// <summary>The monitoring images' root filesystems, one tarball each (`prometheus.tar`, ...), built `FROM scratch`.</summary>
+    public string MonitoringDir => Path.Combine(CacheDir, $"base-{Hash}.monitoring");
 
-    /// <summary>The monitoring stand-ins are built FROM this one, in the daemons of monitored stacks only.</summary>
-    public string MonitoringImageTag => $"microblog-lab/monitoring:{Hash}";
+    /// <summary>The root filesystem of one monitoring image, e.g. `node-exporter`.</summary>
+    public string MonitoringLayer(string kind) => Path.Combine(MonitoringDir, kind + ".tar");
 
     /// <summary>The runtime the tests themselves run on: the published programs target it.</summary>
     public static string RuntimeDirectory => RuntimeEnvironment.GetRuntimeDirectory().TrimEnd('/');
@@ -100,7 +146,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         runtime Microsoft.NETCore.App {runtimeVersion}
         runtime Microsoft.AspNetCore.App {runtimeVersion}
         {LayoutScript}
-        {SplitScript}
+        {MonitoringScript}
         """;
 
     /// <summary>The cached base for the current recipe, built first (about 40 s) when there is none.</summary>
@@ -131,9 +177,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         }
     }
 
-    private string MonitoringLayer => Path.Combine(MonitoringContext, "layer.tar");
-
-    private bool Complete => File.Exists(Tarball) && Directory.Exists(Rootfs) && File.Exists(MonitoringLayer);
+    private bool Complete => File.Exists(Tarball) && Directory.Exists(Rootfs) && MonitoringKinds.All(k => File.Exists(MonitoringLayer(k)));
 
     /// <summary>Under the build lock: whatever another run finished meanwhile is kept, the rest is made in a temp folder and renamed.</summary>
     private void Build(Action<string> progress)
@@ -144,17 +188,16 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            if (!File.Exists(Tarball) || !File.Exists(MonitoringLayer))
+            if (!File.Exists(Tarball) || !MonitoringKinds.All(k => File.Exists(MonitoringLayer(k))))
             {
                 var tree = Path.Combine(temp, "rootfs");
                 var monitoring = Path.Combine(temp, "monitoring");
                 Debootstrap(tree, progress);
                 Check(Shell.Run("bash", ["-c", LayoutScript, "bash", tree, Path.GetFullPath(Path.Combine(RuntimeDirectory, "../../..")), RuntimeVersion], timeout: TimeSpan.FromMinutes(2)));
-                Check(Shell.Run("bash", ["-c", SplitScript, "bash", tree, monitoring], timeout: TimeSpan.FromMinutes(2)));
-                File.WriteAllText(Path.Combine(monitoring, "Dockerfile"), $"FROM {ImageTag}\nADD layer.tar /\n");
-                progress($"base image {Hash}: laid out ({SizeMb(tree)} MB with the .NET and ASP.NET Core runtimes {RuntimeVersion}; the monitoring layer {SizeMb(monitoring)} MB), packing");
+                Check(Shell.Run("bash", ["-c", MonitoringScript, "bash", tree, monitoring], timeout: TimeSpan.FromMinutes(2)));
+                progress($"base image {Hash}: laid out ({SizeMb(tree)} MB with the .NET and ASP.NET Core runtimes {RuntimeVersion}; the monitoring images {SizeMb(monitoring)} MB), packing");
                 Check(Shell.Run("tar", ["--numeric-owner", "-C", tree, "-cf", Path.Combine(temp, "base.tar"), "."], timeout: TimeSpan.FromMinutes(5)));
-                ReplaceDirectory(monitoring, MonitoringContext);
+                ReplaceDirectory(monitoring, MonitoringDir);
                 File.Move(Path.Combine(temp, "base.tar"), Tarball, overwrite: true);
                 ReplaceDirectory(tree, Rootfs);
             }
@@ -268,7 +311,7 @@ public sealed record BaseRootfs(string Hash, string Tarball, string Rootfs, stri
             progress($"removed the base of an older recipe: {tar}");
         }
 
-        foreach (var dir in Directory.GetDirectories(CacheDir, "base-*.rootfs*").Concat(Directory.GetDirectories(CacheDir, "base-*.monitoring*")).Where(d => d != Rootfs && d != MonitoringContext))
+        foreach (var dir in Directory.GetDirectories(CacheDir, "base-*.rootfs*").Concat(Directory.GetDirectories(CacheDir, "base-*.monitoring*")).Where(d => d != Rootfs && d != MonitoringDir))
         {
             Directory.Delete(dir, recursive: true);
         }

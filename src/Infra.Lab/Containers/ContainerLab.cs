@@ -233,6 +233,9 @@ public sealed class ContainerLab : IAsyncDisposable
     /// </summary>
     private const string MountsScript = """
         set -e
+        # As on a host booted by systemd, / is shared (here within the namespace only): Docker binds it with rslave
+        # propagation (the node exporter's /host) only from a shared or slave mount.
+        mount --make-rshared /
         mount -t tmpfs -o mode=755 tmpfs /run
         mkdir -p /run/sshd "$1/docker/data"
         mount --bind "$1/etc-microblog" "$2"

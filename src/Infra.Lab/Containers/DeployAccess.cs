@@ -148,11 +148,14 @@ public sealed partial class DeployAccess
 
     /// <summary>The docker CLI in the outside namespace with DOCKER_HOST=ssh://deploy@address: it runs `ssh ... docker system dial-stdio`.</summary>
     public ShellResult Docker(LabHost from, string address, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null) =>
-        Shell.Run("nsenter", new[]
-        {
-            "--net=" + from.NsPath, "--", "env", "SSH_AUTH_SOCK=" + AgentSocket, $"PATH={BinDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "DOCKER_BUILDKIT=0", $"DOCKER_HOST=ssh://{User}@{address}", LabDocker.Program,
-        }.Concat(args), stdin, timeout ?? TimeSpan.FromSeconds(60));
+        Shell.Run("nsenter", DockerCommand(from, address).Concat(args), stdin, timeout ?? TimeSpan.FromSeconds(60));
+
+    /// <summary>The arguments of `nsenter` that run the docker CLI in <paramref name="from"/> against deploy@<paramref name="address"/>.</summary>
+    public IEnumerable<string> DockerCommand(LabHost from, string address) =>
+    [
+        "--net=" + from.NsPath, "--", "env", "SSH_AUTH_SOCK=" + AgentSocket, $"PATH={BinDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "DOCKER_BUILDKIT=0", $"DOCKER_HOST=ssh://{User}@{address}", LabDocker.Program,
+    ];
 
     /// <summary>After every process of the lab is gone (userdel refuses a user with processes).</summary>
     public void Remove(Action<string> note)

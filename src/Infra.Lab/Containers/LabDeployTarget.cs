@@ -1,5 +1,6 @@
 using Infra.Topology.Plan;
 
+
 namespace Infra.Lab.Containers;
 
 /// <summary>
@@ -45,6 +46,21 @@ public sealed class LabDeployTarget(ContainerLab lab) : IDeployTarget
         engine.Endpoint.StartsWith("ssh://", StringComparison.Ordinal)
             ? lab.DockerOverSsh(HostAt(engine.Endpoint[(engine.Endpoint.IndexOf('@', StringComparison.Ordinal) + 1)..]), args, null, StepLimit)
             : LabDocker.Run(lab[engine.Host!].DockerSocket, args, null, StepLimit);
+
+    /// <summary>
+    /// The Engine API's create call, as Pulumi's Docker provider makes it: over `docker system dial-stdio` (through SSH
+    /// for an ssh:// engine, as the CLI reaches it), the request written and the connection held until the daemon
+    /// answered and closed it.
+    /// </summary>
+    public ShellResult CreateContainer(EngineStep engine, ContainerSpec spec)
+    {
+        var (file, args) = engine.Endpoint.StartsWith("ssh://", StringComparison.Ordinal)
+            ? ("nsenter", lab.Access.DockerCommand(lab.Net.Outside, HostAt(engine.Endpoint[(engine.Endpoint.IndexOf('@', StringComparison.Ordinal) + 1)..]).Address))
+            : ("env", LabDocker.Command(lab[engine.Host!].DockerSocket));
+        var result = DialStdio.Exchange(file, [.. args, "system", "dial-stdio"], DockerApi.CreateRequest(spec), StepLimit);
+        var (status, body) = DockerApi.ParseResponse(result.Stdout);
+        return status == 201 ? result with { ExitCode = 0 } : result with { ExitCode = result.ExitCode == 0 ? 1 : result.ExitCode, Stderr = $"POST {DockerApi.CreatePath(spec)} answered {status}: {body} {result.Stderr}" };
+    }
 
     /// <summary>Set for dev and single-host: every command without an SSH target runs on the one host.</summary>
     public bool IsLocalStack { get; init; }

@@ -7,7 +7,10 @@ public static class LabDocker
     public static string Program { get; } = File.Exists("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
 
     public static ShellResult Run(string socket, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null) =>
-        Shell.Run("env", new[] { "DOCKER_BUILDKIT=0", Program, "-H", "unix://" + socket }.Concat(args), stdin, timeout);
+        Shell.Run("env", Command(socket).Concat(args), stdin, timeout);
+
+    /// <summary>The arguments of `env` that run the docker CLI against <paramref name="socket"/>.</summary>
+    public static IEnumerable<string> Command(string socket) => ["DOCKER_BUILDKIT=0", Program, "-H", "unix://" + socket];
 
     public static ShellResult Check(string socket, params string[] args)
     {

@@ -11,10 +11,17 @@ public interface IDeployTarget
 
     /// <summary>The docker CLI against the engine an engine step names.</summary>
     ShellResult Docker(EngineStep engine, IReadOnlyList<string> args);
+
+    /// <summary>`POST /containers/create` with <see cref="DockerApi"/>'s body, on the engine an engine step names.</summary>
+    ShellResult CreateContainer(EngineStep engine, ContainerSpec spec);
 }
 
 /// <summary>One step the runner took, and how long it took.</summary>
-public sealed record StepRun(string Id, StepChangeKind Change, string? Host, TimeSpan Took);
+public sealed record StepRun(string Id, StepChangeKind Change, string? Host, TimeSpan Took)
+{
+    /// <summary>What a command step printed (stdout, then stderr); empty for other steps.</summary>
+    public string Output { get; init; } = "";
+}
 
 /// <summary>
 /// What the hosts run, as Pulumi's state would record it: each step's version last applied, in the order it was
@@ -29,8 +36,8 @@ public sealed record RunnerState(IReadOnlyList<Step> Steps, IReadOnlyList<Step> 
 /// Test support, not a second deployment engine: runs a stack's plan step by step as `pulumi up` would. What runs is what
 /// <see cref="PlanChanges"/> says changes between the state and the plan, in its order: the plan's, one step at a time
 /// (a valid order of what Pulumi runs side by side), then the deletions as Pulumi schedules them (a created or changed
-/// command runs its script; a changed container is stopped, removed and created from its spec with
-/// <see cref="DockerCli"/>; a volume is created; an image must be on its host, since the lab's stand-ins carry the stack's
+/// command runs its script; a changed container is stopped, removed and created from its spec through the Engine API
+/// with <see cref="DockerApi"/>, as Pulumi's Docker provider does; a volume is created; an image must be on its host, since the lab's stand-ins carry the stack's
 /// image names; a deleted command, or the old version of one replaced, runs the delete script it was applied with).
 /// Like Pulumi's state, <see cref="State"/> records each step as it succeeds: after a failure, the next
 /// <see cref="Apply"/> takes up from there, as a second `pulumi up` does.
@@ -71,7 +78,7 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
         var clock = Stopwatch.StartNew();
         var gate = new object();
 
-        void Record(StepChange change, TimeSpan took)
+        void Record(StepChange change, TimeSpan took, string output)
         {
             lock (gate)
             {
@@ -100,7 +107,7 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
                 }
 
                 State = new RunnerState(order.Where(applied.ContainsKey).Select(id => applied[id]).ToList(), pending.ToList());
-                var run = new StepRun(step.Id, change.Change, step.Host, took);
+                var run = new StepRun(step.Id, change.Change, step.Host, took) { Output = output };
                 runs.Add(run);
                 note($"{change.Change.ToString().ToLowerInvariant(),-7} {run.Id} on {run.Host ?? "the operator's machine"}: {run.Took.TotalSeconds:F1} s (at {clock.Elapsed.TotalSeconds:F1} s)");
             }
@@ -109,8 +116,8 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
         void Run(StepChange change)
         {
             var started = clock.Elapsed;
-            Take(change, engines, before);
-            Record(change, clock.Elapsed - started);
+            var output = Take(change, engines, before);
+            Record(change, clock.Elapsed - started, output);
         }
 
         RunSideBySide(plan.Steps, changes.Where(c => c.Change is not (StepChangeKind.Delete or StepChangeKind.Retire)).ToDictionary(c => c.Step.Id), Run);
@@ -185,25 +192,19 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
         }
     }
 
-    private void Take(StepChange change, IReadOnlyDictionary<string, EngineStep> engines, IReadOnlyDictionary<string, Step> applied)
+    /// <summary>Takes one step; returns what a command printed.</summary>
+    private string Take(StepChange change, IReadOnlyDictionary<string, EngineStep> engines, IReadOnlyDictionary<string, Step> applied)
     {
         switch (change.Step, change.Change)
         {
             case (CommandStep command, StepChangeKind.Run) when applied.TryGetValue(command.Id, out var was):
                 var script = PlanChanges.ScriptOnChange((CommandStep)was, command);
-                if (script.Length > 0)
-                {
-                    Check(target.Run(command with { Script = script }), command.Id);
-                }
-
-                break;
+                return script.Length > 0 ? Printed(Check(target.Run(command with { Script = script }), command.Id)) : "";
             case (CommandStep { Delete: { } delete } command, StepChangeKind.Delete or StepChangeKind.Retire):
                 // The delete script it was applied with, with the stdin it was applied with (the provider keeps both).
-                Check(target.Run(command with { Script = delete }), command.Id);
-                break;
+                return Printed(Check(target.Run(command with { Script = delete }), command.Id));
             case (CommandStep { Script.Length: > 0 } command, StepChangeKind.Create or StepChangeKind.Replace or StepChangeKind.Run):
-                Check(target.Run(command), command.Id);
-                break;
+                return Printed(Check(target.Run(command), command.Id));
             case (ImageStep image, StepChangeKind.Create or StepChangeKind.Replace):
                 var inspect = target.Docker(engines[image.Engine], ["image", "inspect", "--format", "{{.Id}}", image.Image]);
                 if (!inspect.Ok)
@@ -228,19 +229,18 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
 
                 if (kind is StepChangeKind.Create or StepChangeKind.Replace)
                 {
-                    Check(target.Docker(engine, DockerCli.CreateArguments(container.Spec)), container.Id);
+                    Check(target.CreateContainer(engine, container.Spec), container.Id);
                     Check(target.Docker(engine, ["start", container.Spec.Name]), container.Id);
                 }
 
                 break;
         }
+
+        return "";
     }
 
-    private static void Check(ShellResult result, string step)
-    {
-        if (!result.Ok)
-        {
-            throw new InvalidOperationException($"step {step} failed: {result}");
-        }
-    }
+    private static string Printed(ShellResult result) => result.Stdout + result.Stderr;
+
+    private static ShellResult Check(ShellResult result, string step) =>
+        result.Ok ? result : throw new InvalidOperationException($"step {step} failed: {result}");
 }

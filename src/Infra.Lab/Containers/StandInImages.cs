@@ -44,10 +44,16 @@ public static class StandInImages
     private static readonly Lock Gate = new();
     private static string? _published;
 
+    /// <summary>The uid (and gid) the stand-in app's image runs as, like most app images: not root.</summary>
+    public const string AppUid = "10001";
+
     /// <summary>Per test process, named like a lab's run folder (number 0), so a later run removes it if this one crashes.</summary>
     public static string WorkDir { get; } = Path.Combine(Path.GetTempPath(), $"{NetnsLab.NamePrefix}{Environment.ProcessId}-0");
 
-    /// <summary>Each recipe names its base: the monitoring stand-ins build on the monitoring layer, the others on the base.</summary>
+    /// <summary>
+    /// Each recipe names its base: the monitoring stand-ins are built `FROM scratch` on their own root filesystems
+    /// (<see cref="BaseRootfs.MonitoringScript"/>), the others on the base.
+    /// </summary>
     public static string Dockerfile(StandInKind kind, BaseRootfs rootfs) => kind switch
     {
         StandInKind.Nginx => $$"""
@@ -65,60 +71,93 @@ public static class StandInImages
             STOPSIGNAL SIGUSR1
             CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]
             """,
+        // As most app images: an unprivileged user of its own.
         StandInKind.App => $$"""
             FROM {{rootfs.ImageTag}}
             LABEL microblog.lab.stand-in=app
             COPY app/ /app/
             WORKDIR /app
+            USER {{AppUid}}:{{AppUid}}
             ENTRYPOINT ["dotnet", "/app/Microblog.TestApp.dll"]
             """,
+        // As crate/docker-crate: no USER; its entrypoint chowns /data to crate at every start, then drops to uid 1000.
         StandInKind.Crate => $$"""
             FROM {{rootfs.ImageTag}}
             LABEL microblog.lab.stand-in=crate
             COPY double/ /crate/double/
-            USER crate
+            COPY docker-entrypoint.sh /docker-entrypoint.sh
             WORKDIR /data
             VOLUME /data
             EXPOSE 4200 4300 5432
-            ENTRYPOINT ["dotnet", "/crate/double/Microblog.CrateDouble.dll", "/crate/config/crate.yml"]
+            ENTRYPOINT ["/docker-entrypoint.sh"]
+            CMD ["dotnet", "/crate/double/Microblog.CrateDouble.dll", "/crate/config/crate.yml"]
             """,
-        // Debian's packages laid out like prom/prometheus, prom/alertmanager, prom/node-exporter and
-        // nginx/nginx-prometheus-exporter: the program as entrypoint (the plan gives the flags), user nobody.
+        // Laid out like prom/prometheus, prom/alertmanager, prom/node-exporter (busybox, user nobody) and
+        // nginx/nginx-prometheus-exporter (the program alone, user 1001): the program as entrypoint, the plan gives the flags.
         StandInKind.Prometheus => $$"""
-            FROM {{rootfs.MonitoringImageTag}}
+            FROM scratch
+            ADD prometheus.tar /
             LABEL microblog.lab.stand-in=prometheus
             USER nobody
             WORKDIR /prometheus
             VOLUME /prometheus
             EXPOSE 9090
-            ENTRYPOINT ["/usr/bin/prometheus"]
+            ENTRYPOINT ["/bin/prometheus"]
             CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
             """,
         StandInKind.Alertmanager => $$"""
-            FROM {{rootfs.MonitoringImageTag}}
+            FROM scratch
+            ADD alertmanager.tar /
             LABEL microblog.lab.stand-in=alertmanager
             USER nobody
             WORKDIR /alertmanager
             VOLUME /alertmanager
             EXPOSE 9093
-            ENTRYPOINT ["/usr/bin/prometheus-alertmanager"]
+            ENTRYPOINT ["/bin/alertmanager"]
             CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]
             """,
         StandInKind.NodeExporter => $$"""
-            FROM {{rootfs.MonitoringImageTag}}
+            FROM scratch
+            ADD node-exporter.tar /
             LABEL microblog.lab.stand-in=node-exporter
             USER nobody
             EXPOSE 9100
-            ENTRYPOINT ["/usr/bin/prometheus-node-exporter"]
+            ENTRYPOINT ["/bin/node_exporter"]
             """,
         StandInKind.NginxExporter => $$"""
-            FROM {{rootfs.MonitoringImageTag}}
+            FROM scratch
+            ADD nginx-exporter.tar /
             LABEL microblog.lab.stand-in=nginx-exporter
-            USER nobody
+            USER 1001:1001
             EXPOSE 9113
             ENTRYPOINT ["/usr/bin/nginx-prometheus-exporter"]
             """,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>
+    /// crate/docker-crate's entrypoint, as it runs before CrateDB: `chown -R crate:crate /data` at every start (slow on a
+    /// big data folder), then the command as uid 1000 (`chroot --userspec=1000 /`).
+    /// </summary>
+    public const string CrateEntrypoint = """
+        #!/bin/sh
+        set -ae
+        mkdir -pv /data/log /data/data
+        if [ "$(id -u)" = '0' ]; then
+            chown -R crate:crate /data
+            exec chroot --userspec=1000 / "$@"
+        fi
+        exec "$@"
+        """;
+
+    /// <summary>The root filesystem a monitoring stand-in is built from (`FROM scratch`), or null for the others.</summary>
+    private static string? MonitoringLayer(StandInKind kind, BaseRootfs rootfs) => kind switch
+    {
+        StandInKind.Prometheus => rootfs.MonitoringLayer("prometheus"),
+        StandInKind.Alertmanager => rootfs.MonitoringLayer("alertmanager"),
+        StandInKind.NodeExporter => rootfs.MonitoringLayer("node-exporter"),
+        StandInKind.NginxExporter => rootfs.MonitoringLayer("nginx-exporter"),
+        _ => null,
     };
 
     /// <summary>`dotnet publish` (Release, framework-dependent) of the test app and the CrateDB double, once per test process.</summary>
@@ -162,18 +201,13 @@ public static class StandInImages
     }
 
     /// <summary>
-    /// Imports the base into the daemon behind <paramref name="socket"/> (and builds the monitoring layer on it, for a
-    /// monitored stack), then builds the stand-ins with the given names.
+    /// Imports the base into the daemon behind <paramref name="socket"/>, then builds the stand-ins with the given names
+    /// (the monitoring ones, for a monitored stack, from their own root filesystems).
     /// </summary>
     public static (TimeSpan Import, TimeSpan Builds) LoadInto(string socket, BaseRootfs rootfs, string published, ImageNames names)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Check(LabDocker.Run(socket, ["import", rootfs.Tarball, rootfs.ImageTag], timeout: TimeSpan.FromMinutes(2)));
-        if (names.Monitoring is not null)
-        {
-            Check(LabDocker.Run(socket, ["build", "-q", "-t", rootfs.MonitoringImageTag, rootfs.MonitoringContext], timeout: TimeSpan.FromMinutes(2)));
-        }
-
         var imported = clock.Elapsed;
         var contexts = Contexts(rootfs, published);
         Parallel.ForEach(names.All, image =>
@@ -205,7 +239,7 @@ public static class StandInImages
         return tagged;
     }
 
-    /// <summary>One build context per kind: its Dockerfile and, for app and crate, the published program.</summary>
+    /// <summary>One build context per kind: its Dockerfile and, for app and crate, the published program; for a monitoring kind, its root filesystem.</summary>
     private static Dictionary<StandInKind, string> Contexts(BaseRootfs rootfs, string published)
     {
         lock (Gate)
@@ -223,6 +257,22 @@ public static class StandInImages
                     if (program is not null)
                     {
                         Shell.Check("cp", "-a", Path.Combine(published, program), Path.Combine(temp, program));
+                    }
+
+                    if (kind == StandInKind.Crate)
+                    {
+                        var entrypoint = Path.Combine(temp, "docker-entrypoint.sh");
+                        File.WriteAllText(entrypoint, CrateEntrypoint + "\n");
+                        File.SetUnixFileMode(entrypoint, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+                    }
+
+                    if (MonitoringLayer(kind, rootfs) is { } layer)
+                    {
+                        // A hard link where the cache and the run folder share a file system: the layers are tens of MB.
+                        if (!Shell.Run("ln", layer, Path.Combine(temp, Path.GetFileName(layer))).Ok)
+                        {
+                            File.Copy(layer, Path.Combine(temp, Path.GetFileName(layer)));
+                        }
                     }
 
                     Directory.Move(temp, dir);

@@ -38,6 +38,7 @@ public static class CrateConfig
         "auth.host_based.config.0.user", // node.rst: Authentication / Host-based authentication: auth.host_based.config.${order}.user
         "auth.host_based.config.0.address", // ... .${order}.address
         "auth.host_based.config.0.method", // ... .${order}.method
+        "auth.host_based.config.0.protocol", // ... .${order}.protocol
         "auth.host_based.config.1.user",
         "auth.host_based.config.1.method",
         "auth.host_based.config.2.protocol", // ... .${order}.protocol
@@ -81,13 +82,26 @@ public static class CrateConfig
             ["cluster.initial_master_nodes"] = masters.Select(m => m.Name).ToList(),
         };
 
+        var containers = (mode ?? topology.DefaultRunMode) == RunMode.Containers;
+        var binds = new List<string> { crate.Address };
         if (!TopologyResolver.IsLoopback(crate.Address))
         {
-            // Loopback too, where the plan's steps ask the node as `crate` (see Authentication).
-            settings["network.bind_host"] = new List<string> { crate.Address, "_local_" };
+            // Loopback too: a neighbour on the host gets an answer there, which is no (see Authentication).
+            binds.Add("_local_");
         }
 
-        foreach (var (key, value) in Authentication)
+        if (containers)
+        {
+            // The host's end of the admin network, where the deployment's own statements arrive.
+            binds.Add(CrateAccess.AdminGateway);
+        }
+
+        if (binds.Count > 1)
+        {
+            settings["network.bind_host"] = binds;
+        }
+
+        foreach (var (key, value) in containers ? Authentication : ProcessAuthentication)
         {
             settings[key] = value;
         }
@@ -95,7 +109,7 @@ public static class CrateConfig
         // Process-managed nodes share one CrateDB installation, and CrateDB resolves relative paths against it
         // (CRATE_HOME): supervisord passes absolute per-node paths on the command line instead (SupervisordConfig).
         // In a container the paths are on the node's volume, whatever the layout.
-        if ((mode ?? topology.DefaultRunMode) == RunMode.Containers)
+        if (containers)
         {
             settings["path.data"] = ContainerDataPath;
             settings["path.logs"] = ContainerLogsPath;
@@ -112,18 +126,40 @@ public static class CrateConfig
         topology.Of(Spec.Role.Crate).Take(topology.Spec.Crate.MasterNodes).ToList();
 
     /// <summary>
-    /// Host-based authentication. The superuser `crate` (which CrateDB gives no password) is trusted from the node's
-    /// own host only (`_local_`): the plan's steps ask their node from inside its container. The apps' user needs its
-    /// password, from wherever the firewall lets a client reach CrateDB's ports (the app hosts). Node-to-node
-    /// transport is trusted, and the firewall admits only CrateDB hosts to it. What no entry matches is denied.
-    /// Addresses stay with the firewall on purpose: CrateDB reads these entries only at start, so a list of hosts here
-    /// would make every new app host a rolling restart of the whole cluster, where `nft -f` changes the firewall's
-    /// lists atomically. The X-Real-IP header is never taken for the client's address (a client could claim to be local).
+    /// Host-based authentication: the first entry that matches a connection's user, address and protocol decides, and
+    /// what none matches is refused. The superuser `crate` (which CrateDB gives no password) is trusted over HTTP from
+    /// the admin network's containers only (<see cref="CrateAccess.AdminClients"/>), where the deployment's own
+    /// statements come from; from anywhere else, loopback and the host's own address included, no entry matches it, so a
+    /// neighbour on the host (every service there shares the host's network) gets 401 like anyone else. The apps' user
+    /// needs its password, from wherever the firewall lets a client reach CrateDB's ports (the app hosts). Node-to-node
+    /// transport is trusted, and the firewall admits only CrateDB hosts to it. Addresses stay with the firewall on purpose:
+    /// CrateDB reads these entries only at start, so a list of hosts here would make every new app host a rolling restart
+    /// of the whole cluster, where `nft` changes the firewall's sets in place. The X-Real-IP header is never taken for the
+    /// client's address (a client could claim to be on the admin network).
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, object>> Authentication { get; } =
     [
         new("auth.host_based.enabled", true),
-        new("auth.host_based.config.0.user", "crate"),
+        new("auth.host_based.config.0.user", CrateAccess.Superuser),
+        new("auth.host_based.config.0.address", CrateAccess.AdminClients),
+        new("auth.host_based.config.0.method", "trust"),
+        new("auth.host_based.config.0.protocol", "http"),
+        new("auth.host_based.config.1.user", CrateAccess.User),
+        new("auth.host_based.config.1.method", "password"),
+        new("auth.host_based.config.2.protocol", "transport"),
+        new("auth.host_based.config.2.method", "trust"),
+        new("auth.trust.http_support_x_real_ip", false),
+    ];
+
+    /// <summary>
+    /// The process-managed layouts (dev and single-host under supervisord, run by hand on one machine) have no admin
+    /// network: there the superuser is trusted on the node's loopback, as CrateDB's own default configuration has it, and
+    /// whoever runs processes on that machine can act as it.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, object>> ProcessAuthentication { get; } =
+    [
+        new("auth.host_based.enabled", true),
+        new("auth.host_based.config.0.user", CrateAccess.Superuser),
         new("auth.host_based.config.0.address", "_local_"),
         new("auth.host_based.config.0.method", "trust"),
         new("auth.host_based.config.1.user", CrateAccess.User),
@@ -133,8 +169,8 @@ public static class CrateConfig
         new("auth.trust.http_support_x_real_ip", false),
     ];
 
-    /// <summary>Where the plan's steps ask a node, from inside its container: its loopback, where `crate` is trusted.</summary>
-    public static string LocalSqlUrl(Instance crate) => $"http://{Endpoints.Format("127.0.0.1", crate.Port)}/_sql";
+    /// <summary>Where the deployment asks a node, from a container on the admin network: the host's end of that network.</summary>
+    public static string AdminSqlUrl(Instance crate) => $"http://{Endpoints.Format(CrateAccess.AdminGateway, crate.Port)}/_sql";
 
     public static string Render(StackTopology topology, Instance crate, RunMode? mode = null)
     {

@@ -51,6 +51,12 @@ public static partial class FirewallConfig
     public const string OpenPorts = "open_ports";
 
     /// <summary>
+    /// The CrateDB HTTP ports of this host open to the admin network's containers, on the admin network's bridge only
+    /// (<see cref="CrateAccess"/>): the deployment's own statements, as CrateDB's superuser.
+    /// </summary>
+    public const string CrateAdminPorts = "crate_admin_ports";
+
+    /// <summary>
     /// Ports of this host opened to a source; null: to anyone. An opening whose sources run on this host only
     /// (<see cref="LoopbackOnly"/>) admits nothing from outside: their traffic arrives on lo, accepted before any rule.
     /// </summary>
@@ -118,6 +124,10 @@ public static partial class FirewallConfig
             parts.Add(Section($"from {source.Describe}", admitted, members is null || members.Count == 0 ? [] : [members.Elements, AddElements(source.PortSet, Ports(admitted))]));
         }
 
+        var crate = topology.On(host.Name, Role.Crate).ToList();
+        parts.Add(Section($"from the CrateDB admin network ({CrateAccess.AdminClients} on its bridge {CrateAccess.AdminBridge}, this host's only)",
+            crate.Select(c => new Opening($"{c.Name} http, the deployment's statements as CrateDB's superuser", [c.Port], null)).ToList(),
+            crate.Count == 0 ? [] : [AddElements(CrateAdminPorts, crate.Select(c => c.Port).Order())]));
         parts.Add(Section("over loopback only (accepted on lo, nothing from outside)", openings.Where(o => o.LoopbackOnly).ToList(), []));
         return string.Concat(parts);
     }
@@ -159,6 +169,7 @@ public static partial class FirewallConfig
                 comment "{{TableComment}}"
 
                 set {{OpenPorts}} { type inet_service; }
+                set {{CrateAdminPorts}} { type inet_service; }
 
             """);
         foreach (var source in Sources)
@@ -175,10 +186,12 @@ public static partial class FirewallConfig
 
                     ct state established,related accept
                     ct state invalid drop
+                    ip saddr {{CrateAccess.AdminClients}} iifname != "{{CrateAccess.AdminBridge}}" drop
                     iif "lo" accept
                     icmp type { echo-request, destination-unreachable, time-exceeded, parameter-problem } accept
                     icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept
                     tcp dport @{{OpenPorts}} accept
+                    iifname "{{CrateAccess.AdminBridge}}" ip saddr {{CrateAccess.AdminClients}} tcp dport @{{CrateAdminPorts}} accept
 
             """);
         foreach (var source in Sources)

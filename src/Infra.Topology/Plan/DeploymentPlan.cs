@@ -8,6 +8,14 @@ namespace Infra.Topology.Plan;
 public sealed record PlacedFile(string HostPath, string? ContainerPath, RenderedFile File, string Mode = "0644")
 {
     public string Sha256 => File.Sha256;
+
+    /// <summary>
+    /// For a file that holds a secret: the numeric `uid:gid` that owns it, the user its container runs as (no one else
+    /// may read it); null for the others, which root owns and everyone may read.
+    /// </summary>
+    public string? Owner { get; init; }
+
+    public bool HoldsSecrets => Owner is not null;
 }
 
 /// <summary>One service of a host: its container and the files it reads; what a change to them costs is <paramref name="OnConfigChange"/>.</summary>

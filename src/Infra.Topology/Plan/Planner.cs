@@ -21,6 +21,9 @@ public static class Planner
 
     private const string AppConfigPath = "/etc/microblog/app.conf";
 
+    /// <summary>Read and written by its owner only.</summary>
+    public const string SecretFileMode = "0600";
+
     public static DeploymentPlan Plan(StackTopology topology)
     {
         var hosts = topology.Hosts.Select(host => PlanHost(topology, host)).ToEquatableArray();
@@ -34,8 +37,11 @@ public static class Planner
         var configDir = ConfigDirOf(topology);
         // Under Pulumi every layout runs in containers, dev and single-host too.
         var placed = Render.ForHost(topology, host, RunMode.Containers)
-            // A file that carries a secret (the app's CrateDB password) is readable by root only.
-            .Select(f => new PlacedFile($"{configDir}/{f.Path}", ContainerPathOf(f), f, Secrets.KeysIn(f.Content).Count > 0 ? "0600" : "0644"))
+            .Select(f => Secrets.KeysIn(f.Content).Count == 0
+                ? new PlacedFile($"{configDir}/{f.Path}", ContainerPathOf(f), f)
+                // A file that carries a secret (the app's CrateDB password) is its reader's alone: the user the app's
+                // container runs as (microblog:appUser), else root.
+                : new PlacedFile($"{configDir}/{f.Path}", ContainerPathOf(f), f, SecretFileMode) { Owner = topology.Spec.AppUser ?? "0:0" })
             .ToEquatableArray();
         var services = topology.On(host.Name)
             .Select(instance => PlanService(topology, instance, placed.Where(p => p.File.Instance == instance.Name).ToEquatableArray()))
@@ -122,8 +128,7 @@ public static class Planner
             image,
             command.ToEquatableArray(),
             environment.ToEquatableArray(),
-            // The haproxy image runs as user haproxy, which cannot bind ports below 1024 on the host network.
-            instance.Role == Role.LoadBalancer && instance.Ports.Any(p => p < 1024) ? "root" : null,
+            UserOf(topology, instance),
             mounts.ToEquatableArray(),
             health,
             RestartPolicy: "unless-stopped",
@@ -134,9 +139,26 @@ public static class Planner
                 new("microblog.stack", topology.Stack),
                 new("microblog.role", instance.Role.ToString()),
                 new("microblog.ports", string.Join(",", instance.Ports)),
-            }.ToEquatableArray());
+            }.ToEquatableArray())
+        {
+            PidMode = instance.Role == Role.NodeExporter ? "host" : null,
+            // On the host's network, NET_RAW (in Docker's default set) would let a container read and forge any packet of
+            // the host, the apps' CrateDB password on loopback included; none of these services needs it.
+            CapDrop = ["NET_RAW"],
+        };
         return new ServicePlan(instance.Name, instance.Role, instance.Ports.ToEquatableArray(), files, container, onChange);
     }
+
+    /// <summary>Who the container runs as; null: its image's user.</summary>
+    private static string? UserOf(StackTopology topology, Instance instance) => instance.Role switch
+    {
+        // The user its app.conf belongs to: the file holds the password and no one else may read it.
+        Role.App => topology.Spec.AppUser,
+        // The haproxy image runs as its user haproxy (uid 99, no file capability on the binary), which cannot bind a port
+        // below 1024 on the host network, where Docker's unprivileged-port sysctl does not apply: root binds it.
+        Role.Haproxy or Role.LoadBalancer when instance.Ports.Any(p => p < 1024) => "root",
+        _ => null,
+    };
 
     private static string HaproxyProbe(Instance instance) =>
         $"exec 3<>/dev/tcp/{instance.Address}/{instance.Port} && printf 'GET {HaproxyConfig.StatsPath};csv HTTP/1.0\\r\\n\\r\\n' >&3 && read -r status <&3 && case \"$status\" in *' 200 '*) exit 0;; esac; exit 1";
@@ -155,8 +177,10 @@ public static class Planner
                 mounts.Add(new Mount(MountKind.Volume, VolumeOf(instance), "/alertmanager", ReadOnly: false));
                 return (images.Alertmanager, [.. MonitoringCommands.For(topology, instance, AlertmanagerConfigDir, "/alertmanager")], Health(Ready("/-/ready")));
             case Role.NodeExporter:
-                // The host's filesystems, read-only, so it reports the host's disks rather than the container's.
-                mounts.Add(new Mount(MountKind.Bind, "/", NodeExporterHostRoot, ReadOnly: true));
+                // As node_exporter's README runs it: the host's root read-only, with the mounts made on the host later
+                // (rslave), and the host's processes (--pid=host, set on its container), whose /proc/1/mounts lists the
+                // host's file systems; so it reports the host rather than its own container.
+                mounts.Add(new Mount(MountKind.Bind, "/", NodeExporterHostRoot, ReadOnly: true, Propagation: "rslave"));
                 return (images.NodeExporter, [.. MonitoringCommands.For(topology, instance, "", "", NodeExporterHostRoot)], Health(Ready("/metrics")));
             default:
                 // Whether it reads nginx is Prometheus's `up` and the exporter's nginx_up; the container can only show it runs.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Infra.Topology.Configs;
 using Infra.Topology.Model;
+using Infra.Topology.Spec;
 
 namespace Infra.Topology.Plan;
 
@@ -42,8 +43,12 @@ public static class Scripts
     /// `cat >` rewrites the file in place, keeping its inode: a single-file bind mount keeps pointing at that inode,
     /// so the running container sees the new content (a write-and-rename would leave it the old file).
     /// </summary>
-    public static string Write(PlacedFile file) =>
-        $"mkdir -p {Quote(Path.GetDirectoryName(file.HostPath)!)} && cat > {Quote(file.HostPath)} && chmod {file.Mode} {Quote(file.HostPath)}";
+    public static string Write(PlacedFile file) => file.Owner is { } owner
+        // A file with a secret is never readable by anyone else, not for an instant: made under umask 077, and an
+        // existing one (an earlier release wrote 0644) given its owner and mode before its new content goes in.
+        ? $"umask 077 && mkdir -p {Quote(Path.GetDirectoryName(file.HostPath)!)} && {{ [ -e {Quote(file.HostPath)} ] || : > {Quote(file.HostPath)}; }} && " +
+          $"chown {Quote(owner)} {Quote(file.HostPath)} && chmod {file.Mode} {Quote(file.HostPath)} && cat > {Quote(file.HostPath)}"
+        : $"mkdir -p {Quote(Path.GetDirectoryName(file.HostPath)!)} && cat > {Quote(file.HostPath)} && chmod {file.Mode} {Quote(file.HostPath)}";
 
     /// <summary>The whole ruleset, atomically: what it no longer admits is withdrawn (nft -f replaces the table in one step).</summary>
     public static string ApplyFirewall(PlacedFile file) => $"nft -f {Quote(file.HostPath)}";
@@ -68,24 +73,27 @@ public static class Scripts
     public static string RequireFile(string path, string host, string key) =>
         $"test -r {Quote(path)} || {{ echo {Quote($"{host}: {path} is missing or unreadable: put the PEM file (certificate chain and private key) there ({key})")} >&2; exit 1; }}";
 
-    public static string Signal(string container, string signal) => $"docker kill --signal={signal} {container}";
+    public static string Signal(string container, string signal) => $"docker kill --signal={signal} -- {Quote(container)}";
 
     /// <summary>
     /// Restarts the container only when it started before its newest config file was written: a container created
     /// after its files (a first deploy, a replacement) already read them, and a restart would cost a second start.
     /// </summary>
     public static string RestartUntilHealthy(string container, IEnumerable<string> files) =>
-        $"if [ \"$(stat -c %Y {string.Join(' ', files.Select(Quote))} | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{{{.State.StartedAt}}}}' {container})\" +%s)\" ]; " +
-        $"then docker restart {container} && {WaitSeenUp(container)}; else echo \"{container} started after its config was written: no restart needed\"; fi";
+        $"if [ \"$(stat -c %Y {string.Join(' ', files.Select(Quote))} | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{{{.State.StartedAt}}}}' -- {Quote(container)})\" +%s)\" ]; " +
+        $"then docker restart -- {Quote(container)} && {WaitSeenUp(container)}; else echo {Quote($"{container} started after its config was written: no restart needed")}; fi";
 
     /// <summary>
     /// Docker's own health status: the same check, on the same schedule, the container reports to operators; asked
-    /// every half second, so the rollout goes on as soon as Docker says healthy.
+    /// every half second, so the rollout goes on as soon as Docker says healthy. When it is not, its last log lines say why.
     /// </summary>
     public static string WaitHealthy(string container) =>
         Tries(HealthWaitSeconds, DockerPollSeconds) +
-        $"[ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {container})\" = healthy ] && exit 0; {Pause(DockerPollSeconds)}done; " +
-        $"echo \"{container} is not healthy {HealthWaitSeconds}s after it started\" >&2; exit 1";
+        $"[ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' -- {Quote(container)})\" = healthy ] && exit 0; {Pause(DockerPollSeconds)}done; " +
+        NotHealthy(container, HealthWaitSeconds);
+
+    /// <summary>How long the crate image's entrypoint may take to `chown -R` the data folder before CrateDB starts (millions of files on a slow disk).</summary>
+    public const int ChownWaitSeconds = 7200;
 
     /// <summary>
     /// Healthy by Docker's check, and then long enough for every proxy that checks the service to have seen it UP
@@ -94,74 +102,139 @@ public static class Scripts
     public static string WaitSeenUp(string container) =>
         $"( {WaitHealthy(container)} ) && sleep {(ProxyTimeouts.SeenUpWithinMs / 1000.0).ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>Runs inside a container on the host network: it reaches what the host itself reaches.</summary>
-    public static string InContainer(string container, string script) => $"docker exec {container} sh -c {Quote(script)}";
+    /// <summary>
+    /// <see cref="WaitHealthy"/> for a CrateDB node: the crate image's entrypoint changes the owner of everything in /data
+    /// at every start before CrateDB starts, which on a big data folder takes longer than the health wait. While a
+    /// `chown` runs in the container (`docker top`, from the host) the wait says so and does not count that time; then
+    /// CrateDB has the usual <see cref="HealthWaitSeconds"/> to answer.
+    /// </summary>
+    public static string WaitHealthyAfterChown(string container)
+    {
+        var polls = (int)Math.Ceiling(HealthWaitSeconds / DockerPollSeconds);
+        var chownPolls = (int)Math.Ceiling(ChownWaitSeconds / DockerPollSeconds);
+        var name = Quote(container);
+        // `docker top` refuses ps columns without PID ("Couldn't find PID field"): pid,comm, then the command's name.
+        return
+            $"n=0; chown=0; while [ $n -lt {polls} ]; do " +
+            $"if [ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' -- {name})\" = healthy ]; then " +
+            $"[ $chown = 0 ] || echo {Quote($"{container}: healthy once its entrypoint's chown of /data was done (")}\"$((chown / 2))\"{Quote(" s)")}; exit 0; fi; " +
+            $"if docker top -- {name} -o pid,comm 2>/dev/null | grep -q '[[:space:]]chown$'; then " +
+            $"[ $chown = 0 ] && echo {Quote($"{container}: its entrypoint is changing the owner of everything in /data (chown -R, at every start of the crate image): waiting for it, up to {ChownWaitSeconds} s, before CrateDB's {HealthWaitSeconds} s to answer begin")}; " +
+            $"chown=$((chown + 1)); [ $chown -lt {chownPolls} ] || {{ echo {Quote($"{container}: its entrypoint's chown of /data has not finished in {ChownWaitSeconds} s")} >&2; exit 1; }}; " +
+            $"else n=$((n + 1)); fi; {Pause(DockerPollSeconds)}done; " +
+            NotHealthy(container, HealthWaitSeconds);
+    }
 
-    /// <summary>As <see cref="InContainer"/>, with the step's stdin passed on to the script.</summary>
-    public static string InContainerWithStdin(string container, string script) => $"docker exec -i {container} sh -c {Quote(script)}";
+    private static string NotHealthy(string container, int seconds) =>
+        $"echo {Quote($"{container} is not healthy {seconds}s after it started; its last lines:")} >&2; docker logs --tail 5 -- {Quote(container)} 2>&1 | sed 's/^/  /' >&2; exit 1";
 
     /// <summary>
-    /// Until <paramref name="node"/> is listed in its cluster, asked through itself (from inside its container, on its
-    /// loopback, where the superuser is trusted). When it answers with no node list, the cluster has not formed: that
-    /// is expected (and accepted) only while fewer master-eligible nodes have started than it takes to elect a
-    /// master, as on a first deploy.
+    /// Runs <paramref name="script"/> as CrateDB's superuser: in a throwaway container on the admin network (the only
+    /// place the superuser is trusted, see <see cref="CrateAccess"/>), from the image <paramref name="node"/> runs (it has
+    /// curl, and it is on the host), on the node's own host; the script asks the node at <see cref="CrateConfig.AdminSqlUrl"/>.
+    /// With <paramref name="stdin"/> the step's stdin is passed on to the script.
+    /// </summary>
+    public static string AsSuperuser(Instance node, string script, bool stdin = false) =>
+        $"{{ image=$(docker inspect -f '{{{{.Image}}}}' -- {Quote(node.Name)}) || {{ echo {Quote($"{node.Name} has no container to ask")} >&2; exit 1; }}; " +
+        $"docker run --rm{(stdin ? " -i" : "")} --network {CrateAccess.AdminNetwork} --cap-drop NET_RAW --entrypoint sh \"$image\" -c {Quote(script)}; }}";
+
+    /// <summary>
+    /// The admin network on a CrateDB host: made once, checked every time (a network of that name with another subnet
+    /// would put strangers' addresses where CrateDB trusts its superuser). Docker keeps it across reboots and makes its
+    /// bridge before it starts the containers, so each node can listen on its gateway address from its first start.
+    /// </summary>
+    public static string AdminNetwork()
+    {
+        var name = CrateAccess.AdminNetwork;
+        return
+            $"docker network inspect {name} >/dev/null 2>&1 || docker network create --driver bridge --subnet {CrateAccess.AdminSubnet} " +
+            $"--ip-range {CrateAccess.AdminClients} --gateway {CrateAccess.AdminGateway} -o com.docker.network.bridge.name={CrateAccess.AdminBridge} " +
+            $"-o com.docker.network.bridge.enable_ip_masquerade=false --label microblog.role=crate-admin {name} >/dev/null && " +
+            $"[ \"$(docker network inspect -f '{{{{range .IPAM.Config}}}}{{{{.Subnet}}}} {{{{.IPRange}}}} {{{{.Gateway}}}}{{{{end}}}} {{{{index .Options \"com.docker.network.bridge.name\"}}}}' {name})\" = " +
+            $"{Quote($"{CrateAccess.AdminSubnet} {CrateAccess.AdminClients} {CrateAccess.AdminGateway} {CrateAccess.AdminBridge}")} ] || " +
+            $"{{ echo {Quote($"the Docker network {name} exists with other settings than {CrateAccess.AdminSubnet} (clients {CrateAccess.AdminClients}, gateway {CrateAccess.AdminGateway}, bridge {CrateAccess.AdminBridge}): CrateDB trusts its superuser from there; remove it (docker network rm {name}) and run the update again")} >&2; exit 1; }}";
+    }
+
+    /// <summary>
+    /// Until <paramref name="node"/> is listed in its cluster, asked through itself as the superuser (run by
+    /// <see cref="AsSuperuser"/>). When it answers with no node list, the cluster has not formed: that is expected (and
+    /// accepted) only while fewer master-eligible nodes have started than it takes to elect a master, as on a first deploy.
     /// </summary>
     public static string WaitJoined(Instance node, int startedBefore, int quorum)
     {
-        var url = Quote(CrateConfig.LocalSqlUrl(node));
+        var url = Quote(CrateConfig.AdminSqlUrl(node));
         var started = (startedBefore + 1).ToString(CultureInfo.InvariantCulture);
         var q = quorum.ToString(CultureInfo.InvariantCulture);
         return
             Tries(JoinWaitSeconds, CratePollSeconds) +
-            $"if r=$(curl -fsS -H 'Content-Type: application/json' -X POST {url} -d '{{\"stmt\":\"select name from sys.nodes\"}}' 2>/dev/null); then " +
-            $"case \"$r\" in *'\"{node.Name}\"'*) exit 0;; esac; " +
-            $"elif [ {started} -lt {q} ]; then echo \"{node.Name}: no cluster yet ({started} of the {q} master-eligible nodes it takes have started)\"; exit 0; fi; " +
+            $"if r=$(curl -fsS -H 'Content-Type: application/json' -X POST {url} -d {Quote(JsonText.Body(CrateScripts.NodeNames))} 2>/dev/null); then " +
+            $"case \"$r\" in *{Quote(JsonText.String(node.Name))}*) exit 0;; esac; " +
+            $"elif [ {started} -lt {q} ]; then echo {Quote($"{node.Name}: no cluster yet ({started} of the {q} master-eligible nodes it takes have started)")}; exit 0; fi; " +
             $"{Pause(CratePollSeconds)}done; " +
-            $"echo \"{node.Name} has not joined cluster after {JoinWaitSeconds}s\" >&2; exit 1";
+            $"echo {Quote($"{node.Name} has not joined its cluster after {JoinWaitSeconds}s")} >&2; exit 1";
     }
 
+    /// <summary>The apps' user's statements that carry its password, in the order <see cref="CrateAppUser"/> reads them on stdin.</summary>
+    public static readonly IReadOnlyList<string> AppUserPasswordStatements =
+    [
+        $"CREATE USER {CrateAccess.User} WITH (password = ?)",
+        $"ALTER USER {CrateAccess.User} SET (password = ?)",
+    ];
+
     /// <summary>
-    /// Creates the apps' CrateDB user, or sets its password when it exists, and grants its privileges: run inside a
-    /// node's container, where the superuser is trusted. The password arrives on stdin, never in the script, goes
-    /// into the statement as a parameter (so CrateDB's job log shows `?`), and no answer that could repeat it is
-    /// printed. Every statement is safe to run again.
+    /// The user step's stdin: one request body per line (<see cref="AppUserPasswordStatements"/>), the password a
+    /// statement parameter. The core writes the JSON around its placeholder; the runner fills in the password as a JSON
+    /// string (see <see cref="Spec.Secrets.JsonPlaceholder"/>), escaped by a JSON encoder, whatever it holds.
+    /// </summary>
+    public static string CrateAppUserStdin() =>
+        string.Concat(AppUserPasswordStatements.Select(statement =>
+            $"{{\"stmt\":{JsonText.String(statement)},\"args\":[{Spec.Secrets.JsonPlaceholder(Spec.Secrets.CratePasswordKey)}]}}\n"));
+
+    /// <summary>
+    /// Creates the apps' CrateDB user, or sets its password when it exists, and grants its privileges, as the superuser
+    /// (run by <see cref="AsSuperuser"/>). The statements that carry the password arrive on stdin, ready (see
+    /// <see cref="CrateAppUserStdin"/>): the password is never in the script, in a process's arguments or in a shell
+    /// variable's expansion into a command, it reaches CrateDB as a statement parameter (so CrateDB's job log shows `?`),
+    /// and no answer that could repeat it is printed. Every statement is safe to run again.
     /// </summary>
     public static string CrateAppUser(Instance via)
     {
-        var url = Quote(CrateConfig.LocalSqlUrl(via));
+        var url = Quote(CrateConfig.AdminSqlUrl(via));
         var user = CrateAccess.User;
         var grant = $"GRANT {CrateAccess.Privileges} ON SCHEMA {CrateAccess.Schema} TO {user}";
         return string.Join(' ', new[]
         {
-            "IFS= read -r password || { echo 'no password on stdin' >&2; exit 1; };",
+            $"IFS= read -r create && IFS= read -r alter || {{ echo {Quote("no user statements on stdin")} >&2; exit 1; }};",
             $$"""sql() { code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -X POST {{url}} --data-binary @-) || return 1;""",
             """[ "$code" = 200 ] || { echo "CrateDB answered $code to: $1" >&2; return 1; }; };""",
-            $$"""n=$(curl -fsS -H 'Content-Type: application/json' -X POST {{url}} -d '{"stmt":"select count(*) from sys.users where name = ?","args":["{{user}}"]}' | sed -E 's/.*"rows":\[\[([0-9]+)\]\].*/\1/');""",
-            $$"""case "$n" in 0) stmt='CREATE USER {{user}} WITH (password = ?)';; 1) stmt='ALTER USER {{user}} SET (password = ?)';;""",
-            $$"""*) echo "cannot tell whether CrateDB user {{user}} exists (sys.users answered: $n)" >&2; exit 1;; esac;""",
-            """printf '{"stmt":"%s","args":["%s"]}' "$stmt" "$password" | sql "$stmt" || exit 1;""",
-            $$"""printf '{"stmt":"%s"}' '{{grant}}' | sql '{{grant}}' || exit 1;""",
-            $$"""echo "CrateDB user {{user}}: password set; {{CrateAccess.Privileges}} on schema {{CrateAccess.Schema}}" """.TrimEnd(),
+            $"n=$(curl -fsS -H 'Content-Type: application/json' -X POST {url} -d {Quote(JsonText.Body(CrateScripts.UserCount, user))} | {CrateScripts.Count});",
+            $"case \"$n\" in 0) body=$create; what={Quote(AppUserPasswordStatements[0])};; 1) body=$alter; what={Quote(AppUserPasswordStatements[1])};;",
+            $"*) echo {Quote($"cannot tell whether CrateDB user {user} exists (sys.users answered: ")}\"$n\"')' >&2; exit 1;; esac;",
+            """printf '%s\n' "$body" | sql "$what" || exit 1;""",
+            $"printf '%s\\n' {Quote(JsonText.Body(grant))} | sql {Quote(grant)} || exit 1;",
+            $"echo {Quote($"CrateDB user {user}: password set; {CrateAccess.Privileges} on schema {CrateAccess.Schema}")}",
         });
     }
 
     /// <summary>
-    /// Every node of the stack listed by the cluster. Nodes that leave in the same update are still there when the check
-    /// runs (they are decommissioned at its end), so the check asks for names, not a count.
+    /// Every node of the stack listed by the cluster, asked as the superuser (run by <see cref="AsSuperuser"/>). Nodes
+    /// that leave in the same update are still there when the check runs (they are decommissioned at its end), so the
+    /// check asks for names, not a count.
     /// </summary>
     public static string CrateClusterCheck(Instance via, IReadOnlyList<Instance> nodes, string clusterName)
     {
-        var url = CrateConfig.LocalSqlUrl(via);
+        var url = CrateConfig.AdminSqlUrl(via);
         return Retry(
-            $"r=$(curl -fsS -H 'Content-Type: application/json' -X POST {Quote(url)} -d '{{\"stmt\":\"select name from sys.nodes\"}}'); missing=; " +
-            $"for n in {string.Join(' ', nodes.Select(n => n.Name))}; do case \"$r\" in *\"\\\"$n\\\"\"*) ;; *) missing=\"$missing $n\";; esac; done",
+            $"r=$(curl -fsS -H 'Content-Type: application/json' -X POST {Quote(url)} -d {Quote(JsonText.Body(CrateScripts.NodeNames))}); missing=; " +
+            $"for n in {string.Join(' ', nodes.Select(n => Quote(JsonText.String(n.Name))))}; do case \"$r\" in *\"$n\"*) ;; *) missing=\"$missing $n\";; esac; done",
             "[ -z \"$missing\" ]",
-            $"CrateDB at {url} does not list$missing in cluster {clusterName}");
+            $"{Quote($"CrateDB at {url} does not list")}\"$missing\"{Quote($" in cluster {clusterName}")}");
     }
 
     public static string FrontDoorCheck(string url) =>
-        Retry($"code=$(curl -s -o /dev/null -w '%{{http_code}}' {Quote(url)})", "[ \"$code\" = 200 ]", $"the front door {url} answered $code, not 200");
+        Retry($"code=$(curl -s -o /dev/null -w '%{{http_code}}' {Quote(url)})", "[ \"$code\" = 200 ]", $"{Quote($"the front door {url} answered ")}\"$code\"{Quote(", not 200")}");
 
+    /// <summary>A probe retried until <paramref name="test"/> holds; <paramref name="failure"/> is the message, as shell words.</summary>
     private static string Retry(string probe, string test, string failure) =>
-        $"for i in $(seq 1 {CheckAttempts}); do {probe}; if {test}; then exit 0; fi; sleep 2; done; echo \"{failure}\" >&2; exit 1";
+        $"for i in $(seq 1 {CheckAttempts}); do {probe}; if {test}; then exit 0; fi; sleep 2; done; echo {failure} >&2; exit 1";
 }

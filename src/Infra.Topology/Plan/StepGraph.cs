@@ -63,6 +63,12 @@ public static class StepGraph
                     CommandPurpose.Prepare, ssh, Scripts.AsRoot(host, Scripts.MaxMapCount(Planner.CrateMaxMapCount)));
                 steps.Add(maxMapCount);
                 gate.Add(maxMapCount.Id);
+                // Through the host's Docker engine, as the SSH user (in the docker group), like every other Docker step.
+                var adminNetwork = new CommandStep($"{name}-prepare-crate-admin-network", name, null,
+                    $"the deployment's statements reach CrateDB as its superuser from this network only ({CrateAccess.AdminClients}); each node listens on its gateway",
+                    CommandPurpose.Prepare, ssh, Scripts.AdminNetwork());
+                steps.Add(adminNetwork);
+                gate.Add(adminNetwork.Id);
             }
 
             foreach (var file in plan.Files.Where(f => f.File.Instance is null))
@@ -298,16 +304,16 @@ public static class StepGraph
     /// <summary>The step every container waits for and that waits for every host's firewall.</summary>
     public const string AccessOpenedStep = "firewalls-opened";
 
-    /// <summary>The apps' CrateDB user and its privileges, from inside the first node's container; the password on stdin.</summary>
+    /// <summary>The apps' CrateDB user and its privileges, made by the superuser on the first node's host; the statements with the password on stdin.</summary>
     private static CommandStep AppUser(StackTopology topology, IReadOnlyList<HostPlan> hosts, string after)
     {
         var node = topology.Of(Role.Crate).First();
         var host = hosts.Single(h => h.Host.Name == node.Host).Host;
         return new CommandStep(AppUserStep, host.Name, node.Name,
             $"the apps connect as CrateDB user {CrateAccess.User} ({CrateAccess.Privileges} on schema {CrateAccess.Schema}); its password is the stack's secret {Secrets.CratePasswordKey}",
-            CommandPurpose.Credentials, Ssh(host), Scripts.InContainerWithStdin(node.Name, Scripts.CrateAppUser(node)))
+            CommandPurpose.Credentials, Ssh(host), Scripts.AsSuperuser(node, Scripts.CrateAppUser(node), stdin: true))
         {
-            Stdin = Secrets.Placeholder(Secrets.CratePasswordKey) + "\n",
+            Stdin = Scripts.CrateAppUserStdin(),
             After = [after],
         };
     }
@@ -315,8 +321,8 @@ public static class StepGraph
     private static string ReadyNode(StackTopology topology, ServicePlan service, IReadOnlyList<Instance> nodes, int quorum)
     {
         var node = topology.Instance(service.Name);
-        return $"( {Scripts.WaitHealthy(service.Name)} ) && {Scripts.InContainer(service.Name, Scripts.WaitJoined(node, nodes.ToList().IndexOf(node), quorum))}" +
-            $" && {Scripts.InContainer(service.Name, CrateScripts.AfterRejoin(node))}";
+        return $"( {Scripts.WaitHealthyAfterChown(service.Name)} ) && {Scripts.AsSuperuser(node, Scripts.WaitJoined(node, nodes.ToList().IndexOf(node), quorum))}" +
+            $" && {Scripts.AsSuperuser(node, CrateScripts.AfterRejoin(node))}";
     }
 
     /// <summary>
@@ -421,8 +427,8 @@ public static class StepGraph
             var host = hosts.Single(h => h.Host.Name == first.Host).Host;
             yield return new CommandStep("check-crate-cluster", host.Name, null, $"every CrateDB node ({nodes.Count}) has joined the cluster",
                 CommandPurpose.Check, Ssh(host),
-                // From inside the node's own container: the superuser is trusted on its loopback only.
-                Scripts.InContainer(first.Name, Scripts.CrateClusterCheck(first, nodes, topology.Spec.ClusterName)));
+                // As the superuser, from the admin network on the node's own host: trusted from there only.
+                Scripts.AsSuperuser(first, Scripts.CrateClusterCheck(first, nodes, topology.Spec.ClusterName)));
         }
 
         foreach (var door in topology.FrontDoor)

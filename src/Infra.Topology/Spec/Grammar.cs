@@ -41,6 +41,19 @@ public static partial class Grammar
             ? null
             : $"\"{value}\" is not a usable path: write an absolute file path of letters, digits and . _ - /, e.g. {example}";
 
+    /// <summary>
+    /// A numeric user id with an optional group id (`10001` or `10001:10001`), as `docker run --user` and chown take it;
+    /// numbers only, since a name would be looked up on the host, whose users are not the image's.
+    /// </summary>
+    public static string? UserId(string value) =>
+        UserIdPattern().Match(value) is { Success: true } match
+            && match.Groups.Values.Skip(1).Where(g => g.Success).All(g => ulong.Parse(g.Value, System.Globalization.CultureInfo.InvariantCulture) <= MaxId)
+            ? null
+            : $"\"{value}\" is not a user id: write the numeric uid[:gid] the app's image runs as (`docker image inspect -f '{{{{.Config.User}}}}' IMAGE`), e.g. \"10001:10001\"";
+
+    /// <summary>The largest uid or gid Linux gives a user ((uid_t)-1 means "no change" to chown).</summary>
+    private const ulong MaxId = 4294967294;
+
     /// <summary>A JVM heap size: a number with k, m or g.</summary>
     /// <summary>A count of instances (1 or more) or a share of a role (1% to 100%).</summary>
     public static string? MaxUnavailable(string value) =>
@@ -97,6 +110,9 @@ public static partial class Grammar
 
     [GeneratedRegex("^/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$")]
     private static partial Regex FilePathPattern();
+
+    [GeneratedRegex("^([0-9]{1,10})(?::([0-9]{1,10}))?$")]
+    private static partial Regex UserIdPattern();
 
     [GeneratedRegex("^[0-9]+[kmgKMG]?$")]
     private static partial Regex HeapPattern();

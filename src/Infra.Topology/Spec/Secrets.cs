@@ -20,6 +20,12 @@ public static partial class Secrets
 
     public static string Placeholder(string key) => $"{{{{secret {key}}}}}";
 
+    /// <summary>
+    /// The placeholder of a secret that goes into JSON: the runner fills in a JSON string literal (quotes included),
+    /// escaped by a JSON encoder, so any value stays one string.
+    /// </summary>
+    public static string JsonPlaceholder(string key) => $"{{{{secret-json {key}}}}}";
+
     public static string SetCommand(string key) => $"pulumi config set --secret {key} <value>";
 
     /// <summary>What `pulumi up` says when a stack with CrateDB nodes has no password set.</summary>
@@ -40,7 +46,7 @@ public static partial class Secrets
     /// <summary>Replaces every placeholder in <paramref name="text"/>; a placeholder without a value is an error.</summary>
     public static string Fill(string text, IReadOnlyDictionary<string, string> values) =>
         PlaceholderPattern().Replace(text, m => values.TryGetValue(m.Groups["key"].Value, out var value)
-            ? value
+            ? m.Groups["json"].Success ? Plan.JsonText.String(value) : value
             : throw new InvalidOperationException($"no value for the secret {m.Groups["key"].Value}: {SetCommand(m.Groups["key"].Value)}"));
 
     /// <summary>
@@ -53,7 +59,7 @@ public static partial class Secrets
             ? null
             : $"{CratePasswordKey} is not a usable password ({value.Length} characters): use {MinPasswordLength} to {MaxPasswordLength} printable ASCII characters without quotes, backslash or spaces, e.g. from `openssl rand -base64 24`, and set it with `{SetCommand(CratePasswordKey)}`";
 
-    [GeneratedRegex(@"\{\{secret (?<key>[a-z][A-Za-z0-9]*:[A-Za-z][A-Za-z0-9.]*)\}\}")]
+    [GeneratedRegex(@"\{\{secret(?<json>-json)? (?<key>[a-z][A-Za-z0-9]*:[A-Za-z][A-Za-z0-9.]*)\}\}")]
     private static partial Regex PlaceholderPattern();
 
     [GeneratedRegex(@"^[!#-&(-\[\]-~]+$")]

@@ -22,7 +22,7 @@ internal sealed partial class SpecBinder(string file)
     }
 
     internal static readonly string[] TopKeys =
-        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources", "cratePassword", "monitoring", "rollout"];
+        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources", "cratePassword", "appUser", "monitoring", "rollout"];
 
     private static readonly string[] HostKeys = ["name", "address", "ssh", "docker", "roles", "instances"];
     private static readonly string[] LoadBalancerKeys = ["name", "address", "ssh", "docker", "tlsCertificate"];
@@ -209,6 +209,7 @@ internal sealed partial class SpecBinder(string file)
         {
             AdminSources = adminSources.ToEquatableArray(),
             CratePasswordSet = cratePasswordSet,
+            AppUser = top.ContainsKey("appUser") ? TopScalar(top, "appUser", "") : null,
             Rollout = rollout,
             Monitoring = top.TryGetValue("monitoring", out var monitoringEntry) ? BindMonitoring(monitoringEntry.Node, monitoringEntry.Path) : null,
         };

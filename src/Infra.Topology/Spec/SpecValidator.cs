@@ -36,6 +36,11 @@ internal static partial class SpecValidator
             yield return Error(spec, $"{Ns}:healthCheckPath", healthProblem);
         }
 
+        if (spec.AppUser is { } appUser && Grammar.UserId(appUser) is { } userProblem)
+        {
+            yield return Error(spec, $"{Ns}:appUser", userProblem);
+        }
+
         if (Grammar.MaxUnavailable(spec.Rollout.MaxUnavailable) is { } rolloutProblem)
         {
             yield return Error(spec, $"{Ns}:rollout.maxUnavailable", rolloutProblem);

@@ -133,6 +133,13 @@ public sealed record StackSpec(
     /// </summary>
     public bool CratePasswordSet { get; init; }
 
+    /// <summary>
+    /// `microblog:appUser`: the numeric `uid[:gid]` the app's image runs as. The app containers run as it, and app.conf,
+    /// which holds the CrateDB password, is owned by it and readable by no one else; null: the image's own user, and
+    /// app.conf owned by root (an image that runs as another user cannot read it).
+    /// </summary>
+    public string? AppUser { get; init; }
+
     /// <summary>Prometheus, Alertmanager and the exporters (`microblog:monitoring`); null: the stack is not monitored.</summary>
     public MonitoringSpec? Monitoring { get; init; }
 
@@ -148,7 +155,12 @@ public sealed record StackSpec(
     public static readonly PortSpec DefaultPorts = new(
         Nginx: 80, Haproxy: 9100, App: 9210, CrateHttp: 4200, CrateTransport: 4300, CratePsql: 5432, LoadBalancerHttp: 80, LoadBalancerHttps: 443);
 
-    public static readonly ImageSpec DefaultImages = new(Nginx: "nginx:1.27", Haproxy: "haproxy:3.0", App: "", Crate: "crate:5.10");
+    /// <summary>
+    /// Exact releases, so a stack file deploys the same software until someone changes it (README, "Images"): nginx's
+    /// stable branch, haproxy's 3.0 LTS branch, and CrateDB 6.0, the release a cluster on 5.10 (the former default)
+    /// upgrades to in a rolling upgrade.
+    /// </summary>
+    public static readonly ImageSpec DefaultImages = new(Nginx: "nginx:1.30.6", Haproxy: "haproxy:3.0.25", App: "", Crate: "crate:6.0.8");
 
     /// <summary>The reference design's own paths (`bin/app`, `parts/crate/bin/crate`).</summary>
     public static readonly CommandSpec DefaultCommands = new(App: "bin/app", Crate: "parts/crate/bin/crate", Haproxy: "haproxy");

@@ -50,6 +50,14 @@ public sealed class CrateArgs : ResourceArgs
     public int? MasterNodes { get; set; }
 }
 
+/// <summary>How much of each stateless role (apps, haproxy, nginx) an update may take down at once.</summary>
+public sealed class RolloutArgs : ResourceArgs
+{
+    /// <summary>A count (`2`) or a percentage of the role (`25%`, the default); at least 1, never a whole role of two or more.</summary>
+    [Input("maxUnavailable")]
+    public string? MaxUnavailable { get; set; }
+}
+
 /// <summary>Prometheus and Alertmanager: beside a host's services, or on a host of their own.</summary>
 public sealed class MonitoringArgs : ResourceArgs
 {

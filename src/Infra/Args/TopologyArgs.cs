@@ -54,6 +54,17 @@ public sealed class TopologyArgs : ResourceArgs
     [Input("adminSources")]
     public List<string>? AdminSources { get; set; }
 
+    /// <summary>
+    /// The numeric `uid[:gid]` the app image runs as: the app containers run as it, and app.conf, which holds the CrateDB
+    /// password, is its alone (mode 0600). Default: the image's own user, and app.conf owned by root.
+    /// </summary>
+    [Input("appUser")]
+    public string? AppUser { get; set; }
+
+    /// <summary>How much of a stateless role an update may take down at once (default 25%).</summary>
+    [Input("rollout")]
+    public RolloutArgs? Rollout { get; set; }
+
     /// <summary>Prometheus and Alertmanager (default: not monitored).</summary>
     [Input("monitoring")]
     public MonitoringArgs? Monitoring { get; set; }

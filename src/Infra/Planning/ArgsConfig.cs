@@ -93,6 +93,12 @@ internal sealed class ArgsConfig
             Config[Key("adminSources")] = new JsonArray(sources.Select(s => (JsonNode?)s).ToArray()).ToJsonString();
         }
 
+        Set("appUser", args.AppUser);
+        if (args.Rollout is { MaxUnavailable: { } maxUnavailable })
+        {
+            Config[Key("rollout")] = new JsonObject { ["maxUnavailable"] = maxUnavailable }.ToJsonString();
+        }
+
         if (args.Monitoring is { } monitoring)
         {
             Config[Key("monitoring")] = Monitoring(monitoring).ToJsonString();

@@ -119,10 +119,25 @@ public static class StepInputs
             ["destroyGraceSeconds"] = step.StopGraceSeconds,
             ["labels"] = spec.Labels.Select(l => new Dictionary<string, object?> { ["label"] = l.Key, ["value"] = l.Value }).ToList(),
         };
-        // The program adds mounts one by one to the args' list; with none (the nginx exporter) no volumes input is sent.
-        if (spec.Mounts.Count > 0)
+        // The program adds mounts one by one to the args' lists; with none (the nginx exporter) no volumes input is sent. A
+        // bind with a propagation goes to the provider's mounts, whose bind options carry it.
+        var volumes = spec.Mounts.Where(m => m.Propagation is null).ToList();
+        if (volumes.Count > 0)
         {
-            inputs["volumes"] = spec.Mounts.Select(Volume).ToList();
+            inputs["volumes"] = volumes.Select(Volume).ToList();
+        }
+
+        var mounts = spec.Mounts.Where(m => m.Propagation is not null).ToList();
+        if (mounts.Count > 0)
+        {
+            inputs["mounts"] = mounts.Select(m => new Dictionary<string, object?>
+            {
+                ["type"] = "bind",
+                ["source"] = m.Source,
+                ["target"] = m.Target,
+                ["readOnly"] = m.ReadOnly,
+                ["bindOptions"] = new Dictionary<string, object?> { ["propagation"] = m.Propagation },
+            }).ToList();
         }
 
         if (spec.Command.Count > 0)
@@ -133,6 +148,16 @@ public static class StepInputs
         if (spec.User is not null)
         {
             inputs["user"] = spec.User;
+        }
+
+        if (spec.PidMode is not null)
+        {
+            inputs["pidMode"] = spec.PidMode;
+        }
+
+        if (spec.CapDrop.Count > 0)
+        {
+            inputs["capabilities"] = new Dictionary<string, object?> { ["drops"] = spec.CapDrop.ToList() };
         }
 
         return inputs;

@@ -85,8 +85,29 @@ public partial class FirewallConfigTests
                 "add element inet microblog app_ports { 4200, 5432 }",
                 "add element inet microblog crate_hosts { 192.0.2.41, 192.0.2.42 }",
                 "add element inet microblog crate_ports { 4200, 4300, 5432 }",
+                "add element inet microblog crate_admin_ports { 4200 }",
             ],
             FirewallConfig.Additions(rendered));
+    }
+
+    /// <summary>
+    /// CrateDB trusts its superuser from the admin network's addresses: a packet claiming one is dropped unless it came in
+    /// on that network's bridge (before loopback is accepted, so a forged one on lo goes too), and what comes in on the
+    /// bridge reaches the host's CrateDB HTTP ports only.
+    /// </summary>
+    [Fact]
+    public void The_admin_network_reaches_the_hosts_crate_http_ports_only_and_no_packet_elsewhere_may_claim_its_addresses()
+    {
+        var rendered = Render("split-role", "crate-host1");
+
+        var antiSpoof = rendered.IndexOf("ip saddr 169.254.77.8/29 iifname != \"mb-admin\" drop", StringComparison.Ordinal);
+        Assert.True(antiSpoof > 0, rendered);
+        Assert.True(antiSpoof < rendered.IndexOf("iif \"lo\" accept", StringComparison.Ordinal));
+        Assert.Contains("iifname \"mb-admin\" ip saddr 169.254.77.8/29 tcp dport @crate_admin_ports accept", rendered, StringComparison.Ordinal);
+        Assert.Contains("add element inet microblog crate_admin_ports { 4200 }", FirewallConfig.Additions(rendered));
+        Assert.DoesNotContain(FirewallConfig.Additions(Render("split-role", "app-host1")), a => a.Contains("crate_admin_ports", StringComparison.Ordinal));
+        Assert.Contains("add element inet microblog crate_admin_ports { 4200, 4201 }", FirewallConfig.Additions(Render("single-host", "localhost")));
+        NftCheck(rendered);
     }
 
     [Fact]

@@ -196,7 +196,7 @@ public class MonitoringTests
         Assert.Equal(["http://192.0.2.20:9093/"], plan.Outputs.AlertmanagerUrls);
         // a changed rules file reloads Prometheus in place
         var reload = Assert.IsType<CommandStep>(plan.Step("monitor-prometheus-reload"));
-        Assert.Equal("docker kill --signal=HUP monitor-prometheus", reload.Script);
+        Assert.Equal("docker kill --signal=HUP -- 'monitor-prometheus'", reload.Script);
     }
 
     [Fact]

@@ -30,22 +30,22 @@ public class CrateMembershipTests
 
         var order = new[]
         {
-            "[ \"$(docker inspect -f '{{.State.Running}}' host3-crate-4200 2>/dev/null)\" = true ]",
-            "docker exec host3-crate-4200 sh -c 'n=$(for url in '\\''http://127.0.0.1:4200/_sql'\\''; do",
+            "[ \"$(docker inspect -f '{{.State.Running}}' -- 'host3-crate-4200' 2>/dev/null)\" = true ]",
+            "--network microblog-admin --cap-drop NET_RAW --entrypoint sh \"$image\" -c 'n=$(for url in '\\''http://169.254.77.1:4200/_sql'\\''; do",
             "select count(*) from sys.nodes",
             "refused: host3-crate-4200 is the last CrateDB node",
-            "for m in host1-crate-4200 host2-crate-4200; do",
+            "for m in '\\''\"host1-crate-4200\"'\\'' '\\''\"host2-crate-4200\"'\\''; do",
             "[ $left -ge 2 ]",
             "select count(*) from sys.health where health <> '\\''\\'\\'''\\''GREEN'\\''\\'\\'''\\''",
-            "docker update --restart=no host3-crate-4200",
+            "docker update --restart=no -- 'host3-crate-4200'",
             "SET GLOBAL TRANSIENT \\\"cluster.graceful_stop.min_availability\\\" = '\\''\\'\\'''\\''full'\\''\\'\\'''\\''",
             "ALTER CLUSTER DECOMMISSION '\\''\\'\\'''\\''host3-crate-4200'\\''\\'\\'''\\''",
-            "docker update --restart=unless-stopped host3-crate-4200",
-            "[ \"$(docker inspect -f '{{.State.Running}}' host3-crate-4200)\" = false ]",
+            "docker update --restart=unless-stopped -- 'host3-crate-4200'",
+            "[ \"$(docker inspect -f '{{.State.Running}}' -- 'host3-crate-4200')\" = false ]",
         };
         InOrder(delete, order);
         // Nothing is asked of the other nodes (a host that leaves is no longer admitted by their new firewall rules):
-        // only the leaving node, on its loopback, where the superuser is trusted.
+        // only the leaving node, at its own host's admin gateway, where the superuser is trusted.
         Assert.DoesNotContain("192.0.2.1", delete, StringComparison.Ordinal);
     }
 
@@ -179,8 +179,8 @@ public class CrateMembershipTests
             "SET GLOBAL TRANSIENT \\\"cluster.routing.allocation.enable\\\" = '\\''\\'\\'''\\''new_primaries'\\''\\'\\'''\\''",
             "RESET GLOBAL \\\"cluster.graceful_stop.min_availability\\\"",
             "ALTER CLUSTER DECOMMISSION '\\''\\'\\'''\\''host1-crate-4200'\\''\\'\\'''\\''",
-            "[ \"$(docker inspect -f '{{.State.StartedAt}}' host1-crate-4200)\" != \"$started\" ]",
-            "[ \"$(docker inspect -f '{{.State.Health.Status}}' host1-crate-4200)\" = healthy ]",
+            "[ \"$(docker inspect -f '{{.State.StartedAt}}' -- 'host1-crate-4200')\" != \"$started\" ]",
+            "[ \"$(docker inspect -f '{{.State.Health.Status}}' -- 'host1-crate-4200')\" = healthy ]",
             "select name from sys.nodes",
             "RESET GLOBAL \\\"cluster.routing.allocation.enable\\\"",
             "select count(*) from sys.health where health <> ",
@@ -192,7 +192,7 @@ public class CrateMembershipTests
     public void A_new_crate_image_stops_each_node_gracefully_before_its_container_is_replaced()
     {
         var now = Planner.Plan(Repo.Topology("two-host"));
-        var next = Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:5.11\n", StringComparison.Ordinal)));
+        var next = Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:6.0.9\n", StringComparison.Ordinal)));
 
         var changes = PlanChanges.Compare(now, next).Where(c => c.Step.Service?.Contains("crate", StringComparison.Ordinal) == true)
             .Select(c => $"{c.Change} {c.Step.Id}").ToList();
@@ -205,7 +205,7 @@ public class CrateMembershipTests
             changes);
         var stop = (CommandStep)next.Step("host2-crate-4200-stop");
         Assert.Equal(["host1-crate-4200-restart"], stop.After);
-        Assert.StartsWith("if [ \"$(docker inspect -f '{{.State.Running}}' host2-crate-4200 2>/dev/null)\" = true ]; then started=", stop.Script, StringComparison.Ordinal);
+        Assert.StartsWith("if [ \"$(docker inspect -f '{{.State.Running}}' -- 'host2-crate-4200' 2>/dev/null)\" = true ]; then started=", stop.Script, StringComparison.Ordinal);
         Assert.Contains("RESET GLOBAL", ((CommandStep)next.Step("host2-crate-4200-ready")).Script, StringComparison.Ordinal);
     }
 
@@ -215,17 +215,17 @@ public class CrateMembershipTests
         var now = Planner.Plan(Repo.Topology("two-host"));
         // What a new release of this tool does when it words the stop script differently: the triggers stay.
         var reworded = now with { Steps = now.Steps.Select(s => s is CommandStep { Purpose: CommandPurpose.Stop } stop ? stop with { Script = stop.Script + " " } : s).ToEquatableArray() };
-        var newImage = Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:5.11\n", StringComparison.Ordinal)));
+        var newImage = Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:6.0.9\n", StringComparison.Ordinal)));
 
         var rewordedStop = PlanChanges.Compare(now, reworded).Single(c => c.Step.Id == "host1-crate-4200-stop");
         var replacedStop = PlanChanges.Compare(now, newImage).Single(c => c.Step.Id == "host1-crate-4200-stop");
 
         Assert.Equal(StepChangeKind.Run, rewordedStop.Change);
         Assert.Equal("nothing runs: host1-crate-4200's container is not replaced (host1-crate-4200-stop runs only before a replacement)", rewordedStop.Effect);
-        Assert.Equal("echo \"host1-crate-4200: its container is not replaced, nothing to stop\"",
+        Assert.Equal("echo 'host1-crate-4200: its container is not replaced, nothing to stop'",
             PlanChanges.ScriptOnChange((CommandStep)now.Step("host1-crate-4200-stop"), (CommandStep)reworded.Step("host1-crate-4200-stop")));
         Assert.Equal("stop host1-crate-4200 gracefully (allocation limited to new primaries, ALTER CLUSTER DECOMMISSION) before its container is replaced", replacedStop.Effect);
-        Assert.StartsWith("if [ \"$(docker inspect -f '{{.State.Running}}' host1-crate-4200 2>/dev/null)\" = true ]; then started=",
+        Assert.StartsWith("if [ \"$(docker inspect -f '{{.State.Running}}' -- 'host1-crate-4200' 2>/dev/null)\" = true ]; then started=",
             PlanChanges.ScriptOnChange((CommandStep)now.Step("host1-crate-4200-stop"), (CommandStep)newImage.Step("host1-crate-4200-stop")), StringComparison.Ordinal);
     }
 
@@ -237,8 +237,8 @@ public class CrateMembershipTests
         var stop = (CommandStep)plan.Step("localhost-crate-4200-stop");
         var restart = (CommandStep)plan.Step("localhost-crate-4200-restart");
 
-        Assert.Equal("echo \"localhost-crate-4200 is the only node: no other node to hand its shards to, its replacement stops it\"", stop.Script);
-        Assert.Contains("then docker restart localhost-crate-4200 >/dev/null && (", restart.Script, StringComparison.Ordinal);
+        Assert.Equal("echo 'localhost-crate-4200 is the only node: no other node to hand its shards to, its replacement stops it'", stop.Script);
+        Assert.Contains("then docker restart -- 'localhost-crate-4200' >/dev/null && (", restart.Script, StringComparison.Ordinal);
         Assert.DoesNotContain("DECOMMISSION", restart.Script, StringComparison.Ordinal);
         Assert.Contains("select count(*) from sys.health", restart.Script, StringComparison.Ordinal);
     }

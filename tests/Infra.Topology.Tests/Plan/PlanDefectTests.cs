@@ -137,7 +137,7 @@ public class PlanDefectTests
     public void A_new_crate_image_replaces_the_nodes_one_at_a_time_each_back_in_the_cluster_before_the_next()
     {
         var before = Planner.Plan(Repo.Topology("three-host"));
-        var after = Planner.Plan(Repo.TopologyEdited("three-host", yaml => yaml.Replace("    app: registry.example.com/microblog/app:1.0.0\n", "    app: registry.example.com/microblog/app:1.0.0\n    crate: crate:5.11\n", StringComparison.Ordinal)));
+        var after = Planner.Plan(Repo.TopologyEdited("three-host", yaml => yaml.Replace("    app: registry.example.com/microblog/app:1.0.0\n", "    app: registry.example.com/microblog/app:1.0.0\n    crate: crate:6.0.9\n", StringComparison.Ordinal)));
 
         var changes = PlanChanges.Compare(before, after).Where(c => c.Step is ContainerStep or CommandStep { Purpose: CommandPurpose.Ready }).Select(c => $"{c.Change} {c.Step.Id}").ToList();
 
@@ -148,12 +148,14 @@ public class PlanDefectTests
             "Replace host3-crate-4200-container", "Run host3-crate-4200-ready",
         ], changes);
         var ready = (CommandStep)after.Step("host2-crate-4200-ready");
-        // Healthy first, then listed in sys.nodes, asked through itself on its loopback, where the superuser is trusted.
-        Assert.Contains("docker exec host2-crate-4200 sh -c", ready.Script, StringComparison.Ordinal);
+        // Healthy first (the crate image's chown of /data does not count), then listed in sys.nodes, asked through itself
+        // at its host's admin gateway, from the admin network, where the superuser is trusted.
+        Assert.Contains("docker top -- 'host2-crate-4200' -o pid,comm 2>/dev/null | grep -q '[[:space:]]chown$'", ready.Script, StringComparison.Ordinal);
+        Assert.Contains("docker run --rm --network microblog-admin --cap-drop NET_RAW --entrypoint sh \"$image\" -c", ready.Script, StringComparison.Ordinal);
         Assert.Contains("select name from sys.nodes", ready.Script, StringComparison.Ordinal);
         Assert.Contains("*'\\''\"host2-crate-4200\"'\\''*) exit 0", ready.Script, StringComparison.Ordinal);
-        Assert.Contains("-X POST '\\''http://127.0.0.1:4200/_sql'\\''", ready.Script, StringComparison.Ordinal);
-        Assert.DoesNotContain("192.0.2.1", ready.Script.Split("sh -c", 2)[1], StringComparison.Ordinal);
+        Assert.Contains("-X POST '\\''http://169.254.77.1:4200/_sql'\\''", ready.Script, StringComparison.Ordinal);
+        Assert.DoesNotContain("192.0.2.1", ready.Script.Split("--network microblog-admin", 2)[1], StringComparison.Ordinal);
     }
 
     [Fact]

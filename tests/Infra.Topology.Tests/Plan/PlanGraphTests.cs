@@ -58,25 +58,25 @@ public class PlanGraphTests
                 "front-lb on front-docker: front-lb-container",
             ],
             plan.Steps.OfType<ContainerStep>().Select(c => $"{c.Service} on {c.Engine}: {c.Id}"));
-        // The app's config carries the CrateDB password: root alone reads it.
+        // The app's config carries the CrateDB password: the app's user (microblog:appUser) alone reads it.
         Assert.Equal(
             [
-                "front /etc/microblog/two-host/lb/haproxy.cfg 0644",
-                "front /etc/microblog/two-host/nftables.conf 0644",
-                "host1 /etc/microblog/two-host/app-9210/app.conf 0600",
-                "host1 /etc/microblog/two-host/crate-4200/crate.yml 0644",
-                "host1 /etc/microblog/two-host/haproxy/haproxy.cfg 0644",
-                "host1 /etc/microblog/two-host/nftables.conf 0644",
-                "host1 /etc/microblog/two-host/nginx/nginx.conf 0644",
-                "host2 /etc/microblog/two-host/app-9210/app.conf 0600",
-                "host2 /etc/microblog/two-host/crate-4200/crate.yml 0644",
-                "host2 /etc/microblog/two-host/haproxy/haproxy.cfg 0644",
-                "host2 /etc/microblog/two-host/nftables.conf 0644",
-                "host2 /etc/microblog/two-host/nginx/nginx.conf 0644",
+                "front /etc/microblog/two-host/lb/haproxy.cfg 0644 root",
+                "front /etc/microblog/two-host/nftables.conf 0644 root",
+                "host1 /etc/microblog/two-host/app-9210/app.conf 0600 10001:10001",
+                "host1 /etc/microblog/two-host/crate-4200/crate.yml 0644 root",
+                "host1 /etc/microblog/two-host/haproxy/haproxy.cfg 0644 root",
+                "host1 /etc/microblog/two-host/nftables.conf 0644 root",
+                "host1 /etc/microblog/two-host/nginx/nginx.conf 0644 root",
+                "host2 /etc/microblog/two-host/app-9210/app.conf 0600 10001:10001",
+                "host2 /etc/microblog/two-host/crate-4200/crate.yml 0644 root",
+                "host2 /etc/microblog/two-host/haproxy/haproxy.cfg 0644 root",
+                "host2 /etc/microblog/two-host/nftables.conf 0644 root",
+                "host2 /etc/microblog/two-host/nginx/nginx.conf 0644 root",
             ],
             plan.Steps.OfType<CommandStep>()
                 .Where(c => c.Purpose == CommandPurpose.WriteFile)
-                .Select(c => $"{c.Host} {c.File!.HostPath} {Regex.Match(c.Script, @"&& chmod (\d{4}) ").Groups[1].Value}")
+                .Select(c => $"{c.Host} {c.File!.HostPath} {Regex.Match(c.Script, @"&& chmod (\d{4}) ").Groups[1].Value} {c.File.Owner ?? "root"}")
                 .Order(StringComparer.Ordinal));
     }
 
@@ -90,7 +90,9 @@ public class PlanGraphTests
         {
             Assert.Equal(write.File!.File.Content, write.Stdin);
             Assert.Equal([write.File.Sha256], write.Triggers);
-            Assert.Matches($"cat > '\\\\''{Regex.Escape(write.File.HostPath)}'\\\\'' && chmod 0[0-7]{{3}} '\\\\''{Regex.Escape(write.File.HostPath)}'\\\\''", write.Script);
+            // A file with a secret gets its owner and mode before its content; any other its mode after.
+            var path = $"'\\\\''{Regex.Escape(write.File.HostPath)}'\\\\''";
+            Assert.Matches(write.File.HoldsSecrets ? $"chmod 0600 {path} && cat > {path}'$" : $"cat > {path} && chmod 0644 {path}'$", write.Script);
         }
     }
 
@@ -101,13 +103,15 @@ public class PlanGraphTests
 
         var write = (CommandStep)plan.Step("host2-app-9210-config");
         Assert.Equal(new SshTarget("192.0.2.12", "deploy", 22), write.Ssh);
-        Assert.StartsWith("sudo -n sh -c 'mkdir -p '\\''/etc/microblog/two-host/app-9210'\\''", write.Script, StringComparison.Ordinal);
+        Assert.StartsWith("sudo -n sh -c 'umask 077 && mkdir -p '\\''/etc/microblog/two-host/app-9210'\\''", write.Script, StringComparison.Ordinal);
         // Docker commands run as the SSH user, who is in the docker group.
-        Assert.Equal("docker kill --signal=USR2 host2-haproxy", ((CommandStep)plan.Step("host2-haproxy-reload")).Script);
-        Assert.Equal("docker kill --signal=HUP host2-nginx", ((CommandStep)plan.Step("host2-nginx-reload")).Script);
+        Assert.Equal("docker kill --signal=USR2 -- 'host2-haproxy'", ((CommandStep)plan.Step("host2-haproxy-reload")).Script);
+        Assert.Equal("docker kill --signal=HUP -- 'host2-nginx'", ((CommandStep)plan.Step("host2-nginx-reload")).Script);
         var restart = ((CommandStep)plan.Step("host2-app-9210-restart")).Script;
         // Only a container that started before its newest config file is restarted.
-        Assert.StartsWith("if [ \"$(stat -c %Y '/etc/microblog/two-host/app-9210/app.conf' | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{.State.StartedAt}}' host2-app-9210)\" +%s)\" ]; then docker restart host2-app-9210 && (", restart, StringComparison.Ordinal);
+        Assert.StartsWith("if [ \"$(stat -c %Y '/etc/microblog/two-host/app-9210/app.conf' | sort -n | tail -n 1)\" -gt \"$(date -d \"$(docker inspect -f '{{.State.StartedAt}}' -- 'host2-app-9210')\" +%s)\" ]; then docker restart -- 'host2-app-9210' && (", restart, StringComparison.Ordinal);
+        // The admin network is made through the host's Docker engine, as the SSH user.
+        Assert.StartsWith("docker network inspect microblog-admin", ((CommandStep)plan.Step("host2-prepare-crate-admin-network")).Script, StringComparison.Ordinal);
         // The front door is checked from the operator's machine, as clients meet it.
         Assert.Null(((CommandStep)plan.Step("check-front-door-front-lb")).Ssh);
     }
@@ -209,22 +213,24 @@ public class PlanGraphTests
                 ],
                 check.After);
             Assert.Equal(
-                [hash["app-9210/app.conf"], hash["crate-4200/crate.yml"], hash["nftables.conf"], "registry.example.com/microblog/app:1.0.0", "crate:5.10"],
+                [hash["app-9210/app.conf"], hash["crate-4200/crate.yml"], hash["nftables.conf"], "registry.example.com/microblog/app:1.0.0", StackSpec.DefaultImages.Crate],
                 check.Triggers);
         }
     }
 
     [Fact]
-    public void The_cluster_check_runs_inside_the_first_nodes_container_on_its_host()
+    public void The_cluster_check_runs_as_the_superuser_from_the_admin_network_on_the_first_nodes_host()
     {
         var plan = Planner.Plan(Repo.Topology("three-host"));
 
         var check = (CommandStep)plan.Step("check-crate-cluster");
         Assert.Equal("host1", check.Host);
-        Assert.StartsWith("docker exec host1-crate-4200 sh -c 'for i in", check.Script, StringComparison.Ordinal);
+        Assert.StartsWith("{ image=$(docker inspect -f '{{.Image}}' -- 'host1-crate-4200') || ", check.Script, StringComparison.Ordinal);
+        Assert.Contains("docker run --rm --network microblog-admin --cap-drop NET_RAW --entrypoint sh \"$image\" -c 'for i in", check.Script, StringComparison.Ordinal);
+        Assert.Contains("http://169.254.77.1:4200/_sql", check.Script, StringComparison.Ordinal);
         // By name: nodes that leave in the same update are still listed when the check runs (they go at its end).
         Assert.Contains("select name from sys.nodes", check.Script, StringComparison.Ordinal);
-        Assert.Contains("for n in host1-crate-4200 host2-crate-4200 host3-crate-4200; do", check.Script, StringComparison.Ordinal);
+        Assert.Contains("for n in '\\''\"host1-crate-4200\"'\\'' '\\''\"host2-crate-4200\"'\\'' '\\''\"host3-crate-4200\"'\\''; do", check.Script, StringComparison.Ordinal);
         Assert.Contains("http://192.0.2.10:80/health", ((CommandStep)plan.Step("check-front-door-front-lb")).Script, StringComparison.Ordinal);
     }
 

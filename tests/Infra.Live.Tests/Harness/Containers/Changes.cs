@@ -43,7 +43,7 @@ public static class Changes
         nodes.SelectMany(node =>
             {
                 // Through the volume, so a node whose container is gone is read too.
-                var read = lab.Docker(lab[node.Host], "run", "--rm", "--entrypoint", "cat", "-v", $"{node.Node}-data:/data", "crate:5.10", "/data/data/statements.log");
+                var read = lab.Docker(lab[node.Host], "run", "--rm", "--entrypoint", "cat", "-v", $"{node.Node}-data:/data", StackSpec.DefaultImages.Crate, "/data/data/statements.log");
                 Assert.True(read.Ok, read.ToString());
                 return read.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             })

@@ -28,12 +28,38 @@ public static class FirstDeploy
         Assert.Equal(400, load.Ok);
         Assert.Equal(apps, load.ServedBy.Keys.Order());
         Credentials(stack, apps, output);
+        AppConfigFitsTheAppImage(stack, apps, output);
+        Assert.True(CrateNeighbours.AskWithoutCredentials(stack, output) > 0, "no container shares a host with a CrateDB node");
+        CrateNeighbours.AppCredentialsGrantOnlyTheAppsPrivileges(stack, LabDeployTarget.Secrets[Secrets.CratePasswordKey], output);
+    }
+
+    /// <summary>
+    /// The stand-in app runs as an unprivileged user, as most app images do: its config, which holds the password, is
+    /// owned by that user and readable by no one else (mode 0600), on the host and in the container; another user in the
+    /// same container cannot read it.
+    /// </summary>
+    private static void AppConfigFitsTheAppImage(ContainerStack stack, IReadOnlyList<string> apps, ITestOutputHelper output)
+    {
+        foreach (var app in apps)
+        {
+            var host = stack.HostOf(app);
+            var file = stack.Plan.Hosts.SelectMany(h => h.Files).Single(f => f.File.Instance == app && f.ContainerPath is not null);
+            var onHost = stack.Lab.AsRoot(host, $"stat -c '%u:%g %a' '{file.HostPath}'");
+            var user = stack.Lab.Docker(host, "exec", app, "id", "-u");
+            var stranger = stack.Lab.Docker(host, "exec", "--user", "65534:65534", app, "cat", file.ContainerPath!);
+            output.WriteLine($"{app}: runs as uid {user.Stdout.Trim()}; {file.HostPath} is {onHost.Stdout.Trim()}; as nobody: {stranger.Stderr.Trim()}");
+            Assert.Equal(StandInImages.AppUid, user.Stdout.Trim());
+            Assert.Equal($"{StandInImages.AppUid}:{StandInImages.AppUid} 600", onHost.Stdout.Trim());
+            Assert.False(stranger.Ok, $"nobody read {file.ContainerPath} in {app}");
+            Assert.Contains("Permission denied", stranger.Stderr, StringComparison.Ordinal);
+        }
     }
 
     /// <summary>
     /// The plan made the apps' CrateDB user: every app signs in to every node as `microblog` with the password the
-    /// runner filled in; the superuser is refused from an app host (it is trusted on a node's own loopback only); the
-    /// node that ran the user step logged the statements in order, and no log holds the password.
+    /// runner filled in; the superuser is refused from an app host (it is trusted from the admin network only); the
+    /// node that ran the user step logged the statements in order; every statement any node took as the superuser
+    /// came from the admin network; and no log holds the password.
     /// </summary>
     private static void Credentials(ContainerStack stack, IReadOnlyList<string> apps, ITestOutputHelper output)
     {
@@ -70,10 +96,18 @@ public static class FirstDeploy
             .Where(t => t.Contains("sys.users", StringComparison.Ordinal) || t.Contains(" USER ", StringComparison.Ordinal) || t.StartsWith("GRANT ", StringComparison.Ordinal))
             .ToList();
         Assert.Equal(["select count(*) from sys.users where name = ?", "CREATE USER microblog WITH (password = ?)", "GRANT DQL, DML, DDL ON SCHEMA doc TO microblog"], statements);
+        var admin = System.Net.IPNetwork.Parse(CrateAccess.AdminClients);
         foreach (var crate in stack.Topology.Of(Role.Crate))
         {
             var logs = stack.Lab.Docker(stack.HostOf(crate.Name), "logs", crate.Name);
             Assert.DoesNotContain(password, logs.Stdout + logs.Stderr, StringComparison.Ordinal);
+            // Every statement the superuser sent came from the admin network: the plan's, and no one else's.
+            var sources = logs.Stdout.Split('\n').Where(l => l.Contains($"(as {CrateAccess.Superuser}, from ", StringComparison.Ordinal))
+                .Select(l => System.Net.IPAddress.Parse(l.Split($"(as {CrateAccess.Superuser}, from ", 2)[1].TrimEnd(')')))
+                .ToList();
+            output.WriteLine($"{crate.Name}: {sources.Count} statements as {CrateAccess.Superuser}, from {string.Join(", ", sources.Distinct())}");
+            Assert.NotEmpty(sources);
+            Assert.All(sources, source => Assert.True(admin.Contains(source), $"{crate.Name} took a statement as {CrateAccess.Superuser} from {source}"));
         }
     }
 }
