@@ -12,13 +12,14 @@ public sealed record ShellResult(string Command, int ExitCode, string Stdout, st
 /// <summary>Short-lived commands (ip, nft, supervisorctl, nginx -t): bounded, output captured, failures explained.</summary>
 public static class Shell
 {
-    public static ShellResult Run(string file, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null)
+    /// <summary>Starts <paramref name="file"/> with its output captured; returns it and its command line, for messages.</summary>
+    public static (Process Process, string Command) Start(string file, IEnumerable<string> args, bool stdin)
     {
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = stdin is not null,
+            RedirectStandardInput = stdin,
             UseShellExecute = false,
         };
         foreach (var arg in args)
@@ -27,7 +28,13 @@ public static class Shell
         }
 
         var command = file + " " + string.Join(' ', psi.ArgumentList);
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {command}");
+        return (Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {command}"), command);
+    }
+
+    public static ShellResult Run(string file, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null)
+    {
+        var (started, command) = Start(file, args, stdin is not null);
+        using var process = started;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)

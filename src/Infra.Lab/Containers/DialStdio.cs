@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Infra.Lab.Containers;
 
 /// <summary>
@@ -10,20 +8,8 @@ public static class DialStdio
 {
     public static ShellResult Exchange(string file, IEnumerable<string> args, string request, TimeSpan timeout)
     {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        var command = file + " " + string.Join(' ', psi.ArgumentList);
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {command}");
+        var (started, command) = Shell.Start(file, args, stdin: true);
+        using var process = started;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.StandardInput.Write(request);
