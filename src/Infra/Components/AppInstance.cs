@@ -3,7 +3,7 @@ using Pulumi;
 
 namespace Infra.Components;
 
-/// <summary>One app instance (microblog:infra:AppInstance); restarted one at a time across the topology when its config changes.</summary>
+/// <summary>One app instance (microblog:infra:AppInstance); replaced or restarted in its wave (microblog:rollout.maxUnavailable) across the topology.</summary>
 public sealed class AppInstance(string name, ServiceArgs args, ComponentResourceOptions? options = null)
     : ServiceComponent(Type, [Role.App], name, args, options)
 {

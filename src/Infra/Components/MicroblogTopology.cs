@@ -9,7 +9,7 @@ namespace Infra.Components;
 /// A whole topology (microblog:infra:Topology): a <see cref="HostStack"/> per host, each with a component per service,
 /// in any of the four layouts, and the post-update checks that look at all of it. Every resource is named
 /// &lt;name&gt;-&lt;its id in the plan&gt; (`infra plan` prints the ids), so two topologies in one program never collide.
-/// Containers roll out one at a time across every host, as the plan orders them; the outputs resolve once the
+/// Containers roll out across every host in waves per role (`Rollout`), as the plan orders them; the outputs resolve once the
 /// deployment's checks have passed.
 /// </summary>
 public sealed class MicroblogTopology : ComponentResource
