@@ -67,6 +67,11 @@ internal sealed class StackFileArgs
         AdminSources = _spec.AdminSources.Count == 0 ? null : [.. _spec.AdminSources],
         AppUser = _spec.AppUser,
         Rollout = _spec.Rollout == new RolloutSpec() ? null : new RolloutArgs { MaxUnavailable = _spec.Rollout.MaxUnavailable },
+        Destroy = _spec.Destroy == new DestroySpec() ? null : new DestroyArgs
+        {
+            Allowed = _spec.Destroy.Allowed,
+            Volumes = _spec.Destroy.DeletesVolumes ? DestroySpec.DeleteVolumes : DestroySpec.KeepVolumes,
+        },
         Monitoring = _spec.Monitoring is { } monitoring ? Monitoring(monitoring) : null,
         CratePassword = cratePassword,
     };

@@ -44,6 +44,8 @@ internal static class StepResources
             DependsOn = plan.Scope.Waits(step.After),
             RetainOnDelete = retainOnDelete,
             DeleteBeforeReplace = deleteBeforeReplace,
+            // A destroy deletes the topology, an update never does: the step's delete runs only when it leaves a topology that stays.
+            DeletedWith = step is CommandStep { SkippedOnDestroy: true } ? plan.TopologyComponent : null,
         };
         if (step is CommandStep command && TopologyPlan.CarriesSecret(command.Stdin))
         {

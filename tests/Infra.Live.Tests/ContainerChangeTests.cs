@@ -215,6 +215,50 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             var load = await lab.Net.StartLoad(stack.Client, stack.FrontDoorUrl(), count: 200, name: "port-80").Result(TimeSpan.FromSeconds(60));
             output.WriteLine(load.ToString());
             Assert.Equal(200, load.Ok);
+
+            // The end of its life. A destroy the stack did not allow stops at its guard, before anything is deleted.
+            var services = stack.Plan.Services.Select(s => s.Name).ToList();
+            var volumes = stack.Plan.Steps.OfType<VolumeStep>().Select(v => v.Name).ToList();
+            var running = services.ToDictionary(s => s, s => stack.Inspect(s).Id);
+            var refused = Assert.Throws<InvalidOperationException>(() => stack.Destroy());
+            output.WriteLine($"single-host, destroy not allowed: {refused.Message}");
+            Assert.Contains("step destroy-guard failed", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("refused: stack single-host does not allow its destroy", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("write `microblog:destroy: {allowed: true}` in its stack file", refused.Message, StringComparison.Ordinal);
+            Assert.All(services, s => Assert.Equal(running[s], stack.Inspect(s).Id));
+            Assert.All(services, s => Assert.Equal("healthy", stack.Inspect(s).Health));
+            Assert.Equal(stack.Plan.Steps.Count, stack.State.Steps.Count);
+            load = await lab.Net.StartLoad(stack.Client, stack.FrontDoorUrl(), count: 100, name: "after-refused-destroy").Result(TimeSpan.FromSeconds(60));
+            Assert.Equal(100, load.Ok);
+
+            // Allowed by `pulumi up` (with the volumes to go too): only the guard's stored delete script changes, nothing runs.
+            var allowed = Stacks.Edited("single-host", yaml => yaml.Replace("  microblog:images:\n", $"  microblog:images:\n    crate: {next}\n", StringComparison.Ordinal) +
+                "  microblog:ports:\n    haproxy: 80\n  microblog:destroy:\n    allowed: true\n    volumes: delete\n");
+            runs = stack.Apply(allowed);
+            Assert.Equal([(StepChangeKind.Run, StepGraph.DestroyGuardStep)], runs.Select(r => (r.Change, r.Id)));
+
+            var host = lab.Hosts[0];
+            runs = stack.Destroy();
+
+            output.WriteLine($"single-host, destroyed: {string.Join(", ", runs.Select(r => $"{r.Id} ({r.Took.TotalSeconds:F1} s)"))}");
+            Assert.Equal(StepGraph.DestroyGuardStep, runs[0].Id);
+            Assert.Contains("allows its destroy", runs[0].Output, StringComparison.Ordinal);
+            // No node was decommissioned: the cluster went whole, each node stopped with its container.
+            Assert.All(runs.Where(r => r.Id.EndsWith("-decommission", StringComparison.Ordinal)), r => Assert.Equal("", r.Output));
+            Assert.Equal(nodes.Count, runs.Count(r => r.Id.EndsWith("-decommission", StringComparison.Ordinal)));
+            Assert.Empty(stack.State.Steps);
+            var left = lab.Docker(host, "ps", "-aq");
+            Check(left);
+            Assert.Equal("", left.Stdout.Trim());
+            var volumesLeft = lab.Docker(host, "volume", "ls", "-q");
+            Check(volumesLeft);
+            Assert.All(volumes, v => Assert.DoesNotContain(v, volumesLeft.Stdout.Split('\n')));
+            // What the README says stays on the host: the config folder, the admin network, the images.
+            var folder = lab.AsRoot(host, "ls /etc/microblog/single-host");
+            Check(folder);
+            Assert.Contains("nftables.conf", folder.Stdout.Split('\n'));
+            Check(lab.Docker(host, "network", "inspect", "microblog-admin"));
+            Check(lab.Docker(host, "image", "inspect", next));
         });
     }
 

@@ -157,6 +157,49 @@ public sealed class PlanRunnerTests
         Assert.Empty(runner.State.Pending);
     }
 
+    [Fact]
+    public void A_destroy_without_the_setting_stops_at_the_guard_before_anything_else_and_the_state_keeps_every_step()
+    {
+        // The double does not run scripts: the guard fails here as its delete script does without the setting
+        // (DestroyTests runs that script; the container tier runs it over the real path).
+        var target = new RecordingTarget(step => step == StepGraph.DestroyGuardStep);
+        var runner = new PlanRunner(target, _ => { });
+        var plan = Planner.Plan(Repo(Stacks.Spec("three-host")));
+        runner.Apply(plan);
+        target.Actions.Clear();
+
+        var error = Assert.Throws<InvalidOperationException>(() => runner.Destroy());
+
+        Assert.Contains("step destroy-guard failed", error.Message, StringComparison.Ordinal);
+        Assert.Equal([StepGraph.DestroyGuardStep], target.Actions.Select(a => a.Step));
+        Assert.Equal(plan.Steps, runner.State.Steps);
+    }
+
+    [Fact]
+    public void A_destroy_the_stack_allowed_deletes_every_step_in_pulumis_order_decommissioning_no_node()
+    {
+        var target = new RecordingTarget();
+        var runner = new PlanRunner(target, _ => { });
+        var allowed = Stacks.Edited("three-host", yaml => yaml.Replace("config:\n", "config:\n  microblog:destroy:\n    allowed: true\n    volumes: delete\n", StringComparison.Ordinal));
+        var plan = Planner.Plan(Repo(allowed));
+        runner.Apply(plan);
+        target.Actions.Clear();
+
+        var runs = runner.Destroy();
+
+        Assert.Equal(plan.Steps.Count, runs.Count);
+        Assert.Equal(StepGraph.DestroyGuardStep, runs[0].Id);
+        Assert.Equal(StepGraph.DestroyGuardStep, target.Actions.First().Step);
+        Assert.Contains("allows its destroy", target.Actions.First().What, StringComparison.Ordinal);
+        Assert.DoesNotContain(target.Actions, a => a.Step.EndsWith("-decommission", StringComparison.Ordinal));
+        var order = runs.Select(r => r.Id).ToList();
+        Assert.All(plan.Steps, s => Assert.All(s.DependsOn, d => Assert.True(order.IndexOf(s.Id) < order.IndexOf(d), $"{s.Id} before {d}")));
+        Assert.Contains(target.Actions, a => a.What == "rm --force host1-crate-4200");
+        Assert.Contains(target.Actions, a => a.What == "volume rm host1-crate-4200-data");
+        Assert.Empty(runner.State.Steps);
+        Assert.Null(runner.Applied);
+    }
+
     private static StackTopology Repo(StackSpec spec) => TopologyResolver.Resolve(spec);
 
     /// <summary>two-host grown to twelve colocated hosts: four waves of three apps.</summary>

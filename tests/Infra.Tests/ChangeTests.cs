@@ -61,6 +61,7 @@ public class ChangeTests
             "command:remote:Command check-crate-cluster",
             "command:local:Command check-front-door-front-lb",
             "command:local:Command firewalls-opened",
+            "command:local:Command destroy-guard",
             "microblog:infra:HostStack front",
             "pulumi:providers:docker front-docker",
             "command:remote:Command front-prepare-config-dir",

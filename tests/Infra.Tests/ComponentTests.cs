@@ -259,4 +259,23 @@ public class ComponentTests
         MetricsExporter.Type => new MetricsExporter(name, args, options),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
+
+    [Fact]
+    public void The_readme_names_every_component_type_and_counts_them()
+    {
+        // Every component class of the library, by its Pulumi type token: MicroblogTopology, HostStack, one per service kind.
+        var types = typeof(MicroblogTopology).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(ComponentResource)))
+            .Select(t => (string)t.GetField("Type")!.GetValue(null)!)
+            .Select(token => token["microblog:infra:".Length..])
+            .ToList();
+        var readme = File.ReadAllText(Path.Combine(Repo.Root, "README.md"));
+        var block = readme[readme.IndexOf("<!-- component-types -->", StringComparison.Ordinal)..readme.IndexOf("<!-- /component-types -->", StringComparison.Ordinal)];
+
+        string[] words = ["none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
+        Assert.Contains($"{words[types.Count]} component types", block, StringComparison.Ordinal);
+        // Less the topology and the host: the service kinds.
+        Assert.Contains($"one of {words[types.Count - 2]}", block, StringComparison.Ordinal);
+        Assert.All(types, type => Assert.Contains($"`{type}`", block, StringComparison.Ordinal));
+    }
 }

@@ -79,6 +79,7 @@ public class StackTests
         config["microblog:crate"] = "{\"heapSize\":\"2g\",\"masterNodes\":1}";
         config["microblog:healthCheckPath"] = "/up";
         config["microblog:clusterName"] = "acme-prod";
+        config["microblog:destroy"] = "{\"allowed\":true,\"volumes\":\"delete\"}";
 
         var deployed = await Deploy.Config("three-host", config);
 
@@ -89,6 +90,25 @@ public class StackTests
         // Three apps two at a time: a wave of two has its gate, where the default (25%: one at a time) has none.
         Assert.DoesNotContain(Plans.Of("three-host").Steps, s => s.Id == "app-wave-1");
         Assert.Contains(deployed.Declared, d => d.Name == Deploy.Name("app-wave-1"));
+        // A destroy allowed, and the CrateDB volumes go with it (the default keeps them).
+        Assert.Contains("allows its destroy", deployed.InputsById["destroy-guard"], StringComparison.Ordinal);
+        Assert.False(deployed.Of(Deploy.Name("host1-crate-4200-data")).Options.RetainOnDelete);
+        var kept = await Deploy.Config("three-host", PulumiConfigOf.StackFile(Repo.StackFile("three-host")));
+        Assert.True(kept.Of(Deploy.Name("host1-crate-4200-data")).Options.RetainOnDelete);
+        Assert.Contains("refused: stack three-host does not allow its destroy", kept.InputsById["destroy-guard"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_decommission_is_deleted_with_the_topology_so_a_destroy_skips_it_and_an_update_that_removes_its_node_runs_it()
+    {
+        var deployed = await Deploy.Config("three-host", PulumiConfigOf.StackFile(Repo.StackFile("three-host")));
+
+        var topology = Assert.Single(deployed.Declared, d => d.Resource is Infra.Components.MicroblogTopology).Resource;
+        var decommissions = deployed.Declared.Where(d => d.Name.EndsWith("-decommission", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, decommissions.Count);
+        Assert.All(decommissions, d => Assert.Same(topology, d.Options.DeletedWith));
+        // Nothing else is: every other delete script and resource goes as it always did.
+        Assert.All(deployed.Declared.Except(decommissions), d => Assert.Null(d.Options.DeletedWith));
     }
 
     [Fact]

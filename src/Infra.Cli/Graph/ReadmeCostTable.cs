@@ -48,7 +48,7 @@ public static partial class ReadmeCostTable
         {
             var step = steps.TryGetValue(action, out var id) ? $"step {id}" : action switch
             {
-                ChangeAction.NextRestart => "not deployed this way: under `pulumi up` crate.yml costs the rolling restart below",
+                ChangeAction.NextRestart => "only where supervisord runs CrateDB (dev and single-host by hand): under `pulumi up` a changed crate.yml costs the rolling restart below",
                 _ => "not deployed: supervisord runs dev and single-host by hand",
             };
             table.Append($"| {string.Join(", ", paths)} | {action.Describe("the service", "the host")} | {step} |\n");

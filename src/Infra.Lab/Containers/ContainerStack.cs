@@ -76,6 +76,15 @@ public sealed class ContainerStack
         return runs;
     }
 
+    /// <summary>`pulumi destroy`: every step the stack runs deleted in Pulumi's order, each with its stored delete script (<see cref="PlanRunner.Destroy"/>).</summary>
+    public IReadOnlyList<StepRun> Destroy()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var runs = _runner.Destroy();
+        Lab.Net.Note($"{Topology.Spec.Stack}: destroyed, {runs.Count} steps in {clock.Elapsed.TotalSeconds:F1} s");
+        return runs;
+    }
+
     /// <summary>Where clients stand: the outside, or the host itself for a localhost stack.</summary>
     public LabHost Client => Local ? Lab.Hosts[0].Lab : Lab.Net.Outside;
 

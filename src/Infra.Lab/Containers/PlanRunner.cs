@@ -133,6 +133,35 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
     }
 
     /// <summary>
+    /// Runs `pulumi destroy`: no plan, every step the state holds deleted (and every old version still pending), in the
+    /// order <see cref="PlanChanges.Destroy"/> gives, Pulumi's, one at a time, each with the delete script it was applied
+    /// with; a step skipped on destroy (a decommission) runs nothing, as Pulumi skips what is deleted with its topology.
+    /// On a failure no further step runs and <see cref="State"/> keeps what is left, as Pulumi's state does.
+    /// </summary>
+    public IReadOnlyList<StepRun> Destroy()
+    {
+        var changes = PlanChanges.Destroy(State.Steps, State.Pending);
+        var engines = State.Steps.OfType<EngineStep>().ToDictionary(e => e.Id);
+        var before = State.Steps.ToDictionary(s => s.Id);
+        var runs = new List<StepRun>();
+        var clock = Stopwatch.StartNew();
+        foreach (var change in changes)
+        {
+            var started = clock.Elapsed;
+            var output = change.Step is CommandStep { SkippedOnDestroy: true } ? "" : Take(change, engines, before);
+            State = change.Change == StepChangeKind.Retire
+                ? State with { Pending = State.Pending.Where(p => !ReferenceEquals(p, change.Step)).ToList() }
+                : State with { Steps = State.Steps.Where(s => s.Id != change.Step.Id).ToList() };
+            var run = new StepRun(change.Step.Id, change.Change, change.Step.Host, clock.Elapsed - started) { Output = output };
+            runs.Add(run);
+            note($"destroy {run.Id} on {run.Host ?? "the operator's machine"}: {run.Took.TotalSeconds:F1} s (at {clock.Elapsed.TotalSeconds:F1} s)");
+        }
+
+        Applied = null;
+        return runs;
+    }
+
+    /// <summary>
     /// Each step of the plan once every step it depends on is done, up to <see cref="Parallel"/> changes at once; the first
     /// failure stops new ones. A step that does not change is done as soon as what it depends on is, as Pulumi's
     /// registration of an unchanged resource waits for its dependencies: so a chain orders what it links even where
@@ -215,6 +244,10 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
                 break;
             case (VolumeStep volume, StepChangeKind.Create or StepChangeKind.Replace):
                 Check(target.Docker(engines[volume.Engine], ["volume", "create", volume.Name]), volume.Id);
+                break;
+            case (VolumeStep { RetainOnDelete: false } volume, StepChangeKind.Delete):
+                // The provider drops it only when the stack said so (microblog:destroy.volumes: delete); its container is gone by now.
+                Check(target.Docker(engines[volume.Engine], ["volume", "rm", volume.Name]), volume.Id);
                 break;
             case (ContainerStep container, var kind):
                 var engine = engines[container.Engine];

@@ -92,6 +92,32 @@ public static class PlanChanges
     }
 
     /// <summary>
+    /// What `pulumi destroy` does to what the hosts run: no program runs; every resource in the state, and every old version
+    /// still pending, is deleted as Pulumi schedules deletions, each with the delete script stored at the last update. The
+    /// destroy guard waits for every step, so it goes first; a step skipped on destroy (a decommission) runs nothing, since
+    /// the topology it is deleted with goes too.
+    /// </summary>
+    public static IReadOnlyList<StepChange> Destroy(IReadOnlyList<Step> state, IReadOnlyList<Step> pending)
+    {
+        var condemned = pending.Select(p => (p, StepChangeKind.Retire)).Concat(state.Select(s => (s, StepChangeKind.Delete))).ToList();
+        var order = state.Select((s, i) => (s.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        return Schedule(condemned, id => order.GetValueOrDefault(id, -1))
+            .Where(c => c.Kind == StepChangeKind.Delete || c.Step is CommandStep { Delete: not null })
+            .Select(c => new StepChange(c.Step, c.Kind, c.Kind == StepChangeKind.Retire ? Retired((CommandStep)c.Step, []) : Destroyed(c.Step)))
+            .ToList();
+    }
+
+    private static string Destroyed(Step step) => step switch
+    {
+        CommandStep { SkippedOnDestroy: true } command =>
+            $"nothing runs: {command.Service} goes with its whole cluster, not decommissioned (it would have no node to hand its shards to)",
+        CommandStep { Purpose: CommandPurpose.DestroyGuard } command => $"before anything else: {command.Delete}",
+        CommandStep { Purpose: CommandPurpose.ApplyFirewall } command => $"{command.Host}'s firewall stays as the last update left it",
+        VolumeStep { RetainOnDelete: false } volume => $"delete volume {volume.Name} on {volume.Host}, and its data",
+        _ => Deleted(step, []),
+    };
+
+    /// <summary>
     /// Pulumi's schedule of deletions: rounds of resources none of which depends directly on another still to delete,
     /// the last round first (a resource goes before the resources it depends on).
     /// </summary>
@@ -173,6 +199,7 @@ public static class PlanChanges
         CommandPurpose.Credentials => $"set the password and privileges of CrateDB user {Configs.CrateAccess.User} again (the secret or the statements changed; safe to repeat)",
         CommandPurpose.Stop => $"stop {step.Service} gracefully (allocation limited to new primaries, ALTER CLUSTER DECOMMISSION) before its container is replaced",
         CommandPurpose.Decommission => $"nothing runs: what decommissions {step.Service} when it leaves is brought up to date (the master-eligible set it must leave a majority of)",
+        CommandPurpose.DestroyGuard => "nothing runs: what a destroy is allowed to do is brought up to date (microblog:destroy)",
         _ => step.Why,
     };
 
@@ -213,6 +240,7 @@ public static class PlanChanges
             CommandPurpose.Decommission => $"nothing runs: {command.Service} will be decommissioned before its container goes, if it ever leaves the stack",
             CommandPurpose.ApplyFirewall => $"load the firewall of {command.Host} (the whole ruleset, before any container of the stack starts)",
             CommandPurpose.Gate => "every firewall has opened what the plan wires: containers may start",
+            CommandPurpose.DestroyGuard => "nothing runs: a destroy deletes it first, and it refuses unless microblog:destroy allows it",
             _ => command.Why,
         },
         _ => step.Why,
@@ -226,6 +254,7 @@ public static class PlanChanges
             " (once every table is green, ALTER CLUSTER DECOMMISSION with every shard handed over to the other nodes; refused, changing nothing, if it is the last node or its leaving costs the master-eligible nodes their majority), before its container goes; one node at a time",
         CommandStep { Purpose: CommandPurpose.ApplyFirewall } command => $"{command.Host} leaves the stack: its firewall stays as it is",
         ContainerStep container => $"remove {container.Service} from {container.Host}",
+        VolumeStep { RetainOnDelete: false } volume => $"delete volume {volume.Name} on {volume.Host}, and its data (microblog:destroy.volumes: delete)",
         VolumeStep volume => $"forget volume {volume.Name} on {volume.Host}: it is kept, with its data, until an operator drops it",
         ImageStep image => $"forget {image.Image} on {image.Host} (the image stays on the host)",
         EngineStep engine => $"forget the Docker engine of {engine.Host}",

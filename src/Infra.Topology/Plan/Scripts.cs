@@ -231,6 +231,14 @@ public static class Scripts
             $"{Quote($"CrateDB at {url} does not list")}\"$missing\"{Quote($" in cluster {clusterName}")}");
     }
 
+    /// <summary>
+    /// The destroy guard's delete script, stored at each update with the stack's `microblog:destroy` then: a destroy runs
+    /// it before any other delete, and it refuses, so that nothing is deleted, unless the stack allowed its destroy.
+    /// </summary>
+    public static string DestroyGuard(string stack, DestroySpec destroy) => destroy.Allowed
+        ? $"echo {Quote($"stack {stack} allows its destroy (microblog:destroy.allowed): every container goes, the CrateDB cluster with them, not decommissioned; the CrateDB volumes are {(destroy.DeletesVolumes ? "deleted" : "kept")}")}"
+        : $"echo {Quote($"refused: stack {stack} does not allow its destroy, which takes every container away and the CrateDB cluster's data with it. Nothing was deleted. To destroy it, write `{DestroySpec.Allow}` in its stack file (`volumes: delete` too to drop the CrateDB volumes; they are kept otherwise), run `pulumi up`, then `pulumi destroy`")} >&2; exit 1";
+
     public static string FrontDoorCheck(string url) =>
         Retry($"code=$(curl -s -o /dev/null -w '%{{http_code}}' {Quote(url)})", "[ \"$code\" = 200 ]", $"{Quote($"the front door {url} answered ")}\"$code\"{Quote(", not 200")}");
 

@@ -184,7 +184,10 @@ public static class StepGraph
 
                 foreach (var volume in service.Container.Mounts.Where(m => m.Kind == MountKind.Volume))
                 {
-                    var step = new VolumeStep($"{service.Name}-data", host.Name, service.Name, engines[host.Name], volume.Source);
+                    var step = new VolumeStep($"{service.Name}-data", host.Name, service.Name, engines[host.Name], volume.Source)
+                    {
+                        RetainOnDelete = !topology.Spec.Destroy.DeletesVolumes,
+                    };
                     steps.Add(step);
                     waitsFor.Add(step.Id);
                 }
@@ -268,6 +271,16 @@ public static class StepGraph
             .Concat(hosts.SelectMany(h => h.Services).Select(s => s.Container.Image).Distinct())
             .ToEquatableArray();
         steps.AddRange(Checks(topology, hosts).Select(check => check with { Triggers = triggers, After = settled.ToEquatableArray() }));
+
+        // Waits for every step nothing else waits for, and so, through them, for every step: a destroy deletes it first.
+        var waitedFor = steps.SelectMany(s => s.DependsOn).ToHashSet(StringComparer.Ordinal);
+        steps.Add(new CommandStep(DestroyGuardStep, null, null,
+            "runs nothing; a destroy deletes it before anything else, and it refuses unless the stack allows its destroy (microblog:destroy)",
+            CommandPurpose.DestroyGuard, null, "")
+        {
+            Delete = Scripts.DestroyGuard(topology.Spec.Stack, topology.Spec.Destroy),
+            After = steps.Where(s => !waitedFor.Contains(s.Id)).Select(s => s.Id).ToEquatableArray(),
+        });
         return steps;
     }
 
@@ -300,6 +313,9 @@ public static class StepGraph
     }
 
     public const string AppUserStep = "crate-app-user";
+
+    /// <summary>The step a destroy deletes first: see <see cref="CommandPurpose.DestroyGuard"/>.</summary>
+    public const string DestroyGuardStep = "destroy-guard";
 
     /// <summary>The step every container waits for and that waits for every host's firewall.</summary>
     public const string AccessOpenedStep = "firewalls-opened";
@@ -372,6 +388,8 @@ public static class StepGraph
             CommandPurpose.Decommission, ssh, "")
         {
             Delete = CrateScripts.DecommissionOnDelete(node, CrateConfig.MasterEligible(topology), service.Container.RestartPolicy),
+            // When the whole cluster goes (a destroy), no node has anyone to hand its shards to.
+            SkippedOnDestroy = true,
             After = new[] { last, previousNode }.OfType<string>().ToEquatableArray(),
         };
     }

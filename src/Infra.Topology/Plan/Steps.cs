@@ -63,6 +63,12 @@ public enum CommandPurpose
 
     /// <summary>Runs nothing while its node is in the stack; its delete script decommissions the node when it leaves.</summary>
     Decommission,
+
+    /// <summary>
+    /// Runs nothing while the stack exists; a destroy deletes it before anything else (it waits for every other step), and
+    /// its delete script refuses unless the stack allowed its destroy (`microblog:destroy.allowed`) at its last update.
+    /// </summary>
+    DestroyGuard,
 }
 
 /// <summary>Where a command runs over SSH: the host's address and the stack's SSH user and port (the operator's ssh-agent holds the key).</summary>
@@ -120,6 +126,13 @@ public sealed record CommandStep(string Id, string? Host, string? Service, strin
     /// </summary>
     public string? Update { get; init; }
 
+    /// <summary>
+    /// Its delete runs when the step leaves a topology that stays, and not when the whole topology goes (Pulumi's
+    /// `deletedWith` the topology: a destroy deletes the topology, an update never does): a node decommissioned when it
+    /// leaves, not when its whole cluster goes.
+    /// </summary>
+    public bool SkippedOnDestroy { get; init; }
+
     /// <summary>For <see cref="CommandPurpose.WriteFile"/>: the file it writes; for <see cref="CommandPurpose.ApplyFirewall"/>: the ruleset it loads.</summary>
     public PlacedFile? File { get; init; }
 }
@@ -135,7 +148,7 @@ public sealed record ImageStep(string Id, string Host, string Engine, string Ima
     public bool KeepLocally => true;
 }
 
-/// <summary>A named volume; it is kept when its container or the stack goes, so no data goes with them.</summary>
+/// <summary>A named volume; it is kept when its container or the stack goes, so no data goes with them, unless the stack says otherwise.</summary>
 public sealed record VolumeStep(string Id, string Host, string Service, string Engine, string Name)
     : Step(Id, Host, Service, "the node's data outlives its container: an image change replaces the container, not the data")
 {
@@ -143,7 +156,8 @@ public sealed record VolumeStep(string Id, string Host, string Service, string E
 
     public override IEnumerable<string> DependsOn => After.Append(Engine);
 
-    public bool RetainOnDelete => true;
+    /// <summary>Kept when the step goes (the default), or dropped with its data: `microblog:destroy.volumes: delete`.</summary>
+    public bool RetainOnDelete { get; init; } = true;
 }
 
 /// <summary>A container as <paramref name="Spec"/> describes it, from the image <paramref name="ImageStep"/> pulls.</summary>

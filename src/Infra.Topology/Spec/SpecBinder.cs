@@ -22,7 +22,7 @@ internal sealed partial class SpecBinder(string file)
     }
 
     internal static readonly string[] TopKeys =
-        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources", "cratePassword", "appUser", "monitoring", "rollout"];
+        ["layout", "clusterName", "hosts", "loadBalancer", "images", "commands", "ports", "crate", "healthCheckPath", "adminSources", "cratePassword", "appUser", "monitoring", "rollout", "destroy"];
 
     private static readonly string[] HostKeys = ["name", "address", "ssh", "docker", "roles", "instances"];
     private static readonly string[] LoadBalancerKeys = ["name", "address", "ssh", "docker", "tlsCertificate"];
@@ -33,6 +33,7 @@ internal sealed partial class SpecBinder(string file)
     private static readonly string[] PortKeys = PortSpec.Keys.Select(k => k.Name).ToArray();
     private static readonly string[] CrateKeys = ["heapSize", "masterNodes", "discovery"];
     private static readonly string[] RolloutKeys = ["maxUnavailable"];
+    private static readonly string[] DestroyKeys = ["allowed", "volumes"];
 
     internal static readonly IReadOnlyDictionary<string, Layout> Layouts = new Dictionary<string, Layout>
     {
@@ -184,6 +185,12 @@ internal sealed partial class SpecBinder(string file)
             rollout = new RolloutSpec(String(rolloutMap, "maxUnavailable", rolloutEntry.Path) ?? rollout.MaxUnavailable);
         }
 
+        var destroy = new DestroySpec();
+        if (top.TryGetValue("destroy", out var destroyEntry) && Map(destroyEntry.Node, destroyEntry.Path, DestroyKeys) is { } destroyMap)
+        {
+            destroy = BindDestroy(destroyMap, destroyEntry.Path);
+        }
+
         var healthCheckPath = TopScalar(top, "healthCheckPath", StackSpec.DefaultHealthCheckPath);
         var adminSources = TopList(top, "adminSources", Scalar,
             notAList: "must be a list of addresses or networks the operators connect from (`- 203.0.113.0/24`)",
@@ -211,9 +218,36 @@ internal sealed partial class SpecBinder(string file)
             CratePasswordSet = cratePasswordSet,
             AppUser = top.ContainsKey("appUser") ? TopScalar(top, "appUser", "") : null,
             Rollout = rollout,
+            Destroy = destroy,
             Monitoring = top.TryGetValue("monitoring", out var monitoringEntry) ? BindMonitoring(monitoringEntry.Node, monitoringEntry.Path) : null,
         };
         return (spec, layoutKnown);
+    }
+
+    /// <summary>`microblog:destroy`: `allowed` true or false, `volumes` keep or delete; a bad value falls back to the safe default.</summary>
+    private DestroySpec BindDestroy(MapNode map, string path)
+    {
+        var allowed = false;
+        if (String(map, "allowed", path) is { } text)
+        {
+            if (text is "true" or "false")
+            {
+                allowed = text == "true";
+            }
+            else
+            {
+                Error($"{path}.allowed", Find(map, "allowed"), $"\"{text}\" is not `true` or `false`");
+            }
+        }
+
+        var volumes = String(map, "volumes", path) ?? DestroySpec.KeepVolumes;
+        if (volumes is not (DestroySpec.KeepVolumes or DestroySpec.DeleteVolumes))
+        {
+            Error($"{path}.volumes", Find(map, "volumes"), $"\"{volumes}\" is not `{DestroySpec.KeepVolumes}` (the CrateDB volumes and their data stay on the hosts) or `{DestroySpec.DeleteVolumes}`");
+            volumes = DestroySpec.KeepVolumes;
+        }
+
+        return new DestroySpec(allowed, volumes == DestroySpec.DeleteVolumes);
     }
 
     /// <summary>A top-level scalar, or <paramref name="fallback"/> where it is not written.</summary>

@@ -104,6 +104,22 @@ public sealed record RolloutSpec(string MaxUnavailable = RolloutSpec.DefaultMaxU
     }
 }
 
+/// <summary>
+/// `microblog:destroy`: whether `pulumi destroy` may take the stack away, data included, and whether the CrateDB nodes'
+/// volumes go with it. Applied by `pulumi up` before `pulumi destroy`, as deletion protection is lifted in the big clouds:
+/// a destroy runs the delete scripts stored at the last update, so the setting must be in them. Without it a destroy
+/// stops before it deletes anything.
+/// </summary>
+public sealed record DestroySpec(bool Allowed = false, bool DeletesVolumes = false)
+{
+    public const string KeepVolumes = "keep";
+
+    public const string DeleteVolumes = "delete";
+
+    /// <summary>What to write in the stack file to allow a destroy.</summary>
+    public const string Allow = "microblog:destroy: {allowed: true}";
+}
+
 /// <summary>CrateDB settings: the heap, and how many nodes (the first in host order) are master-eligible.</summary>
 public sealed record CrateSpec(string HeapSize, int MasterNodes = CrateSpec.DefaultMasterNodes)
 {
@@ -151,6 +167,9 @@ public sealed record StackSpec(
 
     /// <summary>How much of a stateless role an update may take down at once (`microblog:rollout`).</summary>
     public RolloutSpec Rollout { get; init; } = new();
+
+    /// <summary>Whether `pulumi destroy` may take the stack away, and its volumes (`microblog:destroy`).</summary>
+    public DestroySpec Destroy { get; init; } = new();
 
     public static readonly PortSpec DefaultPorts = new(
         Nginx: 80, Haproxy: 9100, App: 9210, CrateHttp: 4200, CrateTransport: 4300, CratePsql: 5432, LoadBalancerHttp: 80, LoadBalancerHttps: 443);

@@ -58,6 +58,18 @@ public sealed class RolloutArgs : ResourceArgs
     public string? MaxUnavailable { get; set; }
 }
 
+/// <summary>Whether `pulumi destroy` may take the topology away, and its CrateDB volumes: applied by `pulumi up` before the destroy.</summary>
+public sealed class DestroyArgs : ResourceArgs
+{
+    /// <summary>true: a destroy removes every container, the CrateDB cluster with its data (default false: a destroy stops before deleting anything).</summary>
+    [Input("allowed")]
+    public bool? Allowed { get; set; }
+
+    /// <summary>`keep` (the default: the CrateDB volumes and their data stay on the hosts) or `delete`.</summary>
+    [Input("volumes")]
+    public string? Volumes { get; set; }
+}
+
 /// <summary>Prometheus and Alertmanager: beside a host's services, or on a host of their own.</summary>
 public sealed class MonitoringArgs : ResourceArgs
 {

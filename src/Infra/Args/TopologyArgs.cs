@@ -65,6 +65,10 @@ public sealed class TopologyArgs : ResourceArgs
     [Input("rollout")]
     public RolloutArgs? Rollout { get; set; }
 
+    /// <summary>Whether `pulumi destroy` may take the topology away (default: it stops before deleting anything).</summary>
+    [Input("destroy")]
+    public DestroyArgs? Destroy { get; set; }
+
     /// <summary>Prometheus and Alertmanager (default: not monitored).</summary>
     [Input("monitoring")]
     public MonitoringArgs? Monitoring { get; set; }

@@ -26,6 +26,7 @@ public sealed class MicroblogTopology : ComponentResource
     private MicroblogTopology(string name, TopologyArgs args, TopologyPlan plan, ComponentResourceOptions? options)
         : base(Type, name, args, options)
     {
+        plan.TopologyComponent = this;
         Hosts = plan.Plan.Hosts
             .Select(h => new HostStack(plan.NameOf(h.Host.Name), new HostStackArgs { Topology = args, Host = h.Host.Name, Plan = plan }, new ComponentResourceOptions { Parent = this }))
             .ToList();

@@ -99,6 +99,18 @@ internal sealed class ArgsConfig
             Config[Key("rollout")] = new JsonObject { ["maxUnavailable"] = maxUnavailable }.ToJsonString();
         }
 
+        if (args.Destroy is { } destroy)
+        {
+            var node = new JsonObject();
+            if (destroy.Allowed is { } allowed)
+            {
+                node["allowed"] = allowed ? "true" : "false";
+            }
+
+            Put(node, "volumes", destroy.Volumes);
+            Config[Key("destroy")] = node.ToJsonString();
+        }
+
         if (args.Monitoring is { } monitoring)
         {
             Config[Key("monitoring")] = Monitoring(monitoring).ToJsonString();

@@ -44,6 +44,12 @@ internal sealed partial class TopologyPlan
 
     public Output<string>? Password { get; }
 
+    /// <summary>
+    /// The topology component when this tree has one (not for a service component made alone): what a step skipped on
+    /// destroy is deleted with, since a destroy deletes it and an update never does.
+    /// </summary>
+    public Resource? TopologyComponent { get; set; }
+
     /// <summary>A step's or a component's resource name: the root's name, then its id in the plan.</summary>
     public string NameOf(string planId) => $"{Root}-{planId}";
 
