@@ -44,6 +44,8 @@ internal static class StepResources
             DependsOn = plan.Scope.Waits(step.After),
             RetainOnDelete = retainOnDelete,
             DeleteBeforeReplace = deleteBeforeReplace,
+            // The names earlier releases gave the step: the resource moves to its new name, nothing is replaced.
+            Aliases = step.FormerIds.Select(former => (Input<Alias>)new Alias { Name = plan.NameOf(former) }).ToList(),
         };
         if (step is CommandStep command && TopologyPlan.CarriesSecret(command.Stdin))
         {

@@ -45,6 +45,8 @@ public static class PlanChanges
     /// <param name="after">The new plan's steps, in order.</param>
     public static IReadOnlyList<StepChange> Compare(IReadOnlyList<Step> state, IReadOnlyList<Step> pending, IReadOnlyList<Step> after)
     {
+        state = Aliased(state, after);
+        pending = Aliased(pending, after);
         var old = state.ToDictionary(s => s.Id);
         var current = after.Select(s => s.Id).ToHashSet();
         var changes = new List<StepChange>();
@@ -89,6 +91,19 @@ public static class PlanChanges
         }
 
         return changes;
+    }
+
+    /// <summary>
+    /// The state as Pulumi reads it against the new plan: a step recorded under an id the new plan's step names among its
+    /// <see cref="Step.FormerIds"/> (its resource's aliases) is that step, under its new id.
+    /// </summary>
+    public static IReadOnlyList<Step> Aliased(IReadOnlyList<Step> state, IReadOnlyList<Step> after)
+    {
+        var renamed = after.SelectMany(s => s.FormerIds.Select(former => (Former: former, s.Id))).ToDictionary(r => r.Former, r => r.Id, StringComparer.Ordinal);
+        var current = after.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        return renamed.Count == 0
+            ? state
+            : state.Select(s => renamed.TryGetValue(s.Id, out var id) && !current.Contains(s.Id) ? s with { Id = id } : s).ToList();
     }
 
     /// <summary>

@@ -168,9 +168,7 @@ public static class StepGraph
                 var host = plan.Host;
                 var ssh = Ssh(host);
                 var writes = service.Files
-                    .Select(file => Write(
-                        service.Files.Count == 1 ? $"{service.Name}-config" : $"{service.Name}-config-{Path.GetFileName(file.HostPath)}",
-                        host, service.Name, file, $"{host.Name}-prepare-config-dir"))
+                    .Select(file => Write(FileStepId(service, file), host, service.Name, file, $"{host.Name}-prepare-config-dir") with { FormerIds = FormerFileStepIds(service, file) })
                     .ToList();
                 steps.AddRange(writes);
 
@@ -298,6 +296,18 @@ public static class StepGraph
 
         return waves;
     }
+
+    /// <summary>
+    /// The step that writes one of a service's files: its first (the config it starts with, listed first by
+    /// <see cref="Configs.Render"/>) `&lt;service&gt;-config`, each other `&lt;service&gt;-config-&lt;file name&gt;`. A file's id
+    /// depends on no other file: adding or removing one renames none.
+    /// </summary>
+    public static string FileStepId(ServicePlan service, PlacedFile file) =>
+        file == service.Files[0] ? $"{service.Name}-config" : $"{service.Name}-config-{Path.GetFileName(file.HostPath)}";
+
+    /// <summary>Earlier releases named every file of a service with more than one after its file name, the first one too.</summary>
+    private static EquatableArray<string> FormerFileStepIds(ServicePlan service, PlacedFile file) =>
+        service.Files.Count > 1 && file == service.Files[0] ? [$"{service.Name}-config-{Path.GetFileName(file.HostPath)}"] : EquatableArray<string>.Empty;
 
     public const string AppUserStep = "crate-app-user";
 

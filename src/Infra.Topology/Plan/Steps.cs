@@ -78,6 +78,9 @@ public abstract record Step(string Id, string? Host, string? Service, string Why
 
     public EquatableArray<string> After { get; init; } = EquatableArray<string>.Empty;
 
+    /// <summary>Ids earlier releases gave this step: its resource answers to them (aliases), so the move replaces nothing.</summary>
+    public EquatableArray<string> FormerIds { get; init; } = EquatableArray<string>.Empty;
+
     /// <summary>What the step's resource depends on under Pulumi: the steps it waits for, and for a Docker resource its engine (its provider) and image (an input).</summary>
     public virtual IEnumerable<string> DependsOn => After;
 }

@@ -96,6 +96,44 @@ public class PlanGraphTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
+    public void A_files_step_keeps_its_id_whatever_other_files_its_service_has(string stack)
+    {
+        var plan = Planner.Plan(Repo.Topology(stack));
+
+        foreach (var service in plan.Services.Where(s => s.Files.Count > 0))
+        {
+            var ids = plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.WriteFile && c.Service == service.Name).ToDictionary(c => c.File!, c => c.Id);
+            Assert.Equal($"{service.Name}-config", ids[service.Files[0]]);
+            // The service with its files one by one: the first alone, then each added (and without each of the others).
+            for (var count = 1; count <= service.Files.Count; count++)
+            {
+                var fewer = service with { Files = service.Files.Take(count).ToEquatableArray() };
+                Assert.All(fewer.Files, file => Assert.Equal(ids[file], StepGraph.FileStepId(fewer, file)));
+            }
+
+            foreach (var file in service.Files.Skip(1))
+            {
+                var without = service with { Files = service.Files.Where(f => f != file).ToEquatableArray() };
+                Assert.All(without.Files, other => Assert.Equal(ids[other], StepGraph.FileStepId(without, other)));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_services_first_file_that_had_its_file_name_in_its_id_answers_to_that_id()
+    {
+        var plan = Planner.Plan(Repo.Topology("monitored"));
+        var prometheus = plan.Services.Single(s => s.Role == Role.Prometheus);
+
+        Assert.Equal([$"{prometheus.Name}-config-prometheus.yml"], plan.Step($"{prometheus.Name}-config").FormerIds);
+        Assert.Empty(plan.Step($"{prometheus.Name}-config-alerts.yml").FormerIds);
+        // The plan before, as its state records it, is the same resource under the new id: nothing is created or deleted.
+        var before = plan.Steps.Select(s => s.Id == $"{prometheus.Name}-config" ? s with { Id = $"{prometheus.Name}-config-prometheus.yml", FormerIds = [] } : s).ToList();
+        Assert.Empty(PlanChanges.Compare(before, [], plan.Steps));
+    }
+
     [Fact]
     public void Remote_host_work_runs_over_ssh_as_the_stack_user_and_root_work_through_sudo()
     {
