@@ -180,10 +180,10 @@ public class DiffTests
 
         Assert.True(result.Exit == 1, result.ToString());
         Assert.Contains("\nCrateDB data, in order:\n  host3-crate-4200 leaves the cluster: decommissioned, its shards moved to the other nodes before its container goes\n", result.Out);
-        var decommission = System.Text.RegularExpressions.Regex.Match(result.Out, "  delete  host3-crate-4200-decommission +host3-crate-4200 leaves the cluster: decommissioned \\(once every table is green").Index;
+        var decommission = System.Text.RegularExpressions.Regex.Match(result.Out, "  delete          host3-crate-4200-decommission +host3-crate-4200 leaves the cluster: decommissioned \\(once every table is green").Index;
         Assert.True(decommission > 0, result.Out);
-        Assert.True(decommission < result.Out.IndexOf("  delete  host3-crate-4200-container ", StringComparison.Ordinal));
-        Assert.True(result.Out.IndexOf("  run     host2-crate-4200-restart ", StringComparison.Ordinal) < decommission);
+        Assert.True(decommission < result.Out.IndexOf("  delete          host3-crate-4200-container ", StringComparison.Ordinal));
+        Assert.True(result.Out.IndexOf("  update          host2-crate-4200-restart ", StringComparison.Ordinal) < decommission);
     }
 
     [Fact]

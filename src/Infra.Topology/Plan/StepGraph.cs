@@ -220,7 +220,7 @@ public static class StepGraph
                         : "a new or replaced container is healthy before the rollout goes on",
                     CommandPurpose.Ready, ssh, readyScript)
                 {
-                    Triggers = [service.Container.Fingerprint],
+                    RunsAgainWhen = [service.Container.Fingerprint],
                     After = [container.Id],
                 };
                 steps.Add(ready);
@@ -265,7 +265,7 @@ public static class StepGraph
         var triggers = hosts.SelectMany(h => h.Files).Select(f => f.Sha256)
             .Concat(hosts.SelectMany(h => h.Services).Select(s => s.Container.Image).Distinct())
             .ToEquatableArray();
-        steps.AddRange(Checks(topology, hosts).Select(check => check with { Triggers = triggers, After = settled.ToEquatableArray() }));
+        steps.AddRange(Checks(topology, hosts).Select(check => check with { RunsAgainWhen = triggers, After = settled.ToEquatableArray() }));
         return steps;
     }
 
@@ -364,7 +364,7 @@ public static class StepGraph
             "CrateDB reads crate.yml only at start: one node at a time, allocation limited to new primaries, back in its cluster and green before the next",
             CommandPurpose.Restart, ssh, CrateScripts.RollingRestart(node, alone: topology.Of(Role.Crate).Count() == 1, service.Files.Select(f => f.HostPath)))
         {
-            Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
+            RunsAgainWhen = service.Files.Select(f => f.Sha256).ToEquatableArray(),
             After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
         };
     }
@@ -410,7 +410,7 @@ public static class StepGraph
             // The script does not read it: a secret in the files changes no hash, and a new value on stdin is what
             // makes the step run again (Pulumi keeps the stdin encrypted, a trigger it would keep in plain text).
             Stdin = secrets.Count > 0 ? string.Concat(secrets.Select(k => Secrets.Placeholder(k) + "\n")) : null,
-            Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
+            RunsAgainWhen = service.Files.Select(f => f.Sha256).ToEquatableArray(),
             After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
         };
     }
@@ -418,8 +418,8 @@ public static class StepGraph
     private static CommandStep Write(string id, Host host, string? service, PlacedFile file, string configDir) =>
         new(id, host.Name, service, $"{file.HostPath}: {Reader(file)}", CommandPurpose.WriteFile, Ssh(host), Scripts.AsRoot(host, Scripts.Write(file)))
         {
+            // A new content is a new stdin: the step runs again as an update.
             Stdin = file.File.Content,
-            Triggers = [file.Sha256],
             After = [configDir],
             File = file,
         };

@@ -89,10 +89,15 @@ public class PlanGraphTests
         foreach (var write in plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.WriteFile))
         {
             Assert.Equal(write.File!.File.Content, write.Stdin);
-            Assert.Equal([write.File.Sha256], write.Triggers);
+            // A new content is a new stdin, an update: no trigger would replace the step.
+            Assert.Empty(write.Triggers);
+            Assert.Empty(write.RunsAgainWhen);
             // A file with a secret gets its owner and mode before its content; any other its mode after.
             var path = $"'\\\\''{Regex.Escape(write.File.HostPath)}'\\\\''";
-            Assert.Matches(write.File.HoldsSecrets ? $"chmod 0600 {path} && cat > {path}'$" : $"cat > {path} && chmod 0644 {path}'$", write.Script);
+            Assert.Matches(write.File.HoldsSecrets ? $"chmod 0600 {path} && t=\\$\\(mktemp " : $"; \\}} && chmod 0644 {path}'$", write.Script);
+            // In place (the inode a single-file mount points at), and only when the content differs.
+            Assert.Contains($"{{ cmp -s \"$t\" {Scripts.Quote(write.File.HostPath)} || cat \"$t\" > {Scripts.Quote(write.File.HostPath)}; }}", Scripts.Write(write.File), StringComparison.Ordinal);
+            Assert.Contains(Scripts.Quote(Scripts.Write(write.File)), write.Script, StringComparison.Ordinal);
         }
     }
 
@@ -230,8 +235,8 @@ public class PlanGraphTests
         Assert.All(checks, c =>
         {
             Assert.Subset(c.After.ToHashSet(), plan.Steps.OfType<ContainerStep>().Select(s => s.Id).ToHashSet());
-            Assert.Subset(c.Triggers.ToHashSet(), plan.Hosts.SelectMany(h => h.Files).Select(f => f.Sha256).ToHashSet());
-            Assert.Subset(c.Triggers.ToHashSet(), plan.Services.Select(s => s.Container.Image).ToHashSet());
+            Assert.Subset(c.RunsAgainWhen.ToHashSet(), plan.Hosts.SelectMany(h => h.Files).Select(f => f.Sha256).ToHashSet());
+            Assert.Subset(c.RunsAgainWhen.ToHashSet(), plan.Services.Select(s => s.Container.Image).ToHashSet());
         });
     }
 
@@ -252,7 +257,7 @@ public class PlanGraphTests
                 check.After);
             Assert.Equal(
                 [hash["app-9210/app.conf"], hash["crate-4200/crate.yml"], hash["nftables.conf"], "registry.example.com/microblog/app:1.0.0", StackSpec.DefaultImages.Crate],
-                check.Triggers);
+                check.RunsAgainWhen);
         }
     }
 
@@ -298,9 +303,10 @@ public class PlanGraphTests
         var changes = PlanChanges.Compare(two, three);
 
         Assert.DoesNotContain(changes, c => c.Change is StepChangeKind.Delete);
-        // Only the firewalls are replaced: each new one opens to host3 at once, each old one goes at the end, withdrawing nothing.
-        Assert.All(changes.Where(c => c.Change is StepChangeKind.Replace or StepChangeKind.Retire), c => Assert.Equal(CommandPurpose.ApplyFirewall, ((CommandStep)c.Step).Purpose));
-        Assert.All(changes.Where(c => c.Change == StepChangeKind.Run), c => Assert.Contains(((CommandStep)c.Step).Purpose, new[] { CommandPurpose.WriteFile, CommandPurpose.Reload, CommandPurpose.Restart, CommandPurpose.Gate, CommandPurpose.Check, CommandPurpose.Ready, CommandPurpose.Decommission }));
+        // Only the firewalls are replaced (and the gate that orders their versions, which runs nothing): each new one opens
+        // to host3 at once, each old one goes at the end, withdrawing nothing.
+        Assert.All(changes.Where(c => c.Change is StepChangeKind.Replace or StepChangeKind.Retire), c => Assert.Contains(((CommandStep)c.Step).Purpose, new[] { CommandPurpose.ApplyFirewall, CommandPurpose.Gate }));
+        Assert.All(changes.Where(c => c.Change == StepChangeKind.Run), c => Assert.Contains(((CommandStep)c.Step).Purpose, new[] { CommandPurpose.WriteFile, CommandPurpose.Reload, CommandPurpose.Restart, CommandPurpose.Check, CommandPurpose.Ready, CommandPurpose.Decommission }));
         Assert.Contains(changes, c => c.Step.Id == "host1-haproxy-reload" && c.Change == StepChangeKind.Run && c.Effect == "reload host1-haproxy (no dropped requests)");
         Assert.Contains(changes, c => c.Step.Id == "host3-app-9210-container" && c.Change == StepChangeKind.Create);
         Assert.Contains(changes, c => c.Step.Id == "host1-nftables-apply" && c.Change == StepChangeKind.Replace &&

@@ -35,13 +35,40 @@ public class SecretFileTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("crate.password = the-new-one\n", File.ReadAllText(file.HostPath));
-        // When cat wrote the secret: owner set first, mode 0600 (nothing for group or others).
-        Assert.Equal($"chown {placed.Owner} {file.HostPath}\nwrite 600", sandbox.Log.Trim());
+        // When cat wrote the secret (into the file only root reads beside it, then into the file): owner set first, mode
+        // 0600 (nothing for group or others).
+        Assert.Equal($"chown {placed.Owner} {file.HostPath}\nwrite 600\nwrite 600", sandbox.Log.Trim());
+        Assert.Equal(["app.conf"], Directory.GetFileSystemEntries(Path.GetDirectoryName(file.HostPath)!).Select(Path.GetFileName));
         Assert.Equal("600", Mode(file.HostPath));
         if (inode is { } before)
         {
             Assert.Equal(before, Inode(file.HostPath));
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_write_of_the_same_content_leaves_the_file_and_its_time_alone_and_a_new_content_goes_into_the_same_inode(bool secret)
+    {
+        var plan = Planner.Plan(Repo.Topology("two-host"));
+        var placed = plan.Hosts.SelectMany(h => h.Files).First(f => f.HoldsSecrets == secret);
+        using var sandbox = new Sandbox();
+        var file = placed with { HostPath = Path.Combine(sandbox.Dir, "etc", "service", "file.conf") };
+        Assert.Equal(0, sandbox.Run(Scripts.Write(file), "the content\n").ExitCode);
+        Assert.Equal(0, Tools.Run(TimeSpan.FromSeconds(10), "touch", "-d", "2020-01-01 00:00:00", file.HostPath).ExitCode);
+        var inode = Inode(file.HostPath);
+
+        // A step that runs again with the same content (replaced once by an upgrade, say): a restart that compares the
+        // file's time with its container's start must not see a new file.
+        Assert.Equal(0, sandbox.Run(Scripts.Write(file), "the content\n").ExitCode);
+        Assert.Equal("2020-01-01", File.GetLastWriteTimeUtc(file.HostPath).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(0, sandbox.Run(Scripts.Write(file), "a new content\n").ExitCode);
+        Assert.Equal("a new content\n", File.ReadAllText(file.HostPath));
+        Assert.NotEqual("2020-01-01", File.GetLastWriteTimeUtc(file.HostPath).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(inode, Inode(file.HostPath));
+        Assert.Equal(["file.conf"], Directory.GetFileSystemEntries(Path.GetDirectoryName(file.HostPath)!).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -72,7 +99,7 @@ public class SecretFileTests
             var bin = Path.Combine(Dir, "bin");
             Directory.CreateDirectory(bin);
             Stub(bin, "chown", "echo \"chown $*\" >> \"$LOG\"");
-            Stub(bin, "cat", "echo \"write $(stat -L -c %a /proc/self/fd/1)\" >> \"$LOG\"; exec /bin/cat");
+            Stub(bin, "cat", "echo \"write $(stat -L -c %a /proc/self/fd/1)\" >> \"$LOG\"; exec /bin/cat \"$@\"");
         }
 
         public string Dir { get; }
