@@ -129,6 +129,8 @@ public class ChangeTests
     /// <summary>Only a firewall and its gate change in their triggers (a replacement); every other step in what updates it.</summary>
     private static bool MayChange(DeploymentPlan plan, Step step, IReadOnlyList<string> keys) => step switch
     {
+        // A file's content is its stdin; a file with a secret has its other text in its script.
+        CommandStep { Purpose: CommandPurpose.WriteFile, File.HoldsSecrets: true } => keys.All(k => k is "create"),
         CommandStep { Purpose: CommandPurpose.WriteFile } => keys.All(k => k is "stdin"),
         CommandStep { Purpose: CommandPurpose.Restart } when plan.Services.Single(s => s.Name == step.Service).Role == Role.Crate => keys.All(k => k is "create" or "stdin"),
         CommandStep { Purpose: CommandPurpose.ApplyFirewall or CommandPurpose.Gate } => keys.All(k => k is "triggers"),

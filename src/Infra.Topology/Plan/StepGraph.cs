@@ -418,8 +418,8 @@ public static class StepGraph
     private static CommandStep Write(string id, Host host, string? service, PlacedFile file, string configDir) =>
         new(id, host.Name, service, $"{file.HostPath}: {Reader(file)}", CommandPurpose.WriteFile, Ssh(host), Scripts.AsRoot(host, Scripts.Write(file)))
         {
-            // A new content is a new stdin: the step runs again as an update.
-            Stdin = file.File.Content,
+            // A new content is a new stdin (or, around a secret, a new script): the step runs again as an update.
+            Stdin = Scripts.WriteStdin(file),
             After = [configDir],
             File = file,
         };

@@ -88,7 +88,17 @@ public class PlanGraphTests
 
         foreach (var write in plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.WriteFile))
         {
-            Assert.Equal(write.File!.File.Content, write.Stdin);
+            if (write.File!.HoldsSecrets)
+            {
+                // Only the secret travels on stdin; the rest of the file is in the script, where a preview shows it.
+                Assert.Equal(string.Concat(Secrets.KeysIn(write.File.File.Content).Select(k => Secrets.Placeholder(k) + "\n")), write.Stdin);
+                Assert.All(write.File.File.Content.Split(Secrets.Placeholder(Secrets.CratePasswordKey)), text => Assert.Contains(Scripts.Quote(text), Scripts.Write(write.File), StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.Equal(write.File.File.Content, write.Stdin);
+            }
+
             // A new content is a new stdin, an update: no trigger would replace the step.
             Assert.Empty(write.Triggers);
             Assert.Empty(write.RunsAgainWhen);
