@@ -137,6 +137,12 @@ public class DiffTests
         Assert.Equal("changed", app.GetProperty("status").GetString());
         Assert.Equal("rolling-restart", app.GetProperty("action").GetString());
         Assert.Contains("+crate.hosts = ", app.GetProperty("diff").GetString());
+        // Each step with the operation `pulumi preview` shows for it: a reload runs again (an update), a firewall is replaced.
+        var steps = root.GetProperty("steps").EnumerateArray().ToLookup(s => s.GetProperty("id").GetString()!, s => s.GetProperty("pulumi").GetString());
+        Assert.Equal(["update"], steps["host1-haproxy-reload"]);
+        Assert.Equal(["update"], steps["host1-app-9210-config"]);
+        Assert.Equal(["replace", "delete-replaced"], steps["host1-nftables-apply"]);
+        Assert.Equal(["create"], steps["host3-app-9210-container"]);
         var summary = root.GetProperty("summary");
         Assert.Equal(9, summary.GetProperty("filesChanged").GetInt32());
         Assert.Equal(3, summary.GetProperty("reloads").GetInt32());
