@@ -103,6 +103,7 @@ public sealed class MicroblogStack : Stack
     /// Before the components, this program named each resource by its plan id alone (`host1-docker`); the components
     /// name it after the topology (`microblog-host1-docker`). The old name is an alias, so a stack deployed by an
     /// earlier version is updated in place, never replaced. Parents and types are unchanged, so the name is all that moved.
+    /// A step that had another id before (its former ids, aliases the components give) answers to that id alone too.
     /// </summary>
     private static ResourceTransformationResult? UpgradeAliases(ResourceTransformationArgs args)
     {
@@ -113,8 +114,21 @@ public sealed class MicroblogStack : Stack
             return null;
         }
 
-        // The options are the component's own, made for this resource alone.
-        args.Options.Aliases.Add(new Alias { Name = name[Prefix.Length..] });
+        // The options are the component's own, made for this resource alone; their aliases are names only (StepResources).
+        var formers = args.Options.Aliases.Select(Known).Select(alias => alias?.Name is { } former ? Known(former) : null)
+            .OfType<string>().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
+        foreach (var former in formers.DefaultIfEmpty(name))
+        {
+            args.Options.Aliases.Add(new Alias { Name = former[Prefix.Length..] });
+        }
+
         return new ResourceTransformationResult(args.Args, args.Options);
+    }
+
+    /// <summary>A value written in the program, as the components write their aliases: known at once.</summary>
+    private static T? Known<T>(Input<T> input)
+    {
+        var value = Pulumi.Utilities.OutputUtilities.GetValueAsync(input.ToOutput());
+        return value.IsCompletedSuccessfully ? value.Result : default;
     }
 }

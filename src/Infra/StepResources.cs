@@ -46,6 +46,8 @@ internal static class StepResources
             DeleteBeforeReplace = deleteBeforeReplace,
             // A destroy deletes the topology, an update never does: the step's delete runs only when it leaves a topology that stays.
             DeletedWith = step is CommandStep { SkippedOnDestroy: true } ? plan.TopologyComponent : null,
+            // The names earlier releases gave the step: the resource moves to its new name, nothing is replaced.
+            Aliases = step.FormerIds.Select(former => (Input<Alias>)new Alias { Name = plan.NameOf(former) }).ToList(),
         };
         if (step is CommandStep command && TopologyPlan.CarriesSecret(command.Stdin))
         {
@@ -64,7 +66,7 @@ internal static class StepResources
 
     private static CustomResource Command(TopologyPlan plan, CommandStep step, CustomResourceOptions options)
     {
-        var stdin = step.Stdin is { } text ? plan.Fill(text) : null;
+        var stdin = Stdin(plan, step);
         var triggers = step.Triggers.Select(t => (Input<object>)plan.Trigger(t).ToOutput().Apply(v => (object)v)).ToArray();
         if (step.Ssh is not { } ssh)
         {
@@ -123,6 +125,27 @@ internal static class StepResources
 
         remote.Triggers.Add(triggers);
         return new RemoteCommand(plan.NameOf(step.Id), remote, options);
+    }
+
+    /// <summary>
+    /// The stdin the step's core says it gets (<see cref="CommandStep.StdinSent"/>), each part filled in: its stdin's
+    /// placeholders, and the values that make it run again as they are once known.
+    /// </summary>
+    private static Input<string>? Stdin(TopologyPlan plan, CommandStep step)
+    {
+        if (step.StdinSent is null)
+        {
+            return null;
+        }
+
+        if (step.RunsAgainWhen.Count == 0)
+        {
+            return plan.Fill(step.Stdin!);
+        }
+
+        var stdin = step.Stdin is { } text ? plan.Fill(text).ToOutput() : Output.Create((string?)null)!;
+        return Output.Tuple(stdin, Output.All(step.RunsAgainWhen.Select(plan.Trigger)))
+            .Apply(t => CommandStep.Sent(t.Item1, t.Item2)!);
     }
 
     private static Docker.ContainerArgs Container(TopologyPlan plan, ContainerStep step)

@@ -137,6 +137,12 @@ public class DiffTests
         Assert.Equal("changed", app.GetProperty("status").GetString());
         Assert.Equal("rolling-restart", app.GetProperty("action").GetString());
         Assert.Contains("+crate.hosts = ", app.GetProperty("diff").GetString());
+        // Each step with the operation `pulumi preview` shows for it: a reload runs again (an update), a firewall is replaced.
+        var steps = root.GetProperty("steps").EnumerateArray().ToLookup(s => s.GetProperty("id").GetString()!, s => s.GetProperty("pulumi").GetString());
+        Assert.Equal(["update"], steps["host1-haproxy-reload"]);
+        Assert.Equal(["update"], steps["host1-app-9210-config"]);
+        Assert.Equal(["replace", "delete-replaced"], steps["host1-nftables-apply"]);
+        Assert.Equal(["create"], steps["host3-app-9210-container"]);
         var summary = root.GetProperty("summary");
         Assert.Equal(9, summary.GetProperty("filesChanged").GetInt32());
         Assert.Equal(3, summary.GetProperty("reloads").GetInt32());
@@ -180,10 +186,10 @@ public class DiffTests
 
         Assert.True(result.Exit == 1, result.ToString());
         Assert.Contains("\nCrateDB data, in order:\n  host3-crate-4200 leaves the cluster: decommissioned, its shards moved to the other nodes before its container goes\n", result.Out);
-        var decommission = System.Text.RegularExpressions.Regex.Match(result.Out, "  delete  host3-crate-4200-decommission +host3-crate-4200 leaves the cluster: decommissioned \\(once every table is green").Index;
+        var decommission = System.Text.RegularExpressions.Regex.Match(result.Out, "  delete          host3-crate-4200-decommission +host3-crate-4200 leaves the cluster: decommissioned \\(once every table is green").Index;
         Assert.True(decommission > 0, result.Out);
-        Assert.True(decommission < result.Out.IndexOf("  delete  host3-crate-4200-container ", StringComparison.Ordinal));
-        Assert.True(result.Out.IndexOf("  run     host2-crate-4200-restart ", StringComparison.Ordinal) < decommission);
+        Assert.True(decommission < result.Out.IndexOf("  delete          host3-crate-4200-container ", StringComparison.Ordinal));
+        Assert.True(result.Out.IndexOf("  update          host2-crate-4200-restart ", StringComparison.Ordinal) < decommission);
     }
 
     [Fact]

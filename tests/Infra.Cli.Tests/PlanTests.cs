@@ -116,14 +116,14 @@ public class PlanTests
         var steps = result.Out[result.Out.IndexOf("pulumi up, in order", StringComparison.Ordinal)..].Split('\n').Skip(1).TakeWhile(l => l.Length > 0).ToList();
         Assert.Equal(
         [
-            "  replace host1-image-app            pull registry.example.com/microblog/app:1.1.0 on host1 (was registry.example.com/microblog/app:1.0.0)",
-            "  replace host2-image-app            pull registry.example.com/microblog/app:1.1.0 on host2 (was registry.example.com/microblog/app:1.0.0)",
-            "  replace host1-app-9210-container   replace host1-app-9210 (image registry.example.com/microblog/app:1.0.0 -> registry.example.com/microblog/app:1.1.0), after every step before it in the rollout",
-            "  run     host1-app-9210-ready       check again that host1-app-9210 is ready (its check changed; it passes at once when nothing else did)",
-            "  replace host2-app-9210-container   replace host2-app-9210 (image registry.example.com/microblog/app:1.0.0 -> registry.example.com/microblog/app:1.1.0), after every step before it in the rollout",
-            "  run     host2-app-9210-ready       check again that host2-app-9210 is ready (its check changed; it passes at once when nothing else did)",
-            "  run     check-crate-cluster        check again: every CrateDB node (2) has joined the cluster",
-            "  run     check-front-door-front-lb  check again: the front door answers its health path",
+            "  replace         host1-image-app            pull registry.example.com/microblog/app:1.1.0 on host1 (was registry.example.com/microblog/app:1.0.0)",
+            "  replace         host2-image-app            pull registry.example.com/microblog/app:1.1.0 on host2 (was registry.example.com/microblog/app:1.0.0)",
+            "  replace         host1-app-9210-container   replace host1-app-9210 (image registry.example.com/microblog/app:1.0.0 -> registry.example.com/microblog/app:1.1.0), after every step before it in the rollout",
+            "  update          host1-app-9210-ready       wait until host1-app-9210 is ready again (its container is new or replaced; at once when only the wait changed)",
+            "  replace         host2-app-9210-container   replace host2-app-9210 (image registry.example.com/microblog/app:1.0.0 -> registry.example.com/microblog/app:1.1.0), after every step before it in the rollout",
+            "  update          host2-app-9210-ready       wait until host2-app-9210 is ready again (its container is new or replaced; at once when only the wait changed)",
+            "  update          check-crate-cluster        check again: every CrateDB node (2) has joined the cluster",
+            "  update          check-front-door-front-lb  check again: the front door answers its health path",
         ], steps);
     }
 

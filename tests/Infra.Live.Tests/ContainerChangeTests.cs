@@ -71,6 +71,22 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
 
             await FirewallMatrix.PortsAnswerExactlyTheirWiredSources(lab.Net, stack.Topology, output);
 
+            // The first update after upgrading from the release that replaced a step whenever a file or container changed
+            // (what makes each run again was its triggers): each write, ready wait, reload, restart and check is replaced
+            // once, runs its create, and none stops or restarts anything or touches a file.
+            var earlier = EarlierRelease(stack.State);
+            var started = stack.Plan.Services.ToDictionary(s => s.Name, s => StartedAt(lab, stack, s.Name));
+            var times = stack.Plan.Hosts.SelectMany(h => h.Files.Select(f => (Host: h.Host.Name, f.HostPath))).ToDictionary(f => f, f => Mtime(lab, f.Host, f.HostPath));
+            var upgrade = ContainerStack.Attach(lab, spec, earlier).Apply(spec);
+            output.WriteLine($"the first update after the upgrade: {string.Join(", ", upgrade.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
+            Assert.Equal(
+                earlier.Steps.OfType<CommandStep>().Where(c => c.Triggers.Count > 0 && c.Purpose is not (CommandPurpose.ApplyFirewall or CommandPurpose.Gate or CommandPurpose.Stop)).Select(c => c.Id).Order(),
+                upgrade.Select(r => r.Id).Order());
+            Assert.All(upgrade, r => Assert.Equal(StepChangeKind.Replace, r.Change));
+            Assert.All(started, s => Assert.Equal(s.Value, StartedAt(lab, stack, s.Key)));
+            Assert.All(times, t => Assert.Equal(t.Value, Mtime(lab, t.Key.Host, t.Key.HostPath)));
+            Assert.All(upgrade.Where(r => r.Id.EndsWith("-restart", StringComparison.Ordinal)), r => Assert.Contains("no restart needed", r.Output, StringComparison.Ordinal));
+
             // A host joins: every existing container stays, every changed file is rewritten in place and reloaded.
             var before = stack.Plan;
             var ids = before.Services.ToDictionary(s => s.Name, s => stack.Inspect(s.Name).Id);
@@ -80,8 +96,10 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             var (runs, load) = await Changes.UnderLoad(stack, "gain-host3", () => stack.Apply(grown), output);
             output.WriteLine($"two-host gains host3: {runs.Count} steps; {load}");
             Assert.Equal(0, load.Failed);
-            // Nothing goes: the firewalls alone are replaced (host3 admitted at once; the old rulesets retired at the end, withdrawing nothing).
-            Assert.DoesNotContain(runs, r => r.Change is StepChangeKind.Delete || (r.Change is StepChangeKind.Replace or StepChangeKind.Retire && !r.Id.EndsWith("-nftables-apply", StringComparison.Ordinal)));
+            // Nothing goes: the firewalls alone are replaced, and the gate that orders their versions (host3 admitted at once;
+            // the old rulesets retired at the end, withdrawing nothing).
+            Assert.DoesNotContain(runs, r => r.Change is StepChangeKind.Delete
+                || (r.Change is StepChangeKind.Replace or StepChangeKind.Retire && !r.Id.EndsWith("-nftables-apply", StringComparison.Ordinal) && r.Id != StepGraph.AccessOpenedStep));
             Assert.All(ids, id => Assert.Equal(id.Value, stack.Inspect(id.Key).Id));
             var oldFiles = before.Hosts.SelectMany(h => h.Files.Select(f => (Host: h.Host.Name, File: f))).ToDictionary(f => (f.Host, f.File.HostPath), f => f.File);
             var changed = stack.Plan.Hosts.SelectMany(h => h.Files.Select(f => (Host: h.Host.Name, File: f)))
@@ -297,6 +315,34 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
         var marker = lab.Docker(host, "exec", node, "sh", "-c", "[ -f /data/data/marker ] || head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /data/data/marker; cat /data/data/marker; echo; cat /data/data/nodes/0/node.id");
         Check(marker);
         return marker.Stdout.Trim().Replace('\n', '/');
+    }
+
+    /// <summary>
+    /// The state the release before this one left: what makes a write, a ready wait, a reload, a restart or a check run
+    /// again was its triggers (a write's, its file's hash), nothing on its stdin after what it reads.
+    /// </summary>
+    private static RunnerState EarlierRelease(RunnerState state) => state with
+    {
+        Steps = state.Steps.Select(s => s switch
+        {
+            CommandStep { Purpose: CommandPurpose.WriteFile, File: { } file } write => write with { Triggers = [file.Sha256] },
+            CommandStep { RunsAgainWhen.Count: > 0 } command => command with { Triggers = command.RunsAgainWhen, RunsAgainWhen = [] },
+            _ => s,
+        }).ToList(),
+    };
+
+    private static string StartedAt(ContainerLab lab, ContainerStack stack, string service)
+    {
+        var inspect = lab.Docker(stack.HostOf(service), "inspect", "-f", "{{.State.StartedAt}}", service);
+        Check(inspect);
+        return inspect.Stdout.Trim();
+    }
+
+    private static string Mtime(ContainerLab lab, string host, string path)
+    {
+        var stat = lab.AsRoot(lab[host], $"stat -c %Y.%y '{path}'");
+        Check(stat);
+        return stat.Stdout.Trim();
     }
 
     private static string Inode(ContainerLab lab, string host, string path)

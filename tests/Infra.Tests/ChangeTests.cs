@@ -127,13 +127,17 @@ public class ChangeTests
     /// each CrateDB node's ready and restart steps ask every node of the grown cluster, and what decommissions a node
     /// (its delete script: nothing runs now) knows the new nodes and master-eligible set.
     /// </summary>
+    /// <summary>Only a firewall and its gate change in their triggers (a replacement); every other step in what updates it.</summary>
     private static bool MayChange(DeploymentPlan plan, Step step, IReadOnlyList<string> keys) => step switch
     {
-        CommandStep { Purpose: CommandPurpose.WriteFile } => keys.All(k => k is "stdin" or "triggers"),
-        CommandStep { Purpose: CommandPurpose.Restart } when plan.Services.Single(s => s.Name == step.Service).Role == Role.Crate => keys.All(k => k is "create" or "triggers"),
-        CommandStep { Purpose: CommandPurpose.ApplyFirewall or CommandPurpose.Gate or CommandPurpose.Reload or CommandPurpose.Restart } => keys.All(k => k is "triggers"),
+        // A file's content is its stdin; a file with a secret has its other text in its script.
+        CommandStep { Purpose: CommandPurpose.WriteFile, File.HoldsSecrets: true } => keys.All(k => k is "create"),
+        CommandStep { Purpose: CommandPurpose.WriteFile } => keys.All(k => k is "stdin"),
+        CommandStep { Purpose: CommandPurpose.Restart } when plan.Services.Single(s => s.Name == step.Service).Role == Role.Crate => keys.All(k => k is "create" or "stdin"),
+        CommandStep { Purpose: CommandPurpose.ApplyFirewall or CommandPurpose.Gate } => keys.All(k => k is "triggers"),
+        CommandStep { Purpose: CommandPurpose.Reload or CommandPurpose.Restart } => keys.All(k => k is "stdin"),
         CommandStep { Purpose: CommandPurpose.Decommission } => keys.All(k => k is "delete"),
-        CommandStep { Purpose: CommandPurpose.Check } => keys.All(k => k is "create" or "triggers"),
+        CommandStep { Purpose: CommandPurpose.Check } => keys.All(k => k is "create" or "stdin"),
         CommandStep { Purpose: CommandPurpose.Ready } when plan.Services.Single(s => s.Name == step.Service).Role == Role.Crate => keys.All(k => k is "create"),
         _ => false,
     };

@@ -69,7 +69,7 @@ public class ExampleTests
         var triggers = new PlanValues(plan);
         var embedding = plan.Steps
             .Where(s => StepInputs.Of(s, plan).Contains("host2.address", StringComparison.Ordinal)
-                || (s is CommandStep c && c.Triggers.Any(t => triggers.KeysOf(t).Contains("host2.address"))))
+                || (s is CommandStep c && c.Triggers.Concat(c.RunsAgainWhen).Any(t => triggers.KeysOf(t).Contains("host2.address"))))
             .Select(s => $"fleet-{s.Id}")
             .Order(StringComparer.Ordinal)
             .ToList();

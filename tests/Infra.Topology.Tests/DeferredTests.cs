@@ -87,7 +87,7 @@ public class DeferredTests
         }
 
         var readyTriggers = literal.Steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.Ready).ToList();
-        Assert.All(readyTriggers, s => Assert.Equal(s.Triggers, ((CommandStep)deferred.Step(s.Id)).Triggers.Select(t => triggers.Fill(t, Written))));
+        Assert.All(readyTriggers, s => Assert.Equal(s.RunsAgainWhen, ((CommandStep)deferred.Step(s.Id)).RunsAgainWhen.Select(t => triggers.Fill(t, Written))));
     }
 
     [Fact]

@@ -135,7 +135,7 @@ public class SecretTests
 
         var restart = (CommandStep)plan.Step("host1-app-9210-restart");
         Assert.Equal(Placeholder + "\n", restart.Stdin);
-        Assert.All(plan.Steps.OfType<CommandStep>(), c => Assert.DoesNotContain(c.Triggers, t => t.Contains("secret", StringComparison.Ordinal)));
+        Assert.All(plan.Steps.OfType<CommandStep>(), c => Assert.DoesNotContain(c.Triggers.Concat(c.RunsAgainWhen), t => t.Contains("secret", StringComparison.Ordinal)));
         Assert.Equal(
             ["crate-app-user", "host1-app-9210-config", "host1-app-9210-restart", "host2-app-9210-config", "host2-app-9210-restart"],
             plan.Steps.OfType<CommandStep>().Where(c => c.SecretKeys.Count > 0).Select(c => c.Id).Order());

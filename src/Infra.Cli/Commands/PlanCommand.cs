@@ -15,8 +15,9 @@ public static class PlanCommand
         Each step is one Pulumi resource, named as in `pulumi preview`: the Docker engine of a host, a command over
         SSH (or on this machine for localhost stacks and the front-door check), an image pull, a volume, a container.
         A step starts once every step it waits for is done; steps that wait for nothing in common run side by side.
-        A command runs again when its script, its input or one of its triggers (content hashes, container specs) changes;
-        a container is replaced when its spec changes. --scripts prints each command's shell text and each container's spec.
+        A command runs again (an update) when its script, its input or what makes it run again (content hashes, container
+        specs, on its stdin) changes, and is replaced when its triggers change (a firewall, a CrateDB node's stop); a
+        container is replaced when its spec changes. --scripts prints each command's shell text and each container's spec.
 
         --from OLD states what deploying STACK over OLD (the stack as deployed) does to access (what each host's firewall
         opens before any container starts, and what it withdraws at the end, once what used it is gone) and to CrateDB's
@@ -114,9 +115,14 @@ public static class PlanCommand
                 output.WriteLine($"{indent}after: {string.Join(", ", step.After)}");
             }
 
+            if (step is CommandStep { RunsAgainWhen.Count: > 0 } again)
+            {
+                output.WriteLine($"{indent}runs again (an update) when: {string.Join(", ", again.RunsAgainWhen.Select(Short))}");
+            }
+
             if (step is CommandStep { Triggers.Count: > 0 } command)
             {
-                output.WriteLine($"{indent}runs again when: {string.Join(", ", command.Triggers.Select(Short))}");
+                output.WriteLine($"{indent}replaced when: {string.Join(", ", command.Triggers.Select(Short))}");
             }
 
             if (!scripts)
@@ -249,6 +255,7 @@ public static class PlanCommand
         string? Delete,
         string? Update,
         IReadOnlyList<string>? Triggers,
+        IReadOnlyList<string>? RunsAgainWhen,
         string? Endpoint,
         string? Image,
         string? Volume,
@@ -259,7 +266,7 @@ public static class PlanCommand
             var command = step as CommandStep;
             return new JsonStep(
                 step.Id, step.Kind, step.Host, step.Service, step.Why, step.After.ToList(),
-                command?.Purpose, command?.Ssh, command?.Script, command?.Stdin, command?.Delete, command?.Update, command?.Triggers.ToList(),
+                command?.Purpose, command?.Ssh, command?.Script, command?.Stdin, command?.Delete, command?.Update, command?.Triggers.ToList(), command?.RunsAgainWhen.ToList(),
                 (step as EngineStep)?.Endpoint,
                 step switch { ImageStep i => i.Image, ContainerStep c => c.ImageStep, _ => null },
                 (step as VolumeStep)?.Name,

@@ -155,11 +155,11 @@ public static class DiffReport
         if (change.Steps.Count > 0)
         {
             output.WriteLine();
-            output.WriteLine($"pulumi up, in order ({CliContext.Count(change.Steps.Count, "step")}; `infra plan {current.Stack} --scripts` shows what each runs):");
+            output.WriteLine($"pulumi up, in order ({CliContext.Count(change.Steps.Count, "step")}, each with the operation `pulumi preview` shows for it; `infra plan {current.Stack} --scripts` shows what each runs):");
             var width = change.Steps.Max(s => s.Step.Id.Length);
             foreach (var step in change.Steps)
             {
-                output.WriteLine($"  {Verb(step.Change),-7} {step.Step.Id.PadRight(width)}  {step.Effect}");
+                output.WriteLine($"  {PlanChanges.PulumiVerb(step.Change),-15} {step.Step.Id.PadRight(width)}  {step.Effect}");
             }
         }
 
@@ -192,15 +192,6 @@ public static class DiffReport
             output.WriteLine($"  refused: {refusal}");
         }
     }
-
-    private static string Verb(StepChangeKind change) => change switch
-    {
-        StepChangeKind.Create => "create",
-        StepChangeKind.Run => "run",
-        StepChangeKind.Replace => "replace",
-        StepChangeKind.Retire => "retire",
-        _ => "delete",
-    };
 
     /// <summary>When each host's firewall opens what the change wires, and when it withdraws what it no longer wires: after what.</summary>
     public static void WriteAccess(TextWriter output, IReadOnlyList<StepChange> steps)
@@ -290,7 +281,8 @@ public static class DiffReport
         IReadOnlyList<ServiceChange> ServicesReplaced,
         IReadOnlyList<FileJson> Files);
 
-    public sealed record StepJson(string Id, StepChangeKind Change, string? Host, string Effect);
+    /// <param name="Pulumi">The operation `pulumi preview` shows for the step's resource (<see cref="PlanChanges.PulumiVerb"/>).</param>
+    public sealed record StepJson(string Id, StepChangeKind Change, string Pulumi, string? Host, string Effect);
 
     public sealed record ClusterJson(IReadOnlyList<string> Joining, IReadOnlyList<string> Leaving, IReadOnlyList<string> Consequences, IReadOnlyList<string> Refusals);
 
@@ -308,7 +300,7 @@ public static class DiffReport
                 f.Status == FileStatus.Changed ? UnifiedDiff.Of(f.OldContent, f.NewContent, $"{oldLabel}/{f.Host}/{f.Path}", $"{newLabel}/{f.Host}/{f.Path}") : null)).ToList())).ToList();
         return new Report(
             new Side(old.Stack, old.Source.File), new Side(current.Stack, current.Source.File), change.Same, hosts,
-            change.Steps.Select(s => new StepJson(s.Step.Id, s.Change, s.Step.Host, s.Effect)).ToList(),
+            change.Steps.Select(s => new StepJson(s.Step.Id, s.Change, PlanChanges.PulumiVerb(s.Change), s.Step.Host, s.Effect)).ToList(),
             new ClusterJson(change.Cluster.Joining, change.Cluster.Leaving, change.Cluster.Consequences().ToList(), change.Cluster.Refusals),
             Summary.Of(change));
     }

@@ -24,7 +24,9 @@ public sealed class LabDeployTarget(ContainerLab lab) : IDeployTarget
 
     public ShellResult Run(CommandStep plain)
     {
-        var step = plain.Stdin is { } text && plain.SecretKeys.Count > 0 ? plain with { Stdin = Topology.Spec.Secrets.Fill(text, Secrets) } : plain;
+        // What Pulumi sends: the stdin and the values that make the step run again, the secrets filled in.
+        var sent = plain.StdinSent;
+        var step = plain with { Stdin = sent is not null && plain.SecretKeys.Count > 0 ? Topology.Spec.Secrets.Fill(sent, Secrets) : sent };
         if (step.Ssh is { } ssh)
         {
             if (ssh.User != DeployAccess.User)

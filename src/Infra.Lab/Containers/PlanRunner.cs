@@ -66,6 +66,8 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
     /// </summary>
     public IReadOnlyList<StepRun> Apply(DeploymentPlan plan)
     {
+        // A step renamed with an alias is the same resource under its new id, as in Pulumi's state.
+        State = new RunnerState(PlanChanges.Aliased(State.Steps, plan.Steps), PlanChanges.Aliased(State.Pending, plan.Steps));
         var changes = PlanChanges.Compare(State.Steps, State.Pending, plan.Steps);
         var before = State.Steps.ToDictionary(s => s.Id);
         var applied = State.Steps.ToDictionary(s => s.Id);

@@ -8,12 +8,13 @@ public enum StepChangeKind
     /// <summary>A new step: the resource is created (a command runs for the first time).</summary>
     Create,
 
-    /// <summary>A command whose script, stdin or triggers changed: it runs again.</summary>
+    /// <summary>A command whose script, stdin (or what makes it run again) changed: it runs again, an update under Pulumi.</summary>
     Run,
 
     /// <summary>
-    /// A container, image, volume or engine that changed: deleted and created anew; or a command with a delete script
-    /// whose triggers changed: the new version is created here and the old one deleted at the end (<see cref="Retire"/>).
+    /// A container, image, volume or engine that changed: deleted and created anew; or a command whose triggers changed:
+    /// the new version is created here (its create runs) and the old one deleted at the end (<see cref="Retire"/>, where
+    /// it has a delete script).
     /// </summary>
     Replace,
 
@@ -45,6 +46,8 @@ public static class PlanChanges
     /// <param name="after">The new plan's steps, in order.</param>
     public static IReadOnlyList<StepChange> Compare(IReadOnlyList<Step> state, IReadOnlyList<Step> pending, IReadOnlyList<Step> after)
     {
+        state = Aliased(state, after);
+        pending = Aliased(pending, after);
         var old = state.ToDictionary(s => s.Id);
         var current = after.Select(s => s.Id).ToHashSet();
         var changes = new List<StepChange>();
@@ -118,6 +121,19 @@ public static class PlanChanges
     };
 
     /// <summary>
+    /// The state as Pulumi reads it against the new plan: a step recorded under an id the new plan's step names among its
+    /// <see cref="Step.FormerIds"/> (its resource's aliases) is that step, under its new id.
+    /// </summary>
+    public static IReadOnlyList<Step> Aliased(IReadOnlyList<Step> state, IReadOnlyList<Step> after)
+    {
+        var renamed = after.SelectMany(s => s.FormerIds.Select(former => (Former: former, s.Id))).ToDictionary(r => r.Former, r => r.Id, StringComparer.Ordinal);
+        var current = after.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        return renamed.Count == 0
+            ? state
+            : state.Select(s => renamed.TryGetValue(s.Id, out var id) && !current.Contains(s.Id) ? s with { Id = id } : s).ToList();
+    }
+
+    /// <summary>
     /// Pulumi's schedule of deletions: rounds of resources none of which depends directly on another still to delete,
     /// the last round first (a resource goes before the resources it depends on).
     /// </summary>
@@ -166,9 +182,29 @@ public static class PlanChanges
             new(step, StepChangeKind.Replace, $"replace {b.Service} ({string.Join("; ", b.Spec.ChangesFrom(a.Spec))}), after every step before it in the rollout"),
         (CommandStep a, CommandStep { Purpose: CommandPurpose.ApplyFirewall } b) when !a.Triggers.Equals(b.Triggers) =>
             new(step, StepChangeKind.Replace, Opened(a, b)),
-        (CommandStep a, CommandStep b) when a.Script != b.Script || a.Stdin != b.Stdin || !a.Triggers.Equals(b.Triggers) || a.Ssh != b.Ssh || a.Delete != b.Delete || a.Update != b.Update =>
+        // Triggers are replaceOnChanges: the new version runs its create, the old one goes at the end.
+        (CommandStep a, CommandStep b) when !a.Triggers.Equals(b.Triggers) =>
+            new(step, StepChangeKind.Replace, Ran(b)),
+        (CommandStep a, CommandStep b) when a.Script != b.Script || a.StdinSent != b.StdinSent || !a.Triggers.Equals(b.Triggers) || a.Ssh != b.Ssh || a.Delete != b.Delete || a.Update != b.Update =>
             new(step, StepChangeKind.Run, RunsUpdate(a, b) ? $"nothing runs: {b.Service}'s container is not replaced ({b.Id} runs only before a replacement)" : Ran(b)),
         _ => null,
+    };
+
+    /// <summary>
+    /// The operation `pulumi preview` shows for the step's resource, in its own words: a new resource is a create; a
+    /// command whose create, update, delete, stdin or connection changed is an update (pulumi-command runs its update, else
+    /// its create); one whose triggers changed (replaceOnChanges), and a container, image, volume or engine whose input
+    /// changed, a replace; a resource that left the program a delete; the old version of a replaced one, deleted at the
+    /// end, delete-replaced.
+    /// </summary>
+    public static string PulumiVerb(StepChangeKind change) => change switch
+    {
+        StepChangeKind.Create => "create",
+        StepChangeKind.Run => "update",
+        StepChangeKind.Replace => "replace",
+        StepChangeKind.Delete => "delete",
+        StepChangeKind.Retire => "delete-replaced",
+        _ => throw new ArgumentOutOfRangeException(nameof(change), change, null),
     };
 
     /// <summary>
@@ -194,7 +230,7 @@ public static class PlanChanges
         CommandPurpose.Preflight => $"check {step.Host} again before its containers",
         CommandPurpose.Reload => $"reload {step.Service} (no dropped requests)",
         CommandPurpose.Restart => $"restart {step.Service}, healthy before the rollout goes on",
-        CommandPurpose.Ready => $"check again that {step.Service} is ready (its check changed; it passes at once when nothing else did)",
+        CommandPurpose.Ready => $"wait until {step.Service} is ready again (its container is new or replaced; at once when only the wait changed)",
         CommandPurpose.Check => $"check again: {step.Why}",
         CommandPurpose.Credentials => $"set the password and privileges of CrateDB user {Configs.CrateAccess.User} again (the secret or the statements changed; safe to repeat)",
         CommandPurpose.Stop => $"stop {step.Service} gracefully (allocation limited to new primaries, ALTER CLUSTER DECOMMISSION) before its container is replaced",

@@ -41,14 +41,44 @@ public static class Scripts
 
     /// <summary>
     /// `cat >` rewrites the file in place, keeping its inode: a single-file bind mount keeps pointing at that inode,
-    /// so the running container sees the new content (a write-and-rename would leave it the old file).
+    /// so the running container sees the new content (a write-and-rename would leave it the old file). The content is
+    /// first read into a file only root can read beside it, and the file is rewritten only when it differs: a write that
+    /// runs again with the same content (a replaced step, a new release) leaves it and its time alone, so no restart
+    /// that compares the file's time with its container's start runs for nothing. A file with a secret carries its other
+    /// text in the script, where `pulumi preview` shows it, and reads only each secret on stdin (<see cref="WriteStdin"/>),
+    /// a line each, put in with the shell's own printf (no process's arguments hold it).
     /// </summary>
-    public static string Write(PlacedFile file) => file.Owner is { } owner
-        // A file with a secret is never readable by anyone else, not for an instant: made under umask 077, and an
-        // existing one (an earlier release wrote 0644) given its owner and mode before its new content goes in.
-        ? $"umask 077 && mkdir -p {Quote(Path.GetDirectoryName(file.HostPath)!)} && {{ [ -e {Quote(file.HostPath)} ] || : > {Quote(file.HostPath)}; }} && " +
-          $"chown {Quote(owner)} {Quote(file.HostPath)} && chmod {file.Mode} {Quote(file.HostPath)} && cat > {Quote(file.HostPath)}"
-        : $"mkdir -p {Quote(Path.GetDirectoryName(file.HostPath)!)} && cat > {Quote(file.HostPath)} && chmod {file.Mode} {Quote(file.HostPath)}";
+    public static string Write(PlacedFile file)
+    {
+        var path = Quote(file.HostPath);
+        var folder = Quote(Path.GetDirectoryName(file.HostPath)!);
+        var onlyIfChanged = $"t=$(mktemp -p {folder} .microblog.XXXXXX) && {{ {Content(file)} > \"$t\" && {{ cmp -s \"$t\" {path} || cat \"$t\" > {path}; }}; r=$?; rm -f \"$t\"; [ $r = 0 ]; }}";
+        return file.Owner is { } owner
+            // A file with a secret is never readable by anyone else, not for an instant: made under umask 077, and an
+            // existing one (an earlier release wrote 0644) given its owner and mode before its new content goes in.
+            ? $"umask 077 && mkdir -p {folder} && {{ [ -e {path} ] || : > {path}; }} && chown {Quote(owner)} {path} && chmod {file.Mode} {path} && {onlyIfChanged}"
+            : $"mkdir -p {folder} && {onlyIfChanged} && chmod {file.Mode} {path}";
+    }
+
+    /// <summary>What a file's write step reads on stdin: the whole content; for a file with secrets, each secret's placeholder on a line, in order.</summary>
+    public static string WriteStdin(PlacedFile file) => file.HoldsSecrets
+        ? string.Concat(Spec.Secrets.Split(file.File.Content).Where(p => p.Key is not null).Select(p => p.Text + "\n"))
+        : file.File.Content;
+
+    /// <summary>The command that prints the file's content: its stdin, or for a file with secrets its text with each secret read from stdin.</summary>
+    private static string Content(PlacedFile file)
+    {
+        if (!file.HoldsSecrets)
+        {
+            return "cat";
+        }
+
+        var pieces = Spec.Secrets.Split(file.File.Content);
+        var reads = pieces.Where(p => p.Key is not null).Select((_, i) => $"IFS= read -r s{i.ToString(CultureInfo.InvariantCulture)}").ToList();
+        var secret = 0;
+        var words = pieces.Select(p => p.Key is null ? Quote(p.Text) : $"\"$s{(secret++).ToString(CultureInfo.InvariantCulture)}\"");
+        return $"{{ {string.Join(" && ", reads.Append($"printf '%s' {string.Join(' ', words)}"))}; }}";
+    }
 
     /// <summary>The whole ruleset, atomically: what it no longer admits is withdrawn (nft -f replaces the table in one step).</summary>
     public static string ApplyFirewall(PlacedFile file) => $"nft -f {Quote(file.HostPath)}";

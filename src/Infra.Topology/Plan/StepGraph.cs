@@ -168,9 +168,7 @@ public static class StepGraph
                 var host = plan.Host;
                 var ssh = Ssh(host);
                 var writes = service.Files
-                    .Select(file => Write(
-                        service.Files.Count == 1 ? $"{service.Name}-config" : $"{service.Name}-config-{Path.GetFileName(file.HostPath)}",
-                        host, service.Name, file, $"{host.Name}-prepare-config-dir"))
+                    .Select(file => Write(FileStepId(service, file), host, service.Name, file, $"{host.Name}-prepare-config-dir") with { FormerIds = FormerFileStepIds(service, file) })
                     .ToList();
                 steps.AddRange(writes);
 
@@ -225,7 +223,7 @@ public static class StepGraph
                         : "a new or replaced container is healthy before the rollout goes on",
                     CommandPurpose.Ready, ssh, readyScript)
                 {
-                    Triggers = [service.Container.Fingerprint],
+                    RunsAgainWhen = [service.Container.Fingerprint],
                     After = [container.Id],
                 };
                 steps.Add(ready);
@@ -270,7 +268,7 @@ public static class StepGraph
         var triggers = hosts.SelectMany(h => h.Files).Select(f => f.Sha256)
             .Concat(hosts.SelectMany(h => h.Services).Select(s => s.Container.Image).Distinct())
             .ToEquatableArray();
-        steps.AddRange(Checks(topology, hosts).Select(check => check with { Triggers = triggers, After = settled.ToEquatableArray() }));
+        steps.AddRange(Checks(topology, hosts).Select(check => check with { RunsAgainWhen = triggers, After = settled.ToEquatableArray() }));
 
         // Waits for every step nothing else waits for, and so, through them, for every step: a destroy deletes it first.
         var waitedFor = steps.SelectMany(s => s.DependsOn).ToHashSet(StringComparer.Ordinal);
@@ -311,6 +309,18 @@ public static class StepGraph
 
         return waves;
     }
+
+    /// <summary>
+    /// The step that writes one of a service's files: its first (the config it starts with, listed first by
+    /// <see cref="Configs.Render"/>) `&lt;service&gt;-config`, each other `&lt;service&gt;-config-&lt;file name&gt;`. A file's id
+    /// depends on no other file: adding or removing one renames none.
+    /// </summary>
+    public static string FileStepId(ServicePlan service, PlacedFile file) =>
+        file == service.Files[0] ? $"{service.Name}-config" : $"{service.Name}-config-{Path.GetFileName(file.HostPath)}";
+
+    /// <summary>Earlier releases named every file of a service with more than one after its file name, the first one too.</summary>
+    private static EquatableArray<string> FormerFileStepIds(ServicePlan service, PlacedFile file) =>
+        service.Files.Count > 1 && file == service.Files[0] ? [$"{service.Name}-config-{Path.GetFileName(file.HostPath)}"] : EquatableArray<string>.Empty;
 
     public const string AppUserStep = "crate-app-user";
 
@@ -370,7 +380,7 @@ public static class StepGraph
             "CrateDB reads crate.yml only at start: one node at a time, allocation limited to new primaries, back in its cluster and green before the next",
             CommandPurpose.Restart, ssh, CrateScripts.RollingRestart(node, alone: topology.Of(Role.Crate).Count() == 1, service.Files.Select(f => f.HostPath)))
         {
-            Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
+            RunsAgainWhen = service.Files.Select(f => f.Sha256).ToEquatableArray(),
             After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
         };
     }
@@ -418,7 +428,7 @@ public static class StepGraph
             // The script does not read it: a secret in the files changes no hash, and a new value on stdin is what
             // makes the step run again (Pulumi keeps the stdin encrypted, a trigger it would keep in plain text).
             Stdin = secrets.Count > 0 ? string.Concat(secrets.Select(k => Secrets.Placeholder(k) + "\n")) : null,
-            Triggers = service.Files.Select(f => f.Sha256).ToEquatableArray(),
+            RunsAgainWhen = service.Files.Select(f => f.Sha256).ToEquatableArray(),
             After = writes.Select(w => w.Id).Append(ready.Id).ToEquatableArray(),
         };
     }
@@ -426,8 +436,8 @@ public static class StepGraph
     private static CommandStep Write(string id, Host host, string? service, PlacedFile file, string configDir) =>
         new(id, host.Name, service, $"{file.HostPath}: {Reader(file)}", CommandPurpose.WriteFile, Ssh(host), Scripts.AsRoot(host, Scripts.Write(file)))
         {
-            Stdin = file.File.Content,
-            Triggers = [file.Sha256],
+            // A new content is a new stdin (or, around a secret, a new script): the step runs again as an update.
+            Stdin = Scripts.WriteStdin(file),
             After = [configDir],
             File = file,
         };

@@ -84,6 +84,9 @@ public abstract record Step(string Id, string? Host, string? Service, string Why
 
     public EquatableArray<string> After { get; init; } = EquatableArray<string>.Empty;
 
+    /// <summary>Ids earlier releases gave this step: its resource answers to them (aliases), so the move replaces nothing.</summary>
+    public EquatableArray<string> FormerIds { get; init; } = EquatableArray<string>.Empty;
+
     /// <summary>What the step's resource depends on under Pulumi: the steps it waits for, and for a Docker resource its engine (its provider) and image (an input).</summary>
     public virtual IEnumerable<string> DependsOn => After;
 }
@@ -117,7 +120,29 @@ public sealed record CommandStep(string Id, string? Host, string? Service, strin
     /// </summary>
     public string? Delete { get; init; }
 
+    /// <summary>
+    /// Values whose change replaces the step (Pulumi: its `triggers`, which pulumi-command marks replaceOnChanges): its
+    /// create runs again, and its delete script, if any, runs at the end of the update on the old version. Only where a
+    /// replacement is real: a firewall's two versions, a node's stop before its container is replaced.
+    /// </summary>
     public EquatableArray<string> Triggers { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>
+    /// Values whose change runs the step again as an update, not a replacement (a file's hash for its reload, a
+    /// container's fingerprint for its ready wait). They travel on its stdin after <see cref="Stdin"/>, one per line
+    /// (<see cref="StdinSent"/>), which the script does not read: a changed stdin is an update in pulumi-command.
+    /// </summary>
+    public EquatableArray<string> RunsAgainWhen { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>What the command gets on its stdin: <see cref="Stdin"/>, then each <see cref="RunsAgainWhen"/> value on a line.</summary>
+    public string? StdinSent => Sent(Stdin, RunsAgainWhen);
+
+    /// <summary><see cref="StdinSent"/> of a stdin and values as they are once filled in (under Pulumi, from outputs).</summary>
+    public static string? Sent(string? stdin, IEnumerable<string> runsAgainWhen)
+    {
+        var marks = string.Concat(runsAgainWhen.Select(v => v + "\n"));
+        return stdin is null && marks.Length == 0 ? null : (stdin ?? "") + marks;
+    }
 
     /// <summary>
     /// What runs when the step changed but its <see cref="Triggers"/> did not, as after a new release of this tool that

@@ -43,6 +43,38 @@ public static partial class Secrets
     public static IReadOnlyList<string> KeysIn(string? text) =>
         text is null ? [] : PlaceholderPattern().Matches(text).Select(m => m.Groups["key"].Value).Distinct(StringComparer.Ordinal).ToList();
 
+    /// <summary>
+    /// <paramref name="text"/> as its pieces: the text between placeholders (<c>Key</c> null) and each placeholder's key,
+    /// in order (empty texts left out).
+    /// </summary>
+    public static IReadOnlyList<(string Text, string? Key)> Split(string text)
+    {
+        var pieces = new List<(string Text, string? Key)>();
+        var at = 0;
+        foreach (Match match in PlaceholderPattern().Matches(text))
+        {
+            if (match.Groups["json"].Success)
+            {
+                throw new ArgumentException("a JSON placeholder is filled by the runner, not split", nameof(text));
+            }
+
+            if (match.Index > at)
+            {
+                pieces.Add((text[at..match.Index], null));
+            }
+
+            pieces.Add((match.Value, match.Groups["key"].Value));
+            at = match.Index + match.Length;
+        }
+
+        if (at < text.Length)
+        {
+            pieces.Add((text[at..], null));
+        }
+
+        return pieces;
+    }
+
     /// <summary>Replaces every placeholder in <paramref name="text"/>; a placeholder without a value is an error.</summary>
     public static string Fill(string text, IReadOnlyDictionary<string, string> values) =>
         PlaceholderPattern().Replace(text, m => values.TryGetValue(m.Groups["key"].Value, out var value)

@@ -24,8 +24,8 @@ public static class Registered
         resource.Parent is null or Stack ? resource.Type : $"{QualifiedType(deployed, deployed.Of(resource.Parent))}${resource.Type}";
 
     /// <summary>
-    /// The URN a resource answers to in a stack deployed before: its one alias's (a new name under the same parent),
-    /// worked out as the engine does for an alias with a name only; else its own.
+    /// The URN a resource answers to in a stack deployed before: its last alias's (the oldest name, under the same
+    /// parent), worked out as the engine does for an alias with a name only; else its own.
     /// </summary>
     public static string UrnThroughAlias(Deployed deployed, Declared resource)
     {
@@ -35,11 +35,16 @@ public static class Registered
             return Urn(deployed, resource);
         }
 
-        var alias = Assert.Single(aliases).ToOutput().GetValueAsync().GetAwaiter().GetResult();
-        Assert.True(alias.Type is null && alias.Parent is null && alias.ParentUrn is null && !alias.NoParent && alias.Urn is null, $"{resource.Name}: an alias with more than a name");
-        var name = alias.Name!.ToOutput().GetValueAsync().GetAwaiter().GetResult();
-        return $"urn:pulumi:{deployed.StackName}::{Deploy.Project}::{QualifiedType(deployed, resource)}::{name}";
+        return $"urn:pulumi:{deployed.StackName}::{Deploy.Project}::{QualifiedType(deployed, resource)}::{AliasNames(resource)[^1]}";
     }
+
+    /// <summary>The names a resource answers to besides its own, in the order of its aliases; each alias a name only.</summary>
+    public static IReadOnlyList<string> AliasNames(Declared resource) => resource.Options.Aliases.Select(a =>
+    {
+        var alias = a.ToOutput().GetValueAsync().GetAwaiter().GetResult();
+        Assert.True(alias.Type is null && alias.Parent is null && alias.ParentUrn is null && !alias.NoParent && alias.Urn is null, $"{resource.Name}: an alias with more than a name");
+        return alias.Name!.ToOutput().GetValueAsync().GetAwaiter().GetResult();
+    }).ToList();
 
     /// <summary>
     /// One block per resource, sorted by the URN it answers to (through its alias): the URN, then each input on a line

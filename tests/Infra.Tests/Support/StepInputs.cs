@@ -32,7 +32,20 @@ public static class StepInputs
         foreach (var (key, value) in inputs.ToList())
         {
             var text = value!.ToJsonString();
-            if (key == "triggers")
+            if (key == "stdin" && step is CommandStep { RunsAgainWhen.Count: > 0 } command)
+            {
+                // Its stdin and the values that make it run again, each filled in: unknown at preview while any part waits.
+                var stdin = command.Stdin is { } own ? WithPassword(own) : null;
+                if (values is null && (Deferred.KeysIn(stdin).Count > 0 || command.RunsAgainWhen.Any(t => triggers.KeysOf(t).Count > 0)))
+                {
+                    inputs.Remove(key);
+                }
+                else if (values is not null)
+                {
+                    inputs[key] = CommandStep.Sent(stdin is null ? null : Deferred.Fill(stdin, values), command.RunsAgainWhen.Select(t => triggers.Fill(t, values)));
+                }
+            }
+            else if (key == "triggers")
             {
                 var list = value.AsArray().Select(t => t!.GetValue<string>()).ToList();
                 if (values is null && list.Any(t => triggers.KeysOf(t).Count > 0))
@@ -75,10 +88,11 @@ public static class StepInputs
             inputs["update"] = step.Update;
         }
 
-        if (step.Stdin is not null)
+        if (step.StdinSent is { } stdin)
         {
-            // What reaches the provider: the secret's placeholder filled in with the stack's value.
-            inputs["stdin"] = Topology.Spec.Secrets.Fill(step.Stdin, new Dictionary<string, string> { [Topology.Spec.Secrets.CratePasswordKey] = Deploy.CratePassword });
+            // What reaches the provider: the stdin and the values that make the step run again, the secret's placeholder
+            // filled in with the stack's value.
+            inputs["stdin"] = WithPassword(stdin);
         }
 
         if (step.Ssh is { } ssh)
@@ -96,6 +110,9 @@ public static class StepInputs
 
         return inputs;
     }
+
+    private static string WithPassword(string text) =>
+        Topology.Spec.Secrets.Fill(text, new Dictionary<string, string> { [Topology.Spec.Secrets.CratePasswordKey] = Deploy.CratePassword });
 
     private static Dictionary<string, object?> Container(ContainerStep step, ImageStep image)
     {

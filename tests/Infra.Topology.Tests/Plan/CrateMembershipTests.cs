@@ -199,8 +199,9 @@ public class CrateMembershipTests
 
         Assert.Equal(
             [
-                "Run host1-crate-4200-stop", "Replace host1-crate-4200-container", "Run host1-crate-4200-ready",
-                "Run host2-crate-4200-stop", "Replace host2-crate-4200-container", "Run host2-crate-4200-ready",
+                // The stop's trigger (the container's fingerprint) replaces it, as Pulumi shows: its create is the stop.
+                "Replace host1-crate-4200-stop", "Replace host1-crate-4200-container", "Run host1-crate-4200-ready",
+                "Replace host2-crate-4200-stop", "Replace host2-crate-4200-container", "Run host2-crate-4200-ready",
             ],
             changes);
         var stop = (CommandStep)next.Step("host2-crate-4200-stop");

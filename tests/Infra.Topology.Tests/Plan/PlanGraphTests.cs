@@ -88,12 +88,65 @@ public class PlanGraphTests
 
         foreach (var write in plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.WriteFile))
         {
-            Assert.Equal(write.File!.File.Content, write.Stdin);
-            Assert.Equal([write.File.Sha256], write.Triggers);
+            if (write.File!.HoldsSecrets)
+            {
+                // Only the secret travels on stdin; the rest of the file is in the script, where a preview shows it.
+                Assert.Equal(string.Concat(Secrets.KeysIn(write.File.File.Content).Select(k => Secrets.Placeholder(k) + "\n")), write.Stdin);
+                Assert.All(write.File.File.Content.Split(Secrets.Placeholder(Secrets.CratePasswordKey)), text => Assert.Contains(Scripts.Quote(text), Scripts.Write(write.File), StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.Equal(write.File.File.Content, write.Stdin);
+            }
+
+            // A new content is a new stdin, an update: no trigger would replace the step.
+            Assert.Empty(write.Triggers);
+            Assert.Empty(write.RunsAgainWhen);
             // A file with a secret gets its owner and mode before its content; any other its mode after.
             var path = $"'\\\\''{Regex.Escape(write.File.HostPath)}'\\\\''";
-            Assert.Matches(write.File.HoldsSecrets ? $"chmod 0600 {path} && cat > {path}'$" : $"cat > {path} && chmod 0644 {path}'$", write.Script);
+            Assert.Matches(write.File.HoldsSecrets ? $"chmod 0600 {path} && t=\\$\\(mktemp " : $"; \\}} && chmod 0644 {path}'$", write.Script);
+            // In place (the inode a single-file mount points at), and only when the content differs.
+            Assert.Contains($"{{ cmp -s \"$t\" {Scripts.Quote(write.File.HostPath)} || cat \"$t\" > {Scripts.Quote(write.File.HostPath)}; }}", Scripts.Write(write.File), StringComparison.Ordinal);
+            Assert.Contains(Scripts.Quote(Scripts.Write(write.File)), write.Script, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Repo.Stacks), MemberType = typeof(Repo))]
+    public void A_files_step_keeps_its_id_whatever_other_files_its_service_has(string stack)
+    {
+        var plan = Planner.Plan(Repo.Topology(stack));
+
+        foreach (var service in plan.Services.Where(s => s.Files.Count > 0))
+        {
+            var ids = plan.Steps.OfType<CommandStep>().Where(c => c.Purpose == CommandPurpose.WriteFile && c.Service == service.Name).ToDictionary(c => c.File!, c => c.Id);
+            Assert.Equal($"{service.Name}-config", ids[service.Files[0]]);
+            // The service with its files one by one: the first alone, then each added (and without each of the others).
+            for (var count = 1; count <= service.Files.Count; count++)
+            {
+                var fewer = service with { Files = service.Files.Take(count).ToEquatableArray() };
+                Assert.All(fewer.Files, file => Assert.Equal(ids[file], StepGraph.FileStepId(fewer, file)));
+            }
+
+            foreach (var file in service.Files.Skip(1))
+            {
+                var without = service with { Files = service.Files.Where(f => f != file).ToEquatableArray() };
+                Assert.All(without.Files, other => Assert.Equal(ids[other], StepGraph.FileStepId(without, other)));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_services_first_file_that_had_its_file_name_in_its_id_answers_to_that_id()
+    {
+        var plan = Planner.Plan(Repo.Topology("monitored"));
+        var prometheus = plan.Services.Single(s => s.Role == Role.Prometheus);
+
+        Assert.Equal([$"{prometheus.Name}-config-prometheus.yml"], plan.Step($"{prometheus.Name}-config").FormerIds);
+        Assert.Empty(plan.Step($"{prometheus.Name}-config-alerts.yml").FormerIds);
+        // The plan before, as its state records it, is the same resource under the new id: nothing is created or deleted.
+        var before = plan.Steps.Select(s => s.Id == $"{prometheus.Name}-config" ? s with { Id = $"{prometheus.Name}-config-prometheus.yml", FormerIds = [] } : s).ToList();
+        Assert.Empty(PlanChanges.Compare(before, [], plan.Steps));
     }
 
     [Fact]
@@ -192,8 +245,8 @@ public class PlanGraphTests
         Assert.All(checks, c =>
         {
             Assert.Subset(c.After.ToHashSet(), plan.Steps.OfType<ContainerStep>().Select(s => s.Id).ToHashSet());
-            Assert.Subset(c.Triggers.ToHashSet(), plan.Hosts.SelectMany(h => h.Files).Select(f => f.Sha256).ToHashSet());
-            Assert.Subset(c.Triggers.ToHashSet(), plan.Services.Select(s => s.Container.Image).ToHashSet());
+            Assert.Subset(c.RunsAgainWhen.ToHashSet(), plan.Hosts.SelectMany(h => h.Files).Select(f => f.Sha256).ToHashSet());
+            Assert.Subset(c.RunsAgainWhen.ToHashSet(), plan.Services.Select(s => s.Container.Image).ToHashSet());
         });
     }
 
@@ -214,7 +267,7 @@ public class PlanGraphTests
                 check.After);
             Assert.Equal(
                 [hash["app-9210/app.conf"], hash["crate-4200/crate.yml"], hash["nftables.conf"], "registry.example.com/microblog/app:1.0.0", StackSpec.DefaultImages.Crate],
-                check.Triggers);
+                check.RunsAgainWhen);
         }
     }
 
@@ -260,9 +313,10 @@ public class PlanGraphTests
         var changes = PlanChanges.Compare(two, three);
 
         Assert.DoesNotContain(changes, c => c.Change is StepChangeKind.Delete);
-        // Only the firewalls are replaced: each new one opens to host3 at once, each old one goes at the end, withdrawing nothing.
-        Assert.All(changes.Where(c => c.Change is StepChangeKind.Replace or StepChangeKind.Retire), c => Assert.Equal(CommandPurpose.ApplyFirewall, ((CommandStep)c.Step).Purpose));
-        Assert.All(changes.Where(c => c.Change == StepChangeKind.Run), c => Assert.Contains(((CommandStep)c.Step).Purpose, new[] { CommandPurpose.WriteFile, CommandPurpose.Reload, CommandPurpose.Restart, CommandPurpose.Gate, CommandPurpose.Check, CommandPurpose.Ready, CommandPurpose.Decommission }));
+        // Only the firewalls are replaced (and the gate that orders their versions, which runs nothing): each new one opens
+        // to host3 at once, each old one goes at the end, withdrawing nothing.
+        Assert.All(changes.Where(c => c.Change is StepChangeKind.Replace or StepChangeKind.Retire), c => Assert.Contains(((CommandStep)c.Step).Purpose, new[] { CommandPurpose.ApplyFirewall, CommandPurpose.Gate }));
+        Assert.All(changes.Where(c => c.Change == StepChangeKind.Run), c => Assert.Contains(((CommandStep)c.Step).Purpose, new[] { CommandPurpose.WriteFile, CommandPurpose.Reload, CommandPurpose.Restart, CommandPurpose.Check, CommandPurpose.Ready, CommandPurpose.Decommission }));
         Assert.Contains(changes, c => c.Step.Id == "host1-haproxy-reload" && c.Change == StepChangeKind.Run && c.Effect == "reload host1-haproxy (no dropped requests)");
         Assert.Contains(changes, c => c.Step.Id == "host3-app-9210-container" && c.Change == StepChangeKind.Create);
         Assert.Contains(changes, c => c.Step.Id == "host1-nftables-apply" && c.Change == StepChangeKind.Replace &&

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Infra.Topology.Plan;
+using Infra.Topology.Spec;
 using Infra.Topology.Tests.Support;
 
 namespace Infra.Topology.Tests.Plan;
@@ -31,17 +32,48 @@ public class SecretFileTests
             inode = Inode(file.HostPath);
         }
 
-        var result = sandbox.Run(Scripts.Write(file), "crate.password = the-new-one\n");
+        // The step's stdin, the secret filled in as the runner fills it: the password alone.
+        var result = sandbox.Run(Scripts.Write(file), Secrets.Fill(Scripts.WriteStdin(file), Password("the-new-one-0123456789")));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("crate.password = the-new-one\n", File.ReadAllText(file.HostPath));
-        // When cat wrote the secret: owner set first, mode 0600 (nothing for group or others).
+        Assert.Equal(Secrets.Fill(placed.File.Content, Password("the-new-one-0123456789")), File.ReadAllText(file.HostPath));
+        // When cat wrote the secret (the shell's printf into a file only root reads beside it, then cat into the file):
+        // owner set first, mode 0600 (nothing for group or others).
         Assert.Equal($"chown {placed.Owner} {file.HostPath}\nwrite 600", sandbox.Log.Trim());
+        Assert.Equal(["app.conf"], Directory.GetFileSystemEntries(Path.GetDirectoryName(file.HostPath)!).Select(Path.GetFileName));
         Assert.Equal("600", Mode(file.HostPath));
         if (inode is { } before)
         {
             Assert.Equal(before, Inode(file.HostPath));
         }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_write_of_the_same_content_leaves_the_file_and_its_time_alone_and_a_new_content_goes_into_the_same_inode(bool secret)
+    {
+        var plan = Planner.Plan(Repo.Topology("two-host"));
+        var placed = plan.Hosts.SelectMany(h => h.Files).First(f => f.HoldsSecrets == secret);
+        using var sandbox = new Sandbox();
+        var file = placed with { HostPath = Path.Combine(sandbox.Dir, "etc", "service", "file.conf") };
+        // A file with a secret reads the secret on stdin, any other its content.
+        string Stdin(string value) => secret ? Secrets.Fill(Scripts.WriteStdin(file), Password(value)) : value + "\n";
+        string Content(string value) => secret ? Secrets.Fill(placed.File.Content, Password(value)) : value + "\n";
+        Assert.Equal(0, sandbox.Run(Scripts.Write(file), Stdin("the-content-0123456789")).ExitCode);
+        Assert.Equal(0, Tools.Run(TimeSpan.FromSeconds(10), "touch", "-d", "2020-01-01 00:00:00", file.HostPath).ExitCode);
+        var inode = Inode(file.HostPath);
+
+        // A step that runs again with the same content (replaced once by an upgrade, say): a restart that compares the
+        // file's time with its container's start must not see a new file.
+        Assert.Equal(0, sandbox.Run(Scripts.Write(file), Stdin("the-content-0123456789")).ExitCode);
+        Assert.Equal("2020-01-01", File.GetLastWriteTimeUtc(file.HostPath).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(0, sandbox.Run(Scripts.Write(file), Stdin("a-new-content-0123456789")).ExitCode);
+        Assert.Equal(Content("a-new-content-0123456789"), File.ReadAllText(file.HostPath));
+        Assert.NotEqual("2020-01-01", File.GetLastWriteTimeUtc(file.HostPath).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(inode, Inode(file.HostPath));
+        Assert.Equal(["file.conf"], Directory.GetFileSystemEntries(Path.GetDirectoryName(file.HostPath)!).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -59,6 +91,8 @@ public class SecretFileTests
         Assert.DoesNotContain("chown", sandbox.Log, StringComparison.Ordinal);
     }
 
+    private static Dictionary<string, string> Password(string value) => new() { [Secrets.CratePasswordKey] = value };
+
     private static string Mode(string path) => Tools.Run(TimeSpan.FromSeconds(10), "stat", "-c", "%a", path).Output.Trim();
 
     private static long Inode(string path) => long.Parse(Tools.Run(TimeSpan.FromSeconds(10), "stat", "-c", "%i", path).Output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
@@ -72,7 +106,7 @@ public class SecretFileTests
             var bin = Path.Combine(Dir, "bin");
             Directory.CreateDirectory(bin);
             Stub(bin, "chown", "echo \"chown $*\" >> \"$LOG\"");
-            Stub(bin, "cat", "echo \"write $(stat -L -c %a /proc/self/fd/1)\" >> \"$LOG\"; exec /bin/cat");
+            Stub(bin, "cat", "echo \"write $(stat -L -c %a /proc/self/fd/1)\" >> \"$LOG\"; exec /bin/cat \"$@\"");
         }
 
         public string Dir { get; }
