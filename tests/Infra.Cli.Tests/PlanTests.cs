@@ -14,9 +14,9 @@ public class PlanTests
         Assert.True(result.Exit == 0, result.ToString());
         var output = result.Out;
         Assert.StartsWith(
-            "two-host: 71 steps, in the order `pulumi up` takes them\n" +
+            "two-host: 69 steps, in the order `pulumi up` takes them\n" +
             "rollout (at most 25% of a role down at once, microblog:rollout.maxUnavailable): crate 2, one node at a time; app 2 in 2 waves of 1; haproxy 2 in 2 waves of 1; nginx 2 in 2 waves of 1; lb 1\n" +
-            "critical path of a first deploy: 34 steps, 9 ready waits in series, 7 of them in the stateless tiers (steps on separate branches run side by side)\n",
+            "critical path of a first deploy: 33 steps, 9 ready waits in series, 7 of them in the stateless tiers (steps on separate branches run side by side)\n",
             output);
         Assert.Contains("\n 1. host1-docker (Docker engine on host1): ssh://deploy@192.0.2.11\n", output);
         Assert.Contains("\n 6. host1-nftables-apply (command on host1): opens what the plan wires before any container waits on it; what it no longer wires is withdrawn at the end of the update", output);

@@ -84,7 +84,7 @@ public class StackTests
 
         var plan = Planner.Plan(TopologyResolver.Resolve(SpecLoader.LoadPulumiConfig(config, "three-host").Spec!));
         Assert.Equal(plan.Steps.Select(s => Deploy.Name(s.Id)).Order(), deployed.Declared.Where(d => d.Resource is CustomResource).Select(d => d.Name).Order());
-        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
+        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan, Deploy.Prefix)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
         Assert.Contains("\"user\":\"20002:20002\"", deployed.InputsById["host1-app-9210-container"], StringComparison.Ordinal);
         // Three apps two at a time: a wave of two has its gate, where the default (25%: one at a time) has none.
         Assert.DoesNotContain(Plans.Of("three-host").Steps, s => s.Id == "app-wave-1");
@@ -105,7 +105,7 @@ public class StackTests
         var plan = Planner.Plan(TopologyResolver.Resolve(SpecLoader.LoadPulumiConfig(config, "two-host").Spec!));
         Assert.Contains("{{ipv4 host1.address}}", ((CommandStep)plan.Step("host2-haproxy-config")).Stdin, StringComparison.Ordinal);
         var values = new Dictionary<string, string> { ["host1.address"] = "192.0.2.11" };
-        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, values)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
+        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, values, Deploy.Prefix)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
         var reference = Assert.Single(deployed.Mocks.Created, c => c.Type == "pulumi:pulumi:StackReference");
         Assert.Equal("acme/vms/prod", reference.Name);
         // The haproxy that lists host1's app gets the address the other stack holds.
