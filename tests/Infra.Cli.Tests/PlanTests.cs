@@ -14,9 +14,9 @@ public class PlanTests
         Assert.True(result.Exit == 0, result.ToString());
         var output = result.Out;
         Assert.StartsWith(
-            "two-host: 72 steps, in the order `pulumi up` takes them\n" +
+            "two-host: 70 steps, in the order `pulumi up` takes them\n" +
             "rollout (at most 25% of a role down at once, microblog:rollout.maxUnavailable): crate 2, one node at a time; app 2 in 2 waves of 1; haproxy 2 in 2 waves of 1; nginx 2 in 2 waves of 1; lb 1\n" +
-            "critical path of a first deploy: 35 steps, 9 ready waits in series, 7 of them in the stateless tiers (steps on separate branches run side by side)\n",
+            "critical path of a first deploy: 34 steps, 9 ready waits in series, 7 of them in the stateless tiers (steps on separate branches run side by side)\n",
             output);
         Assert.Contains("\n 1. host1-docker (Docker engine on host1): ssh://deploy@192.0.2.11\n", output);
         Assert.Contains("\n 6. host1-nftables-apply (command on host1): opens what the plan wires before any container waits on it; what it no longer wires is withdrawn at the end of the update", output);
@@ -25,7 +25,7 @@ public class PlanTests
         Assert.Contains(". crate-app-user (command on host1): the apps connect as CrateDB user microblog (DQL, DML, DDL on schema doc); its password is the stack's secret microblog:cratePassword\n    after: host2-crate-4200-restart\n", output);
         Assert.Contains("(command on this machine): the front door answers its health path\n", output);
         // Last, after every step nothing else waits for: a destroy deletes it first.
-        Assert.Contains("\n72. destroy-guard (command on this machine): runs nothing; a destroy deletes it before anything else, and it refuses unless the stack allows its destroy (microblog:destroy)\n    after: host2-crate-4200-decommission, check-crate-cluster, check-front-door-front-lb\n", output);
+        Assert.Contains("\n70. destroy-guard (command on this machine): runs nothing; a destroy deletes it before anything else, and it refuses unless the stack allows its destroy (microblog:destroy)\n    after: host2-crate-4200-decommission, check-crate-cluster, check-front-door-front-lb\n", output);
         Assert.EndsWith("\noutputs: front door http://192.0.2.10:80/\nnote: {{secret microblog:cratePassword}} stands for the stack's secret microblog:cratePassword (pulumi config set --secret microblog:cratePassword <value>): `pulumi up` fills it in and keeps it encrypted in the state; it is never printed\n", output);
         Assert.True(output.IndexOf("host1-app-9210-container", StringComparison.Ordinal) < output.IndexOf("host2-app-9210-container", StringComparison.Ordinal));
         Assert.DoesNotContain("over ssh", output);

@@ -72,17 +72,21 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             await FirewallMatrix.PortsAnswerExactlyTheirWiredSources(lab.Net, stack.Topology, output);
 
             // The first update after upgrading from the release that replaced a step whenever a file or container changed
-            // (what makes each run again was its triggers): each write, ready wait, reload, restart and check is replaced
-            // once, runs its create, and none stops or restarts anything or touches a file.
-            var earlier = EarlierRelease(stack.State);
+            // (what makes each run again was its triggers) and stopped a node in a `-stop` step before its container: each
+            // write, ready wait, reload, restart and check is replaced once, runs its create (a node's ready becomes its
+            // guard), each stop step goes (it has no delete script), and none stops or restarts anything or touches a file.
+            var earlier = EarlierRelease(stack.State, stack.Plan);
             var started = stack.Plan.Services.ToDictionary(s => s.Name, s => StartedAt(lab, stack, s.Name));
             var times = stack.Plan.Hosts.SelectMany(h => h.Files.Select(f => (Host: h.Host.Name, f.HostPath))).ToDictionary(f => f, f => Mtime(lab, f.Host, f.HostPath));
             var upgrade = ContainerStack.Attach(lab, spec, earlier).Apply(spec);
             output.WriteLine($"the first update after the upgrade: {string.Join(", ", upgrade.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
+            var stops = earlier.Steps.Where(s => s.Id.EndsWith("-stop", StringComparison.Ordinal)).Select(s => s.Id).ToList();
+            Assert.NotEmpty(stops);
             Assert.Equal(
-                earlier.Steps.OfType<CommandStep>().Where(c => c.Triggers.Count > 0 && c.Purpose is not (CommandPurpose.ApplyFirewall or CommandPurpose.Gate or CommandPurpose.Stop)).Select(c => c.Id).Order(),
-                upgrade.Select(r => r.Id).Order());
-            Assert.All(upgrade, r => Assert.Equal(StepChangeKind.Replace, r.Change));
+                earlier.Steps.OfType<CommandStep>().Where(c => c.Triggers.Count > 0 && c.Purpose is not (CommandPurpose.ApplyFirewall or CommandPurpose.Gate) && !stops.Contains(c.Id)).Select(c => c.Id).Order(),
+                upgrade.Where(r => r.Change == StepChangeKind.Replace).Select(r => r.Id).Order());
+            Assert.Equal(stops.Order(), upgrade.Where(r => r.Change != StepChangeKind.Replace).Select(r => r.Id).Order());
+            Assert.All(upgrade.Where(r => stops.Contains(r.Id)), r => Assert.Equal(StepChangeKind.Delete, r.Change));
             Assert.All(started, s => Assert.Equal(s.Value, StartedAt(lab, stack, s.Key)));
             Assert.All(times, t => Assert.Equal(t.Value, Mtime(lab, t.Key.Host, t.Key.HostPath)));
             Assert.All(upgrade.Where(r => r.Id.EndsWith("-restart", StringComparison.Ordinal)), r => Assert.Contains("no restart needed", r.Output, StringComparison.Ordinal));
@@ -169,14 +173,50 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             var nodeIds = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
             runs = stack.Apply(upgraded);
             output.WriteLine($"new crate image: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
-            // Each node stops gracefully (it hands its primaries over) before its container is replaced.
-            Assert.Equal(nodes.SelectMany(n => new[] { $"{n}-stop", $"{n}-container", $"{n}-ready" }), runs.Where(r => nodes.Any(n => r.Id.StartsWith(n + "-", StringComparison.Ordinal))).Select(r => r.Id));
+            // Each node stops gracefully (its guard's old version goes: it hands its primaries over) before its container is
+            // replaced, and rejoins (the guard's new version) after.
+            Assert.Equal(nodes.SelectMany(Guarded), runs.Where(r => nodes.Any(n => r.Id.StartsWith(n + "-", StringComparison.Ordinal))).Select(r => $"{r.Change} {r.Id}"));
             Assert.Contains(runs, r => r.Id == "check-crate-cluster");
             Assert.All(nodes, n =>
             {
                 Assert.NotEqual(nodeIds[n], stack.Inspect(n).Id);
                 Assert.Equal(marks[n], Marker(lab, stack, n));
             });
+
+            // The same stack file, and the crate image's name now has a new id on every host (a tag pulled again, a rebuild):
+            // a replacement the plan does not model. Each node's container is replaced all the same, through its graceful
+            // stop before and its rejoin after, one node at a time; nothing else is replaced, the data stays.
+            var context = Path.Combine(lab.Net.RunDir, "crate-rebuilt");
+            Directory.CreateDirectory(context);
+            File.WriteAllText(Path.Combine(context, "Dockerfile"), $"FROM {nextCrate}\nLABEL org.example.microblog.lab=rebuilt\n");
+            foreach (var host in lab.Hosts)
+            {
+                var was = lab.Docker(host, "image", "inspect", "--format", "{{.Id}}", nextCrate);
+                Check(lab.Docker(host, "build", "-q", "-t", nextCrate, context));
+                Assert.NotEqual(was.Stdout, lab.Docker(host, "image", "inspect", "--format", "{{.Id}}", nextCrate).Stdout);
+            }
+
+            nodeIds = nodes.ToDictionary(n => n, n => stack.Inspect(n).Id);
+            var since = DateTime.UtcNow;
+            runs = stack.Apply(upgraded);
+            output.WriteLine($"new crate image id under the same name: {string.Join(", ", runs.Select(r => $"{r.Change.ToString().ToLowerInvariant()} {r.Id}"))}");
+            Assert.Equal(nodes.SelectMany(Guarded), runs.Where(r => r.Change != StepChangeKind.Run).Select(r => $"{r.Change} {r.Id}"));
+            Assert.All(nodes, n =>
+            {
+                Assert.NotEqual(nodeIds[n], stack.Inspect(n).Id);
+                Assert.Equal(marks[n], Marker(lab, stack, n));
+            });
+            var statements = Changes.Statements(lab, nodes.Select(n => (stack.Topology.Instance(n).Host, n)), since);
+            output.WriteLine(string.Join('\n', statements.Select(s => $"{s.Time:HH:mm:ss.fff} {s.Text}")));
+            Assert.Equal(
+                nodes.SelectMany(n => new[]
+                {
+                    $"{n} SET GLOBAL TRANSIENT \"cluster.routing.allocation.enable\" = 'new_primaries'",
+                    $"{n} RESET GLOBAL \"cluster.graceful_stop.min_availability\"",
+                    $"{n} ALTER CLUSTER DECOMMISSION '{n}'",
+                    $"{n} RESET GLOBAL \"cluster.routing.allocation.enable\"",
+                }),
+                statements.Select(s => s.Text).Where(s => !s.Contains(" select ", StringComparison.Ordinal)));
         });
     }
 
@@ -264,6 +304,10 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
             // No node was decommissioned: the cluster went whole, each node stopped with its container.
             Assert.All(runs.Where(r => r.Id.EndsWith("-decommission", StringComparison.Ordinal)), r => Assert.Equal("", r.Output));
             Assert.Equal(nodes.Count, runs.Count(r => r.Id.EndsWith("-decommission", StringComparison.Ordinal)));
+            // Nor stopped node by node: each node's guard (its ready step, whose delete is a graceful stop) goes with the topology.
+            var guards = runs.Where(r => nodes.Any(n => r.Id == $"{n}-ready")).ToList();
+            Assert.Equal(nodes.Count, guards.Count);
+            Assert.All(guards, r => Assert.Equal("", r.Output));
             Assert.Empty(stack.State.Steps);
             var left = lab.Docker(host, "ps", "-aq");
             Check(left);
@@ -321,15 +365,34 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
     /// The state the release before this one left: what makes a write, a ready wait, a reload, a restart or a check run
     /// again was its triggers (a write's, its file's hash), nothing on its stdin after what it reads.
     /// </summary>
-    private static RunnerState EarlierRelease(RunnerState state) => state with
+    /// <summary>A node's steps when its container is replaced: its guard's graceful stop, the container, its rejoin.</summary>
+    private static IEnumerable<string> Guarded(string node) =>
+        [$"{StepChangeKind.Retire} {node}-ready", $"{StepChangeKind.Replace} {node}-container", $"{StepChangeKind.Replace} {node}-ready"];
+
+    /// <summary>
+    /// The state the release before RunsAgainWhen left: what runs a step again in its triggers (a container's fingerprint
+    /// for its ready wait), and before each CrateDB node's container a `-stop` step replaced on that fingerprint, whose
+    /// create was the graceful stop and which had no delete script.
+    /// </summary>
+    private static RunnerState EarlierRelease(RunnerState state, DeploymentPlan plan)
     {
-        Steps = state.Steps.Select(s => s switch
+        var fingerprints = plan.Steps.OfType<ContainerStep>().ToDictionary(c => c.IdPlaceholder, c => c.Spec.Fingerprint);
+        string Earlier(string value) => fingerprints.GetValueOrDefault(value, value);
+        return state with
         {
-            CommandStep { Purpose: CommandPurpose.WriteFile, File: { } file } write => write with { Triggers = [file.Sha256] },
-            CommandStep { RunsAgainWhen.Count: > 0 } command => command with { Triggers = command.RunsAgainWhen, RunsAgainWhen = [] },
-            _ => s,
-        }).ToList(),
-    };
+            Steps = state.Steps.SelectMany<Step, Step>(s => s switch
+            {
+                CommandStep { Purpose: CommandPurpose.WriteFile, File: { } file } write => [write with { Triggers = [file.Sha256] }],
+                CommandStep { Purpose: CommandPurpose.Ready, Delete: { } stop } guard =>
+                [
+                    guard with { Id = $"{guard.Service}-stop", Script = stop, Delete = null, Triggers = [.. guard.Triggers.Select(Earlier)], After = [] },
+                    guard with { Triggers = [.. guard.Triggers.Select(Earlier)], Delete = null },
+                ],
+                CommandStep { RunsAgainWhen.Count: > 0 } command => [command with { Triggers = [.. command.RunsAgainWhen.Select(Earlier)], RunsAgainWhen = [] }],
+                _ => [s],
+            }).ToList(),
+        };
+    }
 
     private static string StartedAt(ContainerLab lab, ContainerStack stack, string service)
     {

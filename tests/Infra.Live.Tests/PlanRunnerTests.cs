@@ -21,10 +21,20 @@ public sealed class PlanRunnerTests
 
         private readonly Stopwatch _clock = Stopwatch.StartNew();
 
+        /// <summary>The image ids the engines name, by engine step and image; every container runs the first id its image had.</summary>
+        public ConcurrentDictionary<(string Engine, string Image), string> ImageIds { get; } = new();
+
         public ShellResult Run(CommandStep step) => Act(step.Id, step.Script);
 
         // The container's name is the docker command's last argument (stop, rm, start).
-        public ShellResult Docker(EngineStep engine, IReadOnlyList<string> args) => Act(args[^1] + "-container", string.Join(' ', args));
+        public ShellResult Docker(EngineStep engine, IReadOnlyList<string> args) => args.Take(4).ToList() switch
+        {
+            // What the runner asks before an update, as Pulumi's RemoteImage and Container know it: one id a line.
+            ["image", "inspect", "--format", "{{.Id}}"] =>
+                new ShellResult("image inspect", 0, string.Concat(args.Skip(4).Select(i => ImageIds.GetValueOrDefault((engine.Id, i), "sha256:first") + "\n")), ""),
+            ["container", "inspect", "--format", "{{.Image}}"] => new ShellResult("container inspect", 0, string.Concat(args.Skip(4).Select(_ => "sha256:first\n")), ""),
+            _ => Act(args[^1] + "-container", string.Join(' ', args)),
+        };
 
         public ShellResult CreateContainer(EngineStep engine, ContainerSpec spec) => Act(spec.Name + "-container", $"create {spec.Name}");
 
@@ -76,6 +86,36 @@ public sealed class PlanRunnerTests
         Assert.Equal(3, restarts.Count(a => a.Step != "host4-app-9210-restart"));
         Assert.Equal(1, target.MostAtOnce(step => step.EndsWith("-app-9210-restart", StringComparison.Ordinal)));
         Assert.Equal(1, target.MostAtOnce(step => step.EndsWith("-crate-4200-restart", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// The same plan, and host2's crate image now has a new id under the same name: its node's container is replaced, as
+    /// under Pulumi, through its guard: the graceful stop before the old container is stopped, the rejoin after the new one.
+    /// </summary>
+    [Fact]
+    public void A_container_whose_image_has_a_new_id_is_replaced_through_its_nodes_graceful_stop_and_rejoin()
+    {
+        var target = new RecordingTarget();
+        var runner = new PlanRunner(target, _ => { });
+        var plan = Planner.Plan(Repo(Stacks.Spec("two-host")));
+        runner.Apply(plan);
+        Assert.Empty(runner.Apply(plan));
+        target.Actions.Clear();
+
+        var crate = plan.Steps.OfType<ContainerStep>().Single(c => c.Id == "host2-crate-4200-container");
+        target.ImageIds[(crate.Engine, crate.Spec.Image)] = "sha256:rebuilt";
+        var runs = runner.Apply(plan);
+
+        Assert.Equal(["Retire host2-crate-4200-ready", "Replace host2-crate-4200-container", "Replace host2-crate-4200-ready"],
+            runs.Where(r => r.Change != StepChangeKind.Run).Select(r => $"{r.Change} {r.Id}"));
+        var actions = target.Actions.ToList();
+        var stop = actions.FindIndex(a => a.Step == "host2-crate-4200-ready" && a.What == ((CommandStep)plan.Step("host2-crate-4200-ready")).Delete);
+        var removed = actions.FindIndex(a => a.What.StartsWith("stop ", StringComparison.Ordinal) && a.Step == "host2-crate-4200-container");
+        var created = actions.FindIndex(a => a.What == "create host2-crate-4200");
+        var rejoined = actions.FindIndex(a => a.Step == "host2-crate-4200-ready" && a.What == ((CommandStep)plan.Step("host2-crate-4200-ready")).Script);
+        Assert.True(stop >= 0 && stop < removed && removed < created && created < rejoined, string.Join("\n", actions.Select(a => $"{a.Step}: {a.What[..Math.Min(60, a.What.Length)]}")));
+        // Not host1's node, whose image id stayed.
+        Assert.DoesNotContain(actions, a => a.Step.StartsWith("host1-crate-4200", StringComparison.Ordinal));
     }
 
     [Fact]

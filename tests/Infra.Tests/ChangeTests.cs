@@ -114,7 +114,6 @@ public class ChangeTests
             "command:remote:Command host3-crate-4200-config",
             "command:remote:Command host3-crate-4200-ready",
             "command:remote:Command host3-crate-4200-restart",
-            "command:remote:Command host3-crate-4200-stop",
             "command:remote:Command host3-crate-4200-decommission",
             "docker:index/volume:Volume host3-crate-4200-data",
             "command:remote:Command crate-app-user",

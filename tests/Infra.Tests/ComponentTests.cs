@@ -31,7 +31,7 @@ public class ComponentTests
         foreach (var step in plan.Steps.Where(s => s is not ContainerStep || !preview))
         {
             // At preview an image's id is unknown until it is pulled, and so is the container's image.
-            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[$"prod-{step.Id}"]));
+            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan, "prod-", preview)), Canonical.Pretty(deployed.Inputs[$"prod-{step.Id}"]));
         }
 
         foreach (var step in plan.Steps)
@@ -155,7 +155,7 @@ public class ComponentTests
         Assert.Equal(type, made!.GetResourceType());
         foreach (var step in steps)
         {
-            var expected = StepInputs.Of(step, plan);
+            var expected = StepInputs.Of(step, plan, "svc-");
             if (step is ContainerStep container)
             {
                 // Made alone, the container runs the image's reference: no image step of its own to take an id from.

@@ -33,7 +33,7 @@ public class ExampleTests
             deployed.Mocks.Created.Select(c => c.Name!).Order(StringComparer.Ordinal));
         foreach (var step in plan.Steps)
         {
-            Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, null)), Canonical.Pretty(deployed.Inputs[$"fleet-{step.Id}"]));
+            Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, null, "fleet-")), Canonical.Pretty(deployed.Inputs[$"fleet-{step.Id}"]));
         }
 
         // Not vacuous: the hosts' engines and the files that list the apps wait for the addresses, the preparation does not.
@@ -53,7 +53,7 @@ public class ExampleTests
         var values = Values("192.0.2.11", "192.0.2.12", "192.0.2.10");
         foreach (var step in plan.Steps)
         {
-            Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, values)), Canonical.Pretty(deployed.Inputs[$"fleet-{step.Id}"]));
+            Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, values, "fleet-")), Canonical.Pretty(deployed.Inputs[$"fleet-{step.Id}"]));
         }
 
         Assert.Equal<string>(["http://192.0.2.10:80/"], await deployed.Resources.OfType<HostsFromOutputsStack>().Single().FrontDoorUrls.GetValueAsync());
@@ -68,7 +68,7 @@ public class ExampleTests
 
         var triggers = new PlanValues(plan);
         var embedding = plan.Steps
-            .Where(s => StepInputs.Of(s, plan).Contains("host2.address", StringComparison.Ordinal)
+            .Where(s => StepInputs.Of(s, plan, "fleet-").Contains("host2.address", StringComparison.Ordinal)
                 || (s is CommandStep c && c.Triggers.Concat(c.RunsAgainWhen).Any(t => triggers.KeysOf(t).Contains("host2.address"))))
             .Select(s => $"fleet-{s.Id}")
             .Order(StringComparer.Ordinal)
@@ -92,7 +92,7 @@ public class ExampleTests
         Assert.Equal(Names(plan, stack).Order(StringComparer.Ordinal), deployed.Mocks.Created.Select(c => c.Name!).Order(StringComparer.Ordinal));
         foreach (var step in plan.Steps)
         {
-            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[$"{stack}-{step.Id}"]));
+            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan, $"{stack}-")), Canonical.Pretty(deployed.Inputs[$"{stack}-{step.Id}"]));
         }
 
         var frontDoor = (Output<ImmutableArray<string>>)typeof(TStack).GetProperty("FrontDoorUrls")!.GetValue(deployed.Resources.OfType<TStack>().Single())!;

@@ -57,7 +57,7 @@ public class MappingTests
         {
             var resource = deployed.Get<CustomResource>(Deploy.Name(step.Id));
             Assert.True(step.Ssh is null ? resource is LocalCommand : resource is RemoteCommand, $"{step.Id} is a {resource.GetResourceType()}");
-            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)]));
+            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan, Deploy.Prefix)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)]));
         }
     }
 
@@ -70,7 +70,7 @@ public class MappingTests
 
         foreach (var step in plan.Steps.Where(s => s is not CommandStep))
         {
-            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)]));
+            Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan, Deploy.Prefix)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)]));
             var options = Assert.IsType<CustomResourceOptions>(deployed.Of(Deploy.Name(step.Id)).Options);
             Assert.Equal(step is ContainerStep { DeleteBeforeReplace: true }, options.DeleteBeforeReplace == true);
             Assert.Equal(step is VolumeStep { RetainOnDelete: true }, options.RetainOnDelete == true);

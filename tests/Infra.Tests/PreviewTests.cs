@@ -15,7 +15,7 @@ public class PreviewTests
 
     [Theory]
     [MemberData(nameof(PreviewAndUpdate))]
-    public async Task Only_a_firewall_its_gate_and_a_nodes_stop_carry_triggers_every_other_command_runs_again_through_its_stdin(bool preview)
+    public async Task Only_a_firewall_its_gate_and_a_nodes_guard_carry_triggers_every_other_command_runs_again_through_its_stdin(bool preview)
     {
         var plan = Plans.Of("monitored");
         var deployed = await Deploy.Program(o => new Dictionary<string, object?> { ["topology"] = new MicroblogTopology("mon", Args.Of("monitored"), o).FrontDoorUrls },
@@ -24,19 +24,31 @@ public class PreviewTests
         foreach (var step in plan.Steps.OfType<CommandStep>())
         {
             var inputs = JsonNode.Parse(deployed.Inputs[$"mon-{step.Id}"])!.AsObject();
-            var triggers = inputs["triggers"]!.AsArray();
-            Assert.True(triggers.Count == 0 || step.Purpose is CommandPurpose.ApplyFirewall or CommandPurpose.Gate or CommandPurpose.Stop, $"{step.Id} is replaced by its triggers");
-            if (step.RunsAgainWhen.Count > 0)
+            if (step is { Purpose: CommandPurpose.Ready, Delete: not null })
             {
-                // After what the script reads (the password, for an app's restart), one value a line: known at preview too.
+                // A node's guard: its one trigger is its container's id, the Container resource's (unknown at preview, as
+                // for a new container): Pulumi replaces it with the container, whatever replaces the container.
+                var container = $"mon-{step.After.Single()}";
+                Assert.Equal(preview ? null : $"[\"{container}-id\"]", inputs["triggers"]?.ToJsonString());
+                Assert.Contains(container, deployed.Of($"mon-{step.Id}").DependsOn.Select(r => r.GetResourceName()));
+                continue;
+            }
+
+            var triggers = inputs["triggers"]!.AsArray();
+            Assert.True(triggers.Count == 0 || step.Purpose is CommandPurpose.ApplyFirewall or CommandPurpose.Gate, $"{step.Id} is replaced by its triggers");
+            if (step.RunsAgainWhen.Count > 0 && !preview)
+            {
+                // After what the script reads (the password, for an app's restart), one value a line: a container's id as
+                // the Container resource has it.
                 var stdin = inputs["stdin"]!.GetValue<string>();
-                Assert.EndsWith(string.Concat(step.RunsAgainWhen.Select(v => v + "\n")), stdin, StringComparison.Ordinal);
+                Assert.EndsWith(string.Concat(step.RunsAgainWhen.Select(v => ContainerIds.Fill(v, c => $"mon-{c}-id") + "\n")), stdin, StringComparison.Ordinal);
             }
         }
 
-        // Not vacuous: the firewalls are replaced by theirs, a reload runs again through its stdin.
+        // Not vacuous: the firewalls are replaced by theirs, a reload runs again through its stdin, a node has its guard.
         Assert.NotEmpty(JsonNode.Parse(deployed.Inputs["mon-host1-nftables-apply"])!["triggers"]!.AsArray());
         Assert.Contains("stdin", deployed.Inputs["mon-host1-nginx-reload"], StringComparison.Ordinal);
+        Assert.Contains(plan.Steps, s => s is CommandStep { Purpose: CommandPurpose.Ready, Delete: not null });
     }
 
     [Theory]

@@ -85,7 +85,7 @@ public class StackTests
 
         var plan = Planner.Plan(TopologyResolver.Resolve(SpecLoader.LoadPulumiConfig(config, "three-host").Spec!));
         Assert.Equal(plan.Steps.Select(s => Deploy.Name(s.Id)).Order(), deployed.Declared.Where(d => d.Resource is CustomResource).Select(d => d.Name).Order());
-        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
+        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Of(step, plan, Deploy.Prefix)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
         Assert.Contains("\"user\":\"20002:20002\"", deployed.InputsById["host1-app-9210-container"], StringComparison.Ordinal);
         // Three apps two at a time: a wave of two has its gate, where the default (25%: one at a time) has none.
         Assert.DoesNotContain(Plans.Of("three-host").Steps, s => s.Id == "app-wave-1");
@@ -104,8 +104,9 @@ public class StackTests
         var deployed = await Deploy.Config("three-host", PulumiConfigOf.StackFile(Repo.StackFile("three-host")));
 
         var topology = Assert.Single(deployed.Declared, d => d.Resource is Infra.Components.MicroblogTopology).Resource;
-        var decommissions = deployed.Declared.Where(d => d.Name.EndsWith("-decommission", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, decommissions.Count);
+        // Each node's decommission, and its guard (its ready step, whose delete is a graceful stop).
+        var decommissions = deployed.Declared.Where(d => d.Name.EndsWith("-decommission", StringComparison.Ordinal) || (d.Name.Contains("-crate-", StringComparison.Ordinal) && d.Name.EndsWith("-ready", StringComparison.Ordinal))).ToList();
+        Assert.Equal(6, decommissions.Count);
         Assert.All(decommissions, d => Assert.Same(topology, d.Options.DeletedWith));
         // Nothing else is: every other delete script and resource goes as it always did.
         Assert.All(deployed.Declared.Except(decommissions), d => Assert.Null(d.Options.DeletedWith));
@@ -125,7 +126,7 @@ public class StackTests
         var plan = Planner.Plan(TopologyResolver.Resolve(SpecLoader.LoadPulumiConfig(config, "two-host").Spec!));
         Assert.Contains("{{ipv4 host1.address}}", ((CommandStep)plan.Step("host2-haproxy-config")).Stdin, StringComparison.Ordinal);
         var values = new Dictionary<string, string> { ["host1.address"] = "192.0.2.11" };
-        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, values)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
+        Assert.All(plan.Steps, step => Assert.Equal(Canonical.Pretty(StepInputs.Filled(step, plan, values, Deploy.Prefix)), Canonical.Pretty(deployed.Inputs[Deploy.Name(step.Id)])));
         var reference = Assert.Single(deployed.Mocks.Created, c => c.Type == "pulumi:pulumi:StackReference");
         Assert.Equal("acme/vms/prod", reference.Name);
         // The haproxy that lists host1's app gets the address the other stack holds.

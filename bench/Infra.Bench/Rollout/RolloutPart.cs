@@ -138,7 +138,7 @@ public static class RolloutPart
     private static string KindOf(Step step) => step switch
     {
         ContainerStep container => $"container {RoleOf(container.Spec)}",
-        CommandStep { Purpose: CommandPurpose.Ready or CommandPurpose.Restart or CommandPurpose.Stop } command => $"{command.Purpose.ToString().ToLowerInvariant()} {RoleOfService(command.Service)}",
+        CommandStep { Purpose: CommandPurpose.Ready or CommandPurpose.Restart } command => $"{command.Purpose.ToString().ToLowerInvariant()} {RoleOfService(command.Service)}",
         _ => GeneralKind(step),
     };
 

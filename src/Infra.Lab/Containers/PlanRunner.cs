@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Infra.Topology;
 using Infra.Topology.Plan;
 
 namespace Infra.Lab.Containers;
@@ -68,14 +69,17 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
     {
         // A step renamed with an alias is the same resource under its new id, as in Pulumi's state.
         State = new RunnerState(PlanChanges.Aliased(State.Steps, plan.Steps), PlanChanges.Aliased(State.Pending, plan.Steps));
-        var changes = PlanChanges.Compare(State.Steps, State.Pending, plan.Steps);
+        var engines = State.Steps.Concat(plan.Steps).OfType<EngineStep>().GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.Last());
+        var changes = PlanChanges.Compare(State.Steps, State.Pending, plan.Steps, NewImageIds(plan, engines));
         var before = State.Steps.ToDictionary(s => s.Id);
         var applied = State.Steps.ToDictionary(s => s.Id);
         var order = State.Steps.Select(s => s.Id).ToList();
         var pending = State.Pending.ToList();
         // The old versions this update replaces and deletes at its end: pending once their replacement is made.
-        var retiring = changes.Where(c => c.Change == StepChangeKind.Retire).Select(c => c.Step).Except(pending).ToDictionary(s => s.Id);
-        var engines = State.Steps.Concat(plan.Steps).OfType<EngineStep>().GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.Last());
+        var retiring = changes.Where(c => c.Change == StepChangeKind.Retire && c.Before is null).Select(c => c.Step).Except(pending).ToDictionary(s => s.Id);
+        // The old versions deleted just before their container's removal (delete-before-replace), by container.
+        var first = changes.Where(c => c.Before is not null).ToLookup(c => c.Before!);
+        var containers = plan.Steps.OfType<ContainerStep>().ToDictionary(c => c.Id);
         var runs = new List<StepRun>();
         var clock = Stopwatch.StartNew();
         var gate = new object();
@@ -117,13 +121,21 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
 
         void Run(StepChange change)
         {
+            if (change is { Step: ContainerStep, Change: StepChangeKind.Replace })
+            {
+                foreach (var early in first[change.Step.Id])
+                {
+                    Run(early);
+                }
+            }
+
             var started = clock.Elapsed;
-            var output = Take(change, engines, before);
+            var output = Take(change, engines, before, containers);
             Record(change, clock.Elapsed - started, output);
         }
 
         RunSideBySide(plan.Steps, changes.Where(c => c.Change is not (StepChangeKind.Delete or StepChangeKind.Retire)).ToDictionary(c => c.Step.Id), Run);
-        foreach (var change in changes.Where(c => c.Change is StepChangeKind.Delete or StepChangeKind.Retire))
+        foreach (var change in changes.Where(c => c.Change is StepChangeKind.Delete or StepChangeKind.Retire && c.Before is null))
         {
             Run(change);
         }
@@ -137,7 +149,7 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
     /// <summary>
     /// Runs `pulumi destroy`: no plan, every step the state holds deleted (and every old version still pending), in the
     /// order <see cref="PlanChanges.Destroy"/> gives, Pulumi's, one at a time, each with the delete script it was applied
-    /// with; a step skipped on destroy (a decommission) runs nothing, as Pulumi skips what is deleted with its topology.
+    /// with; a step skipped on destroy (a node's decommission and guard) runs nothing, as Pulumi skips what is deleted with its topology.
     /// On a failure no further step runs and <see cref="State"/> keeps what is left, as Pulumi's state does.
     /// </summary>
     public IReadOnlyList<StepRun> Destroy()
@@ -145,12 +157,13 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
         var changes = PlanChanges.Destroy(State.Steps, State.Pending);
         var engines = State.Steps.OfType<EngineStep>().ToDictionary(e => e.Id);
         var before = State.Steps.ToDictionary(s => s.Id);
+        var containers = State.Steps.OfType<ContainerStep>().ToDictionary(c => c.Id);
         var runs = new List<StepRun>();
         var clock = Stopwatch.StartNew();
         foreach (var change in changes)
         {
             var started = clock.Elapsed;
-            var output = change.Step is CommandStep { SkippedOnDestroy: true } ? "" : Take(change, engines, before);
+            var output = change.Step is CommandStep { SkippedOnDestroy: true } ? "" : Take(change, engines, before, containers);
             State = change.Change == StepChangeKind.Retire
                 ? State with { Pending = State.Pending.Where(p => !ReferenceEquals(p, change.Step)).ToList() }
                 : State with { Steps = State.Steps.Where(s => s.Id != change.Step.Id).ToList() };
@@ -224,8 +237,17 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
     }
 
     /// <summary>Takes one step; returns what a command printed.</summary>
-    private string Take(StepChange change, IReadOnlyDictionary<string, EngineStep> engines, IReadOnlyDictionary<string, Step> applied)
+    private string Take(StepChange change, IReadOnlyDictionary<string, EngineStep> engines, IReadOnlyDictionary<string, Step> applied, IReadOnlyDictionary<string, ContainerStep> containers)
     {
+        if (change is { Step: CommandStep { RunsAgainWhen: var marks } withIds, Change: not (StepChangeKind.Delete or StepChangeKind.Retire) } && marks.Any(m => ContainerIds.In(m).Count > 0))
+        {
+            // What Pulumi fills in from the Container's id: the id the engine gave the container that runs now (a delete
+            // script is sent the stdin it was applied with, which its script does not read either).
+            string IdOf(string step) =>
+                Check(target.Docker(engines[containers[step].Engine], ["container", "inspect", "--format", "{{.Id}}", containers[step].Spec.Name]), withIds.Id).Stdout.Trim();
+            change = change with { Step = withIds with { RunsAgainWhen = marks.Select(m => ContainerIds.Fill(m, IdOf)).ToEquatableArray() } };
+        }
+
         switch (change.Step, change.Change)
         {
             case (CommandStep command, StepChangeKind.Run) when applied.TryGetValue(command.Id, out var was):
@@ -272,6 +294,39 @@ public sealed class PlanRunner(IDeployTarget target, Action<string> note)
         }
 
         return "";
+    }
+
+    /// <summary>
+    /// The containers the plan keeps whose image has a new id under the same name: as under Pulumi, where a container's
+    /// image input is its RemoteImage's id, each is replaced. Read from each engine: the image id the container was created
+    /// from, and the id its image's name has now.
+    /// </summary>
+    private HashSet<string> NewImageIds(DeploymentPlan plan, IReadOnlyDictionary<string, EngineStep> engines)
+    {
+        var kept = State.Steps.OfType<ContainerStep>().ToDictionary(c => c.Id);
+        var newIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var onEngine in plan.Steps.OfType<ContainerStep>().Where(c => kept.TryGetValue(c.Id, out var was) && was.Spec == c.Spec).GroupBy(c => c.Engine))
+        {
+            var steps = onEngine.ToList();
+            var running = target.Docker(engines[onEngine.Key], ["container", "inspect", "--format", "{{.Image}}", .. steps.Select(c => c.Spec.Name)]);
+            var images = target.Docker(engines[onEngine.Key], ["image", "inspect", "--format", "{{.Id}}", .. steps.Select(c => c.Spec.Image)]);
+            if (!running.Ok || !images.Ok)
+            {
+                // A container or image a failed update left missing: the plan's comparison decides, as before.
+                continue;
+            }
+
+            var from = running.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var now = images.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (from.Length != steps.Count || now.Length != steps.Count)
+            {
+                throw new InvalidOperationException($"the engine {onEngine.Key} named {from.Length} image ids for {steps.Count} containers and {now.Length} for their images");
+            }
+
+            newIds.UnionWith(steps.Where((c, i) => from[i].Trim() != now[i].Trim()).Select(c => c.Id));
+        }
+
+        return newIds;
     }
 
     private static string Printed(ShellResult result) => result.Stdout + result.Stderr;

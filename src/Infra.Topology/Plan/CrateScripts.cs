@@ -78,10 +78,6 @@ public static class CrateScripts
         : $"if [ \"$(docker inspect -f '{{{{.State.Running}}}}' -- {Scripts.Quote(node.Name)} 2>/dev/null)\" = true ]; then {GracefulRestart(node)}; " +
           $"else echo {Scripts.Quote($"{node.Name}: no running container, nothing to stop")}; fi";
 
-    /// <summary>The stop step's update: its container is not replaced (its triggers did not change), so nothing stops.</summary>
-    public static string StopNotNeeded(Instance node) =>
-        $"echo {Scripts.Quote($"{node.Name}: its container is not replaced, nothing to stop")}";
-
     /// <summary>
     /// After a new or replaced node is in its cluster: allocation restored and every table green. When no cluster answers
     /// yet (a first deploy before a quorum of master-eligible nodes started) there is nothing to restore.

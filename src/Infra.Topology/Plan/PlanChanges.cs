@@ -26,7 +26,14 @@ public enum StepChangeKind
 }
 
 /// <summary>One step an update touches, and what that does to the running system in an operator's words. For <see cref="StepChangeKind.Retire"/>, the old version.</summary>
-public sealed record StepChange(Step Step, StepChangeKind Change, string Effect);
+public sealed record StepChange(Step Step, StepChangeKind Change, string Effect)
+{
+    /// <summary>
+    /// For the old version of a step replaced with its container (its triggers carry the container's id): the container
+    /// step whose removal it precedes. Pulumi deletes it before the container, which is delete-before-replace, not at the end.
+    /// </summary>
+    public string? Before { get; init; }
+}
 
 /// <summary>
 /// What going from what the hosts run to a new plan runs, replaces, creates and deletes, in the order `pulumi up` takes:
@@ -44,12 +51,23 @@ public static class PlanChanges
     /// <param name="state">Each step's version the hosts run, as Pulumi's state records it, in the order it was applied.</param>
     /// <param name="pending">Old versions of replaced steps whose delete has not run yet: an update failed before its end.</param>
     /// <param name="after">The new plan's steps, in order.</param>
-    public static IReadOnlyList<StepChange> Compare(IReadOnlyList<Step> state, IReadOnlyList<Step> pending, IReadOnlyList<Step> after)
+    /// <param name="newImageIds">
+    /// Container steps whose spec is the same but whose image has a new id under the same name (Pulumi: the RemoteImage's
+    /// id, the Container's image input): replaced all the same, for a reason the plan does not model.
+    /// </param>
+    public static IReadOnlyList<StepChange> Compare(IReadOnlyList<Step> state, IReadOnlyList<Step> pending, IReadOnlyList<Step> after, IReadOnlySet<string>? newImageIds = null)
     {
         state = Aliased(state, after);
         pending = Aliased(pending, after);
         var old = state.ToDictionary(s => s.Id);
         var current = after.Select(s => s.Id).ToHashSet();
+        newImageIds ??= new HashSet<string>();
+        // Containers replaced in this update: a step that carries one's id follows it (Pulumi makes that input unknown).
+        var replaced = after.OfType<ContainerStep>()
+            .Where(c => old.TryGetValue(c.Id, out var was) && (((ContainerStep)was).Spec != c.Spec || newImageIds.Contains(c.Id)))
+            .Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        // The old versions of steps replaced with their container, deleted just before it.
+        var first = new Dictionary<string, List<StepChange>>(StringComparer.Ordinal);
         var changes = new List<StepChange>();
         // What Pulumi deletes at the end: resources that left, and old versions of replaced ones (with what the delete runs).
         var condemned = new List<(Step Step, StepChangeKind Kind)>(pending.Select(p => (p, StepChangeKind.Retire)));
@@ -61,7 +79,27 @@ public static class PlanChanges
                 continue;
             }
 
-            if (Changed(was, step) is not { } change)
+            var follows = step is CommandStep command ? Follows(command, replaced) : null;
+            if (follows is not null && step is CommandStep guard && guard.Triggers.Any(t => ContainerIds.In(t).Contains(follows)))
+            {
+                changes.Add(new StepChange(step, StepChangeKind.Replace, Ran(guard)));
+                if (was is CommandStep { Delete: not null } retired)
+                {
+                    first.TryAdd(follows, []);
+                    first[follows].Add(new StepChange(was, StepChangeKind.Retire, Retired(retired, after)) { Before = follows });
+                }
+
+                continue;
+            }
+
+            var change = Changed(was, step) ?? (step switch
+            {
+                ContainerStep container when replaced.Contains(container.Id) =>
+                    new StepChange(step, StepChangeKind.Replace, $"replace {container.Service} (its image {container.Spec.Image} has a new id on {container.Host}), after every step before it in the rollout"),
+                CommandStep runsAgain when follows is not null => new StepChange(step, StepChangeKind.Run, Ran(runsAgain)),
+                _ => null,
+            });
+            if (change is null)
             {
                 continue;
             }
@@ -72,6 +110,9 @@ public static class PlanChanges
                 condemned.Add((was, StepChangeKind.Retire));
             }
         }
+
+        // Each early deletion just before its container's replacement, as `pulumi up` runs them.
+        changes = changes.SelectMany(c => first.TryGetValue(c.Step.Id, out var before) ? before.Append(c) : [c]).ToList();
 
         condemned.AddRange(state.Where(s => !current.Contains(s.Id)).Select(s => (s, StepChangeKind.Delete)));
 
@@ -94,6 +135,10 @@ public static class PlanChanges
         return changes;
     }
 
+    /// <summary>The replaced container whose id the command's triggers or what runs it again carry, if any.</summary>
+    private static string? Follows(CommandStep step, IReadOnlySet<string> replaced) =>
+        step.Triggers.Concat(step.RunsAgainWhen).SelectMany(ContainerIds.In).FirstOrDefault(replaced.Contains);
+
     /// <summary>
     /// What `pulumi destroy` does to what the hosts run: no program runs; every resource in the state, and every old version
     /// still pending, is deleted as Pulumi schedules deletions, each with the delete script stored at the last update. The
@@ -112,8 +157,10 @@ public static class PlanChanges
 
     private static string Destroyed(Step step) => step switch
     {
-        CommandStep { SkippedOnDestroy: true } command =>
+        CommandStep { SkippedOnDestroy: true, Purpose: CommandPurpose.Decommission } command =>
             $"nothing runs: {command.Service} goes with its whole cluster, not decommissioned (it would have no node to hand its shards to)",
+        CommandStep { SkippedOnDestroy: true } command =>
+            $"nothing runs: {command.Service} goes with its whole cluster, not stopped gracefully (no node is left to hand its shards to)",
         CommandStep { Purpose: CommandPurpose.DestroyGuard } command => $"before anything else: {command.Delete}",
         CommandStep { Purpose: CommandPurpose.ApplyFirewall } command => $"{command.Host}'s firewall stays as the last update left it",
         VolumeStep { RetainOnDelete: false } volume => $"delete volume {volume.Name} on {volume.Host}, and its data",
@@ -186,7 +233,7 @@ public static class PlanChanges
         (CommandStep a, CommandStep b) when !a.Triggers.Equals(b.Triggers) =>
             new(step, StepChangeKind.Replace, Ran(b)),
         (CommandStep a, CommandStep b) when a.Script != b.Script || a.StdinSent != b.StdinSent || !a.Triggers.Equals(b.Triggers) || a.Ssh != b.Ssh || a.Delete != b.Delete || a.Update != b.Update =>
-            new(step, StepChangeKind.Run, RunsUpdate(a, b) ? $"nothing runs: {b.Service}'s container is not replaced ({b.Id} runs only before a replacement)" : Ran(b)),
+            new(step, StepChangeKind.Run, RunsUpdate(a, b) ? $"{b.Id} runs its update (its triggers did not change): {b.Update}" : Ran(b)),
         _ => null,
     };
 
@@ -230,10 +277,10 @@ public static class PlanChanges
         CommandPurpose.Preflight => $"check {step.Host} again before its containers",
         CommandPurpose.Reload => $"reload {step.Service} (no dropped requests)",
         CommandPurpose.Restart => $"restart {step.Service}, healthy before the rollout goes on",
-        CommandPurpose.Ready => $"wait until {step.Service} is ready again (its container is new or replaced; at once when only the wait changed)",
+        CommandPurpose.Ready => $"wait until {step.Service} is ready again (its container is new or replaced; at once when only the wait changed)" +
+            (step.Delete is not null ? "; the node stopped gracefully before its old container went" : ""),
         CommandPurpose.Check => $"check again: {step.Why}",
         CommandPurpose.Credentials => $"set the password and privileges of CrateDB user {Configs.CrateAccess.User} again (the secret or the statements changed; safe to repeat)",
-        CommandPurpose.Stop => $"stop {step.Service} gracefully (allocation limited to new primaries, ALTER CLUSTER DECOMMISSION) before its container is replaced",
         CommandPurpose.Decommission => $"nothing runs: what decommissions {step.Service} when it leaves is brought up to date (the master-eligible set it must leave a majority of)",
         CommandPurpose.DestroyGuard => "nothing runs: what a destroy is allowed to do is brought up to date (microblog:destroy)",
         _ => step.Why,
@@ -272,7 +319,6 @@ public static class PlanChanges
         {
             CommandPurpose.Ready => $"wait until {command.Service} is ready",
             CommandPurpose.Reload or CommandPurpose.Restart => $"{command.Purpose.ToString().ToLowerInvariant()} {command.Service} once, as any new command runs (harmless on a new container)",
-            CommandPurpose.Stop => $"stop {command.Service} gracefully if it runs (nothing to stop on a new node)",
             CommandPurpose.Decommission => $"nothing runs: {command.Service} will be decommissioned before its container goes, if it ever leaves the stack",
             CommandPurpose.ApplyFirewall => $"load the firewall of {command.Host} (the whole ruleset, before any container of the stack starts)",
             CommandPurpose.Gate => "every firewall has opened what the plan wires: containers may start",

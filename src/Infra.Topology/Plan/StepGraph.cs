@@ -195,13 +195,6 @@ public static class StepGraph
                     waitsFor.Add(previous);
                 }
 
-                if (service.Role == Role.Crate)
-                {
-                    var stop = StopNode(topology, service, ssh, previous);
-                    steps.Add(stop);
-                    waitsFor.Add(stop.Id);
-                }
-
                 var container = new ContainerStep($"{service.Name}-container", host.Name, service.Name,
                     $"{Describe(service.Role)}; {(wave.Size == 1 ? "replaced one at a time" : $"replaced {wave.Size} at a time")} when its image or spec changes",
                     engines[host.Name], images[(host.Name, service.Container.Image)], service.Container)
@@ -223,9 +216,12 @@ public static class StepGraph
                         : "a new or replaced container is healthy before the rollout goes on",
                     CommandPurpose.Ready, ssh, readyScript)
                 {
-                    RunsAgainWhen = [service.Container.Fingerprint],
                     After = [container.Id],
                 };
+                // The container's id, not its spec: whatever replaces it (a new image id under the same tag too) runs this again.
+                ready = service.Role == Role.Crate
+                    ? GuardNode(topology, service, ready, container)
+                    : ready with { RunsAgainWhen = [container.IdPlaceholder] };
                 steps.Add(ready);
                 settled.Add(container.Id);
                 settled.Add(ready.Id);
@@ -352,19 +348,19 @@ public static class StepGraph
     }
 
     /// <summary>
-    /// Runs before a node's container is created or replaced, again whenever its spec changes: the node stops gracefully
-    /// (its shards handed over) instead of being killed with them. It runs only when its trigger (the container's
-    /// fingerprint) changes: a new wording of its script alone runs its update, which stops nothing, since a graceful
-    /// stop whose container is not replaced would leave allocation limited with no ready step after it to restore it.
+    /// A node's guard: its ready step, replaced with its container (its trigger is the container's id, so Pulumi replaces it
+    /// whenever it replaces the container, for any reason, and deletes it first: the container is delete-before-replace).
+    /// Its delete stops the node gracefully (its shards handed over) before the container goes; its create, once the new
+    /// container runs, waits until the node has rejoined, restores allocation and waits for green. Like a decommission, it
+    /// is deleted with its topology: a destroy skips it.
     /// </summary>
-    private static CommandStep StopNode(StackTopology topology, ServicePlan service, SshTarget? ssh, string? previous) =>
-        new($"{service.Name}-stop", topology.Instance(service.Name).Host, service.Name,
-            "a node whose container is replaced first stops gracefully: allocation limited to new primaries, ALTER CLUSTER DECOMMISSION",
-            CommandPurpose.Stop, ssh, CrateScripts.StopBeforeReplace(topology.Instance(service.Name), alone: topology.Of(Role.Crate).Count() == 1))
+    private static CommandStep GuardNode(StackTopology topology, ServicePlan service, CommandStep ready, ContainerStep container) =>
+        ready with
         {
-            Triggers = [service.Container.Fingerprint],
-            Update = CrateScripts.StopNotNeeded(topology.Instance(service.Name)),
-            After = previous is null ? EquatableArray<string>.Empty : [previous],
+            Triggers = [container.IdPlaceholder],
+            Delete = CrateScripts.StopBeforeReplace(topology.Instance(service.Name), alone: topology.Of(Role.Crate).Count() == 1),
+            // A destroy takes the whole cluster: no node is left to hand shards to, so none is stopped node by node.
+            SkippedOnDestroy = true,
         };
 
     /// <summary>A changed crate.yml: the node restarts as CrateDB's rolling upgrade restarts one, healthy and green before the rollout goes on.</summary>

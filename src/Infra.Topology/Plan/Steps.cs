@@ -46,7 +46,11 @@ public enum CommandPurpose
     /// <summary>A restart that waits until the service is healthy again.</summary>
     Restart,
 
-    /// <summary>Waits until a new or replaced container is healthy (and a CrateDB node is in the cluster).</summary>
+    /// <summary>
+    /// Waits until a new or replaced container is healthy (and a CrateDB node is in the cluster, allocation restored, green).
+    /// A CrateDB node's is replaced with its container: its delete, run before the container goes, stops the node gracefully
+    /// (allocation limited to new primaries, `ALTER CLUSTER DECOMMISSION`).
+    /// </summary>
     Ready,
 
     /// <summary>A post-update check; a failing one fails the update.</summary>
@@ -54,12 +58,6 @@ public enum CommandPurpose
 
     /// <summary>Creates or updates a database user and its privileges (its password on stdin, as a secret).</summary>
     Credentials,
-
-    /// <summary>
-    /// A CrateDB node's graceful stop before its container is replaced: shard allocation limited to new primaries, then
-    /// `ALTER CLUSTER DECOMMISSION`; the node's ready step brings allocation back once the new container has rejoined.
-    /// </summary>
-    Stop,
 
     /// <summary>Runs nothing while its node is in the stack; its delete script decommissions the node when it leaves.</summary>
     Decommission,
@@ -123,13 +121,13 @@ public sealed record CommandStep(string Id, string? Host, string? Service, strin
     /// <summary>
     /// Values whose change replaces the step (Pulumi: its `triggers`, which pulumi-command marks replaceOnChanges): its
     /// create runs again, and its delete script, if any, runs at the end of the update on the old version. Only where a
-    /// replacement is real: a firewall's two versions, a node's stop before its container is replaced.
+    /// replacement is real: a firewall's two versions, and a CrateDB node's ready step, whose trigger is its container's id.
     /// </summary>
     public EquatableArray<string> Triggers { get; init; } = EquatableArray<string>.Empty;
 
     /// <summary>
     /// Values whose change runs the step again as an update, not a replacement (a file's hash for its reload, a
-    /// container's fingerprint for its ready wait). They travel on its stdin after <see cref="Stdin"/>, one per line
+    /// container's id for its ready wait). They travel on its stdin after <see cref="Stdin"/>, one per line
     /// (<see cref="StdinSent"/>), which the script does not read: a changed stdin is an update in pulumi-command.
     /// </summary>
     public EquatableArray<string> RunsAgainWhen { get; init; } = EquatableArray<string>.Empty;
@@ -193,6 +191,12 @@ public sealed record ContainerStep(string Id, string Host, string Service, strin
 
     public override IEnumerable<string> DependsOn => After.Append(Engine).Append(ImageStep);
 
+    /// <summary>
+    /// The container's id, known once it is created (Pulumi: the Container's id; the lab: what its engine says): a step
+    /// whose triggers carry it is replaced whenever the container is, deleted before it and created after it.
+    /// </summary>
+    public string IdPlaceholder => ContainerIds.Placeholder(Id);
+
     /// <summary>Host networking and a fixed name: the old container must be gone before its replacement binds the same ports.</summary>
     public bool DeleteBeforeReplace => true;
 
@@ -201,4 +205,19 @@ public sealed record ContainerStep(string Id, string Host, string Service, strin
     /// finish what they serve) before it is killed: the in-flight requests of a server that no longer gets new ones.
     /// </summary>
     public int StopGraceSeconds => 30;
+}
+
+/// <summary>Placeholders of containers' ids, which only a deployment knows (<see cref="ContainerStep.IdPlaceholder"/>).</summary>
+public static partial class ContainerIds
+{
+    public static string Placeholder(string containerStep) => $"{{{{container-id {containerStep}}}}}";
+
+    /// <summary>The container steps whose id <paramref name="text"/> carries.</summary>
+    public static IReadOnlyList<string> In(string text) => Pattern().Matches(text).Select(m => m.Groups["step"].Value).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Every id placeholder in <paramref name="text"/> replaced by the id <paramref name="idOf"/> gives for its step.</summary>
+    public static string Fill(string text, Func<string, string> idOf) => Pattern().Replace(text, m => idOf(m.Groups["step"].Value));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{\{container-id (?<step>[A-Za-z0-9][A-Za-z0-9._-]*)\}\}")]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
 }

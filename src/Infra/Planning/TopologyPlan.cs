@@ -126,6 +126,12 @@ internal sealed partial class TopologyPlan
     /// <summary>A trigger as it is once the values are known (see <see cref="PlanValues"/>).</summary>
     public Input<string> Trigger(string trigger)
     {
+        // A container's id: the Container resource's id, so a step that carries it follows the container's replacements.
+        if (ContainerIds.In(trigger) is [var container] && Scope.Resource(container) is { } made)
+        {
+            return made.Apply(resource => ((CustomResource)resource).Id).Apply(id => ContainerIds.Fill(trigger, _ => id));
+        }
+
         var keys = _triggers.KeysOf(trigger);
         return keys.Count == 0
             ? trigger

@@ -10,10 +10,12 @@ namespace Infra.Tests.Support;
 /// </summary>
 public static class StepInputs
 {
-    public static string Of(Step step, DeploymentPlan plan) => Canonical.Json(step switch
+    /// <param name="prefix">What the resources' names start with (the topology's name and a dash): a container's id is the mock's id of its resource.</param>
+    /// <param name="preview">At preview a new container has no id: an input that carries one is unknown, so the engine is not told it.</param>
+    public static string Of(Step step, DeploymentPlan plan, string prefix, bool preview = false) => Canonical.Json(step switch
     {
         EngineStep engine => new Dictionary<string, object?> { ["host"] = engine.Endpoint },
-        CommandStep command => Command(command),
+        CommandStep command => WithContainerIds(Command(command), command, prefix, preview),
         ImageStep image => new Dictionary<string, object?> { ["name"] = image.Image, ["keepLocally"] = image.KeepLocally },
         VolumeStep volume => new Dictionary<string, object?> { ["name"] = volume.Name },
         ContainerStep container => Container(container, (ImageStep)plan.Step(container.ImageStep)),
@@ -25,14 +27,14 @@ public static class StepInputs
     /// (<paramref name="values"/> null) every input that embeds one is unknown, so the engine is not told it (and no image
     /// has an id yet); in an update each is filled in, and each trigger is worked out from its filled text.
     /// </summary>
-    public static string Filled(Step step, DeploymentPlan plan, IReadOnlyDictionary<string, string>? values)
+    public static string Filled(Step step, DeploymentPlan plan, IReadOnlyDictionary<string, string>? values, string prefix)
     {
         var triggers = new PlanValues(plan);
-        var inputs = JsonNode.Parse(Of(step, plan))!.AsObject();
+        var inputs = JsonNode.Parse(Of(step, plan, prefix, preview: values is null))!.AsObject();
         foreach (var (key, value) in inputs.ToList())
         {
             var text = value!.ToJsonString();
-            if (key == "stdin" && step is CommandStep { RunsAgainWhen.Count: > 0 } command)
+            if (key == "stdin" && step is CommandStep { RunsAgainWhen.Count: > 0 } command && !command.RunsAgainWhen.Any(v => ContainerIds.In(v).Count > 0))
             {
                 // Its stdin and the values that make it run again, each filled in: unknown at preview while any part waits.
                 var stdin = command.Stdin is { } own ? WithPassword(own) : null;
@@ -45,7 +47,7 @@ public static class StepInputs
                     inputs[key] = CommandStep.Sent(stdin is null ? null : Deferred.Fill(stdin, values), command.RunsAgainWhen.Select(t => triggers.Fill(t, values)));
                 }
             }
-            else if (key == "triggers")
+            else if (key == "triggers" && !((CommandStep)step).Triggers.Any(v => ContainerIds.In(v).Count > 0))
             {
                 var list = value.AsArray().Select(t => t!.GetValue<string>()).ToList();
                 if (values is null && list.Any(t => triggers.KeysOf(t).Count > 0))
@@ -68,6 +70,37 @@ public static class StepInputs
         }
 
         return inputs.ToJsonString();
+    }
+
+    /// <summary>Each container id a command's triggers or stdin carry, as the mock gives it (`&lt;resource name&gt;-id`); at preview, those inputs unknown.</summary>
+    private static Dictionary<string, object?> WithContainerIds(Dictionary<string, object?> inputs, CommandStep step, string prefix, bool preview)
+    {
+        string Fill(string text) => ContainerIds.Fill(text, container => $"{prefix}{container}-id");
+        if (step.Triggers.Any(t => ContainerIds.In(t).Count > 0))
+        {
+            if (preview)
+            {
+                inputs.Remove("triggers");
+            }
+            else
+            {
+                inputs["triggers"] = step.Triggers.Select(Fill).ToList();
+            }
+        }
+
+        if (step.RunsAgainWhen.Any(t => ContainerIds.In(t).Count > 0))
+        {
+            if (preview)
+            {
+                inputs.Remove("stdin");
+            }
+            else
+            {
+                inputs["stdin"] = WithPassword(CommandStep.Sent(step.Stdin, step.RunsAgainWhen.Select(Fill))!);
+            }
+        }
+
+        return inputs;
     }
 
     private static Dictionary<string, object?> Command(CommandStep step)

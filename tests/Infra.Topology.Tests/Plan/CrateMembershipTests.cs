@@ -172,7 +172,7 @@ public class CrateMembershipTests
         Assert.Equal(["host1-crate-4200-restart", "host2-crate-4200-restart"], runs);
         var restart = (CommandStep)three.Step("host1-crate-4200-restart");
         Assert.Equal(["host1-crate-4200-config", "host1-crate-4200-ready"], restart.After);
-        Assert.Contains("host1-crate-4200-restart", PlanGraphTests.Upstream(three, "host2-crate-4200-stop"));
+        Assert.Contains("host1-crate-4200-restart", PlanGraphTests.Upstream(three, "host2-crate-4200-container"));
         var order = new[]
         {
             "stat -c %Y '/etc/microblog/three-host/crate-4200/crate.yml'",
@@ -199,35 +199,35 @@ public class CrateMembershipTests
 
         Assert.Equal(
             [
-                // The stop's trigger (the container's fingerprint) replaces it, as Pulumi shows: its create is the stop.
-                "Replace host1-crate-4200-stop", "Replace host1-crate-4200-container", "Run host1-crate-4200-ready",
-                "Replace host2-crate-4200-stop", "Replace host2-crate-4200-container", "Run host2-crate-4200-ready",
+                // The guard's trigger (the container's id) replaces it with the container, as Pulumi does: its old version's
+                // delete (the graceful stop) just before the container goes, its create (rejoin) once the new one runs.
+                "Retire host1-crate-4200-ready", "Replace host1-crate-4200-container", "Replace host1-crate-4200-ready",
+                "Retire host2-crate-4200-ready", "Replace host2-crate-4200-container", "Replace host2-crate-4200-ready",
             ],
             changes);
-        var stop = (CommandStep)next.Step("host2-crate-4200-stop");
-        Assert.Equal(["host1-crate-4200-restart"], stop.After);
-        Assert.StartsWith("if [ \"$(docker inspect -f '{{.State.Running}}' -- 'host2-crate-4200' 2>/dev/null)\" = true ]; then started=", stop.Script, StringComparison.Ordinal);
-        Assert.Contains("RESET GLOBAL", ((CommandStep)next.Step("host2-crate-4200-ready")).Script, StringComparison.Ordinal);
+        var guard = (CommandStep)now.Step("host2-crate-4200-ready");
+        Assert.Equal([((ContainerStep)now.Step("host2-crate-4200-container")).IdPlaceholder], guard.Triggers);
+        Assert.StartsWith("if [ \"$(docker inspect -f '{{.State.Running}}' -- 'host2-crate-4200' 2>/dev/null)\" = true ]; then started=", guard.Delete, StringComparison.Ordinal);
+        Assert.Contains("RESET GLOBAL", guard.Script, StringComparison.Ordinal);
+        Assert.Contains("host1-crate-4200-restart", next.Step("host2-crate-4200-container").After);
     }
 
     [Fact]
-    public void A_new_wording_of_a_stop_script_alone_stops_nothing_while_a_replaced_container_still_stops_its_node_first()
+    public void A_container_replaced_for_a_reason_the_plan_does_not_model_goes_through_its_nodes_graceful_stop_and_rejoin()
     {
         var now = Planner.Plan(Repo.Topology("two-host"));
-        // What a new release of this tool does when it words the stop script differently: the triggers stay.
-        var reworded = now with { Steps = now.Steps.Select(s => s is CommandStep { Purpose: CommandPurpose.Stop } stop ? stop with { Script = stop.Script + " " } : s).ToEquatableArray() };
-        var newImage = Planner.Plan(Repo.TopologyEdited("two-host", yaml => yaml.Replace("  microblog:images:\n", "  microblog:images:\n    crate: crate:6.0.9\n", StringComparison.Ordinal)));
 
-        var rewordedStop = PlanChanges.Compare(now, reworded).Single(c => c.Step.Id == "host1-crate-4200-stop");
-        var replacedStop = PlanChanges.Compare(now, newImage).Single(c => c.Step.Id == "host1-crate-4200-stop");
+        // The same plan, host2's node with a new image id under the same tag (a tag pulled again, as Pulumi's RemoteImage sees it).
+        var changes = PlanChanges.Compare(now.Steps, [], now.Steps, new HashSet<string> { "host2-crate-4200-container" });
 
-        Assert.Equal(StepChangeKind.Run, rewordedStop.Change);
-        Assert.Equal("nothing runs: host1-crate-4200's container is not replaced (host1-crate-4200-stop runs only before a replacement)", rewordedStop.Effect);
-        Assert.Equal("echo 'host1-crate-4200: its container is not replaced, nothing to stop'",
-            PlanChanges.ScriptOnChange((CommandStep)now.Step("host1-crate-4200-stop"), (CommandStep)reworded.Step("host1-crate-4200-stop")));
-        Assert.Equal("stop host1-crate-4200 gracefully (allocation limited to new primaries, ALTER CLUSTER DECOMMISSION) before its container is replaced", replacedStop.Effect);
-        Assert.StartsWith("if [ \"$(docker inspect -f '{{.State.Running}}' -- 'host1-crate-4200' 2>/dev/null)\" = true ]; then started=",
-            PlanChanges.ScriptOnChange((CommandStep)now.Step("host1-crate-4200-stop"), (CommandStep)newImage.Step("host1-crate-4200-stop")), StringComparison.Ordinal);
+        Assert.Equal(["Retire host2-crate-4200-ready", "Replace host2-crate-4200-container", "Replace host2-crate-4200-ready"],
+            changes.Select(c => $"{c.Change} {c.Step.Id}"));
+        Assert.Equal("host2-crate-4200-container", changes[0].Before);
+        Assert.Contains("has a new id on host2", changes[1].Effect, StringComparison.Ordinal);
+        // An app's ready wait carries its container's id on its stdin: a replaced app container runs it again (an update).
+        var apps = PlanChanges.Compare(now.Steps, [], now.Steps, new HashSet<string> { "host1-app-9210-container" });
+        Assert.Equal(["Replace host1-app-9210-container", "Run host1-app-9210-ready"], apps.Select(c => $"{c.Change} {c.Step.Id}"));
+        Assert.Equal("update", PlanChanges.PulumiVerb(apps[1].Change));
     }
 
     [Fact]
@@ -235,10 +235,10 @@ public class CrateMembershipTests
     {
         var plan = Planner.Plan(Repo.Topology("dev"));
 
-        var stop = (CommandStep)plan.Step("localhost-crate-4200-stop");
+        var stop = ((CommandStep)plan.Step("localhost-crate-4200-ready")).Delete;
         var restart = (CommandStep)plan.Step("localhost-crate-4200-restart");
 
-        Assert.Equal("echo 'localhost-crate-4200 is the only node: no other node to hand its shards to, its replacement stops it'", stop.Script);
+        Assert.Equal("echo 'localhost-crate-4200 is the only node: no other node to hand its shards to, its replacement stops it'", stop);
         Assert.Contains("then docker restart -- 'localhost-crate-4200' >/dev/null && (", restart.Script, StringComparison.Ordinal);
         Assert.DoesNotContain("DECOMMISSION", restart.Script, StringComparison.Ordinal);
         Assert.Contains("select count(*) from sys.health", restart.Script, StringComparison.Ordinal);

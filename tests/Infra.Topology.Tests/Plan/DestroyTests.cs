@@ -78,8 +78,14 @@ public class DestroyTests
         Assert.Equal(
             "nothing runs: host3-crate-4200 goes with its whole cluster, not decommissioned (it would have no node to hand its shards to)",
             destroy.Single(c => c.Step.Id == "host3-crate-4200-decommission").Effect);
-        Assert.All(plan.Steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.Decommission), s => Assert.True(s.SkippedOnDestroy));
-        Assert.All(plan.Steps.OfType<CommandStep>().Where(s => s.Purpose != CommandPurpose.Decommission), s => Assert.False(s.SkippedOnDestroy));
+        // A node's decommission and its guard (its ready step, whose delete is a graceful stop) are skipped: the whole cluster goes.
+        bool NodeGone(CommandStep s) => s.Purpose == CommandPurpose.Decommission || (s.Purpose == CommandPurpose.Ready && s.Id.Contains("-crate-", StringComparison.Ordinal));
+        Assert.Equal(6, plan.Steps.OfType<CommandStep>().Count(NodeGone));
+        Assert.All(plan.Steps.OfType<CommandStep>().Where(NodeGone), s => Assert.True(s.SkippedOnDestroy));
+        Assert.All(plan.Steps.OfType<CommandStep>().Where(s => !NodeGone(s)), s => Assert.False(s.SkippedOnDestroy));
+        Assert.Equal(
+            "nothing runs: host1-crate-4200 goes with its whole cluster, not stopped gracefully (no node is left to hand its shards to)",
+            destroy.Single(c => c.Step.Id == "host1-crate-4200-ready").Effect);
         Assert.Equal(
             "forget volume host1-crate-4200-data on host1: it is kept, with its data, until an operator drops it",
             destroy.Single(c => c.Step.Id == "host1-crate-4200-data").Effect);

@@ -143,9 +143,9 @@ public class PlanDefectTests
 
         Assert.Equal(
         [
-            "Replace host1-crate-4200-container", "Run host1-crate-4200-ready",
-            "Replace host2-crate-4200-container", "Run host2-crate-4200-ready",
-            "Replace host3-crate-4200-container", "Run host3-crate-4200-ready",
+            "Retire host1-crate-4200-ready", "Replace host1-crate-4200-container", "Replace host1-crate-4200-ready",
+            "Retire host2-crate-4200-ready", "Replace host2-crate-4200-container", "Replace host2-crate-4200-ready",
+            "Retire host3-crate-4200-ready", "Replace host3-crate-4200-container", "Replace host3-crate-4200-ready",
         ], changes);
         var ready = (CommandStep)after.Step("host2-crate-4200-ready");
         // Healthy first (the crate image's chown of /data does not count), then listed in sys.nodes, asked through itself

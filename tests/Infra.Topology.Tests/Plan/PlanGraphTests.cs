@@ -211,9 +211,9 @@ public class PlanGraphTests
             "front-lb",
         ], order);
         // Each container waits for the last step of the one before it: its ready check, then its reload or restart.
-        // A node's graceful stop comes between the node before it and its own container.
-        Assert.Equal(["host1-crate-4200-restart"], plan.Step("host2-crate-4200-stop").After);
-        Assert.Contains("host2-crate-4200-stop", plan.Step("host2-crate-4200-container").After);
+        // A node's guard (its graceful stop when deleted, its rejoin when created) follows its own container.
+        Assert.Contains("host1-crate-4200-restart", plan.Step("host2-crate-4200-container").After);
+        Assert.Equal(["host2-crate-4200-container"], plan.Step("host2-crate-4200-ready").After);
         // Between the data tier and the apps: the apps' CrateDB user, once the cluster has formed.
         Assert.Equal(["host3-crate-4200-restart"], plan.Step(StepGraph.AppUserStep).After);
         Assert.Contains(StepGraph.AppUserStep, plan.Step("host1-app-9210-container").After);

@@ -46,29 +46,40 @@ public class PreviewTests
 
         var old = before.Steps.ToDictionary(s => s.Id);
         var shown = changes.Where(c => c.Change != StepChangeKind.Retire).ToDictionary(c => c.Step.Id, c => PlanChanges.PulumiVerb(c.Change));
+        var replacedContainers = after.Steps.OfType<ContainerStep>()
+            .Where(c => old.TryGetValue(c.Id, out var was) && Operation(was, c, new HashSet<string>()) == "replace").Select(c => c.Id).ToHashSet();
         var expected = after.Steps
-            .Select(s => (s.Id, Op: old.TryGetValue(s.Id, out var was) ? Operation(was, s) : "create"))
+            .Select(s => (s.Id, Op: old.TryGetValue(s.Id, out var was) ? Operation(was, s, replacedContainers) : "create"))
             .Concat(before.Steps.Where(s => !after.Steps.Any(a => a.Id == s.Id)).Select(s => (s.Id, Op: (string?)"delete")))
             .Where(s => s.Op is not null)
             .ToDictionary(s => s.Id, s => s.Op!);
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), shown.OrderBy(e => e.Key, StringComparer.Ordinal));
-        // The old version of each replaced command with a delete script goes at the end: Pulumi's delete-replaced.
+        // The old version of each replaced command with a delete script goes at the end: Pulumi's delete-replaced; one replaced
+        // with its container (delete-before-replace) just before the container's replacement.
         Assert.All(changes.Where(c => c.Change == StepChangeKind.Retire), c => Assert.Equal("replace", shown[c.Step.Id]));
+        Assert.All(changes.Where(c => c.Before is not null), c =>
+        {
+            Assert.Contains(c.Before!, replacedContainers);
+            Assert.Equal(changes.ToList().IndexOf(c) + 1, changes.ToList().FindIndex(r => r.Step.Id == c.Before && r.Change == StepChangeKind.Replace));
+        });
     }
 
     [Theory]
     [MemberData(nameof(Changes))]
-    public void A_usual_change_replaces_only_containers_whose_spec_changed_firewalls_their_gate_and_the_stops_before_them(string change)
+    public void A_usual_change_replaces_only_containers_whose_spec_changed_firewalls_their_gate_and_the_guards_of_replaced_nodes(string change)
     {
         var (before, after) = UsualChanges[change]();
 
-        var replaced = PlanChanges.Compare(before, after).Where(c => c.Change == StepChangeKind.Replace).Select(c => c.Step).ToList();
+        var changes = PlanChanges.Compare(before, after);
+        var replaced = changes.Where(c => c.Change == StepChangeKind.Replace).Select(c => c.Step).ToList();
 
         Assert.All(replaced, step => Assert.True(
-            step is ContainerStep or ImageStep || step is CommandStep { Purpose: CommandPurpose.ApplyFirewall or CommandPurpose.Gate or CommandPurpose.Stop },
+            step is ContainerStep or ImageStep || step is CommandStep { Purpose: CommandPurpose.ApplyFirewall or CommandPurpose.Gate } or CommandStep { Purpose: CommandPurpose.Ready, Delete: not null },
             $"{change}: {step.Id} is replaced"));
-        var stops = replaced.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.Stop).Select(s => s.Service).Order();
-        Assert.Equal(replaced.OfType<ContainerStep>().Where(c => c.Spec.Image.StartsWith("crate", StringComparison.Ordinal)).Select(c => c.Service).Order(), stops);
+        var nodes = replaced.OfType<ContainerStep>().Where(c => c.Spec.Image.StartsWith("crate", StringComparison.Ordinal)).Select(c => c.Service).Order().ToList();
+        Assert.Equal(nodes, replaced.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.Ready).Select(s => s.Service).Order());
+        // Each replaced node stops gracefully (its guard's old version goes) just before its container does.
+        Assert.Equal(nodes, changes.Where(c => c.Before is not null).Select(c => c.Step.Service).Order());
     }
 
     [Theory]
@@ -79,16 +90,19 @@ public class PreviewTests
 
         foreach (var step in plan.Steps.OfType<CommandStep>())
         {
-            // A trigger replaces the step: its old version's delete runs at the end of the update. Only a firewall's delete
-            // (load the whole new ruleset) is meant to; a node's decommission must run only when the node leaves.
+            // A trigger replaces the step: its old version's delete runs. Only a firewall's delete (load the whole new ruleset)
+            // and a node's guard (its graceful stop, whose only trigger is its own container's id: it is replaced only with
+            // the container) are meant to; a node's decommission must run only when the node leaves.
+            var guard = step is { Purpose: CommandPurpose.Ready } && step.Triggers.Count == 1
+                && ContainerIds.In(step.Triggers[0]).SequenceEqual([step.After.Single()]) && step.Triggers[0] == ((ContainerStep)plan.Step(step.After.Single())).IdPlaceholder;
             if (step.Delete is not null)
             {
-                Assert.True(step.Triggers.Count == 0 || step.Purpose == CommandPurpose.ApplyFirewall, $"{step.Id}: triggers and an acting delete");
+                Assert.True(step.Triggers.Count == 0 || step.Purpose == CommandPurpose.ApplyFirewall || guard, $"{step.Id}: triggers and an acting delete");
             }
 
             // What replaces a step is only what makes a replacement real: a ruleset (two versions), the gate ordering their
-            // retirement, a container's spec for the graceful stop before it. Every other step runs again as an update.
-            Assert.True(step.Triggers.Count == 0 || step.Purpose is CommandPurpose.ApplyFirewall or CommandPurpose.Gate or CommandPurpose.Stop, $"{step.Id}: replaced by its triggers");
+            // retirement, a container's replacement for a node's guard. Every other step runs again as an update.
+            Assert.True(step.Triggers.Count == 0 || step.Purpose is CommandPurpose.ApplyFirewall or CommandPurpose.Gate || guard, $"{step.Id}: replaced by its triggers");
         }
 
         Assert.All(plan.Steps.OfType<CommandStep>().Where(s => s.Purpose == CommandPurpose.Decommission), s => Assert.Empty(s.Triggers));
@@ -119,11 +133,13 @@ public class PreviewTests
     /// Pulumi's operation for a resource whose old and new inputs are these, by the providers' rules: pulumi-command's
     /// `triggers` is replaceOnChanges, its other inputs (create, update, delete, stdin, connection) update it; every
     /// input of a Docker container, image and volume this plan sets forces a new resource (Terraform's ForceNew); the
-    /// Docker provider's host replaces it. Null: no change.
+    /// Docker provider's host replaces it. A command whose inputs carry the id of a container replaced here is diffed with
+    /// that input unknown (Pulumi's dependent replacements): in its triggers a replace, on its stdin an update. Null: no change.
     /// </summary>
-    private static string? Operation(Step was, Step now) => (was, now) switch
+    private static string? Operation(Step was, Step now, IReadOnlySet<string> replacedContainers) => (was, now) switch
     {
-        (CommandStep a, CommandStep b) when !a.Triggers.Equals(b.Triggers) => "replace",
+        (CommandStep a, CommandStep b) when !a.Triggers.Equals(b.Triggers) || Carries(b.Triggers, replacedContainers) => "replace",
+        (CommandStep, CommandStep b) when Carries(b.RunsAgainWhen, replacedContainers) => "update",
         (CommandStep a, CommandStep b) when a.Script != b.Script || a.Update != b.Update || a.Delete != b.Delete || a.StdinSent != b.StdinSent || a.Ssh != b.Ssh => "update",
         (CommandStep, CommandStep) => null,
         (ContainerStep a, ContainerStep b) => a.Spec == b.Spec && a.ImageStep == b.ImageStep ? null : "replace",
@@ -132,4 +148,7 @@ public class PreviewTests
         (EngineStep a, EngineStep b) => a.Endpoint == b.Endpoint ? null : "replace",
         _ => throw new InvalidOperationException($"{now.Id} changed kind"),
     };
+
+    private static bool Carries(IEnumerable<string> values, IReadOnlySet<string> containers) =>
+        values.Any(v => containers.Any(c => v.Contains(ContainerIds.Placeholder(c), StringComparison.Ordinal)));
 }

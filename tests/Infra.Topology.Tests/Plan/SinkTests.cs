@@ -45,7 +45,6 @@ public class SinkTests
             ["RollingRestart"] = CrateScripts.RollingRestart(node, alone: false, ["/etc/microblog/x/crate.yml"]),
             ["RollingRestartAlone"] = CrateScripts.RollingRestart(node, alone: true, ["/etc/microblog/x/crate.yml"]),
             ["StopBeforeReplace"] = CrateScripts.StopBeforeReplace(node, alone: false),
-            ["StopNotNeeded"] = CrateScripts.StopNotNeeded(node),
             ["AfterRejoin"] = Scripts.AsSuperuser(node, CrateScripts.AfterRejoin(node)),
             ["DecommissionOnDelete"] = CrateScripts.DecommissionOnDelete(node, masters, "unless-stopped"),
         };
