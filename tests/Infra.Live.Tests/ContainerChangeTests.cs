@@ -262,7 +262,9 @@ public sealed class ContainerChangeTests(ITestOutputHelper output)
                 Assert.NotEqual(ids[n], stack.Inspect(n).Id);
                 Assert.Equal(marks[n], Marker(lab, stack, n));
             });
-            var ready = runs.Single(r => r.Id == $"{big}-ready");
+            // The node's guard: its old version (the graceful stop) retired before the container, its new one (the rejoin) after.
+            var ready = runs.Single(r => r.Id == $"{big}-ready" && r.Change == StepChangeKind.Replace);
+            Assert.Contains(runs, r => r.Id == $"{big}-ready" && r.Change == StepChangeKind.Retire);
             output.WriteLine($"{big}-ready ({fill.Stdout.Trim()} files on its volume): {ready.Output.Trim()}");
             Assert.Contains("chown", ready.Output, StringComparison.Ordinal);
 
